@@ -1,0 +1,43 @@
+import express, { type Express } from 'express'
+import { intakeRoutes } from './intake/routes.js'
+import { publicDir, viewsDir } from './paths-on-disk.js'
+import type { Services } from './services.js'
+import { csrfProtection } from './web/csrf.js'
+import { errorHandler, notFoundHandler } from './web/error-handler.js'
+import { healthRoutes } from './web/health.js'
+import { requestLogging } from './web/logging.js'
+import { staticPages } from './web/pages.js'
+import { ejsWithLayout } from './web/render.js'
+import { cspNonce, securityHeaders } from './web/security-headers.js'
+import { sessions } from './web/sessions.js'
+
+/** The only place the middleware order is defined. */
+export function createApp(services: Services): Express {
+  const { config, log } = services
+  const app = express()
+  app.disable('x-powered-by')
+  app.set('trust proxy', config.trustProxy)
+  app.engine('ejs', ejsWithLayout)
+  app.set('view engine', 'ejs')
+  app.set('views', viewsDir)
+  if (config.env === 'production') app.set('view cache', true)
+  Object.assign(app.locals, {
+    serviceName: services.serviceName,
+    serviceUrl: '/',
+    org: { name: services.organisationName },
+  })
+
+  app.use(healthRoutes(services.db))
+  app.use(cspNonce())
+  app.use(securityHeaders({ secure: config.secureCookies }))
+  app.use(requestLogging(log))
+  app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
+  app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
+  app.use(sessions(services.sessionStore, config))
+  app.use(csrfProtection())
+  app.use(staticPages())
+  app.use(intakeRoutes(services))
+  app.use(notFoundHandler())
+  app.use(errorHandler(log, { showDetail: config.env === 'development' }))
+  return app
+}

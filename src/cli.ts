@@ -1,0 +1,95 @@
+import { deadlineCommand } from './cli/deadline.js'
+import { ConfigError, loadConfig } from './config.js'
+import { createDb } from './db/knex.js'
+import { migrateLatest } from './db/migrate.js'
+import { runMaintenance } from './jobs/maintenance.js'
+import { createLogger } from './logger.js'
+import { mailSender } from './mail/sender.js'
+import { createMailTransport } from './mail/transport.js'
+import { createServices } from './services.js'
+
+const usage = `Usage: npm run -s cli -- <command> [options]
+
+Commands:
+  deadline DATE… [--extended] [--paused-days N]
+                      Print the statutory response deadline for each YYYY-MM-DD start date.
+  migrate             Apply database migrations.
+  maintenance         Close unconfirmed requests older than 7 days (removing what they held),
+                      prune expired sessions and rate-limit counters, minimise old sent mail.
+  send-mail           Deliver the mail waiting in the outbox now.
+  help                Show this help.
+`
+
+async function withServices<T>(
+  work: (services: ReturnType<typeof createServices>) => Promise<T>,
+): Promise<T> {
+  const config = loadConfig()
+  const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
+  const db = createDb(config.database)
+  try {
+    await migrateLatest(db)
+    return await work(createServices({ db, config, log }))
+  } finally {
+    await db.destroy()
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...args] = argv
+  switch (command) {
+    case 'deadline': {
+      const result = deadlineCommand(args)
+      process.stdout.write(result.stdout)
+      process.stderr.write(result.stderr)
+      return result.exitCode
+    }
+    case 'migrate':
+      return withServices(() => {
+        console.log('Database is up to date.')
+        return Promise.resolve(0)
+      })
+    case 'maintenance':
+      return withServices(async (services) => {
+        const report = await runMaintenance(services)
+        console.log(`Unconfirmed requests closed as unverified: ${report.unconfirmedClosed}`)
+        console.log(`Expired sessions removed: ${report.sessionsPruned}`)
+        console.log(`Rate-limit counters removed: ${report.rateCountersPruned}`)
+        console.log(`Sent messages minimised: ${report.sentMailMinimised}`)
+        return 0
+      })
+    case 'send-mail':
+      return withServices(async (services) => {
+        const transport = createMailTransport(services.config)
+        try {
+          const report = await mailSender(
+            services.db,
+            transport,
+            services.config.mailFrom,
+            services.log,
+          ).deliverDue(new Date(), 1000)
+          console.log(
+            `Sent ${report.sent}, will retry ${report.retried}, failed ${report.failed} (${transport.description}).`,
+          )
+          return report.failed > 0 ? 1 : 0
+        } finally {
+          transport.close()
+        }
+      })
+    case undefined:
+    case 'help':
+    case '--help':
+      process.stdout.write(usage)
+      return command === undefined ? 2 : 0
+    default:
+      process.stderr.write(`Unknown command: ${command}\n\n${usage}`)
+      return 2
+  }
+}
+
+main(process.argv.slice(2))
+  .then((code) => process.exit(code))
+  .catch((error: unknown) => {
+    if (error instanceof ConfigError) console.error(error.message)
+    else console.error(error instanceof Error ? error.message : error)
+    process.exit(1)
+  })

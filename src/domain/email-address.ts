@@ -1,0 +1,27 @@
+import { createHmac } from 'node:crypto'
+
+/** Trimmed, with the domain lower-cased: the local part is the mailbox owner's and left as typed. */
+export function normaliseEmail(raw: string): string {
+  const trimmed = raw.trim()
+  const at = trimmed.lastIndexOf('@')
+  if (at < 0) return trimmed
+  return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`
+}
+
+// Deliberately simple: one @, no spaces, a dotted domain. Deliverability is proven by the confirmation link.
+const emailPattern =
+  /^[^\s@<>()[\]\\,;:"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i
+
+export function isValidEmail(normalised: string): boolean {
+  return normalised.length <= 254 && emailPattern.test(normalised)
+}
+
+/** Every lookup by address goes through this keyed hash; the address itself is never searched. */
+export function emailHmac(secret: string, normalised: string): string {
+  return createHmac('sha256', secret).update(`email:${normalised}`).digest('hex')
+}
+
+/** True if a value looks like it holds an email address (used to keep them out of event payloads). */
+export function containsEmailAddress(text: string): boolean {
+  return /[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)
+}

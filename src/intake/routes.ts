@@ -1,0 +1,376 @@
+import { Router, type Request, type Response } from 'express'
+import { eventsFor } from '../audit/events.js'
+import { consentChoices, objectionChoices, whatTheRightCovers } from '../domain/data-map.js'
+import { formatLongDate, responseDeadline } from '../domain/clock.js'
+import { isOpen, statusInfo } from '../domain/request-status.js'
+import {
+  describeDetails,
+  isRequestType,
+  requestTypeInfo,
+  requestTypes,
+  restrictionGrounds,
+  type RequestType,
+} from '../domain/request-types.js'
+import { paths, requestTypeFromSegment } from '../paths.js'
+import type { Services } from '../services.js'
+import type { Study } from '../studies/repo.js'
+import { noticeBlocks } from '../studies/notice.js'
+import { NotFoundError } from '../web/errors.js'
+import { formValues } from '../web/form-text.js'
+import { rateRules } from '../web/rate-limit.js'
+import { noStore } from '../web/security-headers.js'
+import { participantTimeline } from './timeline.js'
+import { formFields, parseRequestForm } from './validation.js'
+
+declare module 'express-session' {
+  interface SessionData {
+    submittedRequestId?: string
+    flash?: { kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'link-sent'; text?: string }
+  }
+}
+
+type Body = Record<string, unknown>
+
+const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
+const param = (req: Request, name: string): string => String(req.params[name] ?? '')
+
+/** The public journey: home, privacy notice, make a request, confirm it, follow it. */
+export function intakeRoutes(services: Services): Router {
+  const router = Router()
+  const { intake, studies, limiter } = services
+
+  /** The study a request is about: the only one, or the one named in `study`. */
+  async function resolveStudy(slug: unknown): Promise<{ study: Study; many: boolean }> {
+    const accepting = await studies.listAccepting()
+    if (accepting.length === 1 && (slug === undefined || slug === '' || slug === accepting[0]?.slug)) {
+      return { study: accepting[0] as Study, many: false }
+    }
+    const study = accepting.find((s) => s.slug === slug)
+    if (!study) throw new NotFoundError('Unknown study')
+    return { study, many: accepting.length > 1 }
+  }
+
+  async function choicesFor(study: Study) {
+    const dataMap = await studies.dataMap(study.id)
+    return { objection: objectionChoices(dataMap), consent: consentChoices(dataMap) }
+  }
+
+  function ipKey(req: Request, action: string): string {
+    return `${action}:ip:${req.ip ?? 'unknown'}`
+  }
+
+  router.get(paths.home, async (_req, res) => {
+    const accepting = await studies.listAccepting()
+    const study = accepting.length === 1 ? accepting[0] : undefined
+    const dataMap = study ? await studies.dataMap(study.id) : []
+    res.render('intake/home', {
+      title: 'Exercise your data rights',
+      studies: accepting,
+      study,
+      rights: requestTypes.map((type) => ({
+        type,
+        ...requestTypeInfo[type],
+        covers: study ? whatTheRightCovers(type, dataMap) : undefined,
+      })),
+    })
+  })
+
+  router.get(paths.privacyNotice, async (_req, res) => {
+    const accepting = await studies.listAccepting()
+    if (accepting.length === 1) return renderNotice(res, accepting[0] as Study)
+    res.render('intake/privacy-notices', { title: 'Privacy notices', studies: accepting })
+  })
+
+  router.get('/privacy-notice/:slug', async (req, res) => {
+    const study = await studies.findBySlug(param(req, 'slug'))
+    if (!study) throw new NotFoundError()
+    renderNotice(res, study)
+  })
+
+  function renderNotice(res: Response, study: Study) {
+    res.render('intake/privacy-notice', {
+      title: `Privacy notice: ${study.title}`,
+      study,
+      blocks: noticeBlocks(study.privacyNoticeText),
+      modifiedOn: formatLongDate(study.privacyNoticeDate),
+    })
+  }
+
+  router.get(paths.request.start, async (req, res) => {
+    const accepting = await studies.listAccepting()
+    res.render('intake/choose-right', {
+      title: 'What do you want to do?',
+      backLink: paths.home,
+      studies: accepting,
+      values: { type: typeof req.query.type === 'string' ? req.query.type : '', study: '' },
+      errors: [],
+      typeItems: requestTypes.map((type) => ({
+        value: type,
+        text: requestTypeInfo[type].label,
+        hint: requestTypeInfo[type].hint,
+      })),
+    })
+  })
+
+  router.post(paths.request.start, async (req, res) => {
+    const body = bodyOf(req)
+    const accepting = await studies.listAccepting()
+    const errors = []
+    const type = body.type
+    if (!isRequestType(type))
+      errors.push({ field: 'type', href: '#type', text: 'Select what you want to do' })
+    let studySlug: string | undefined
+    if (accepting.length > 1) {
+      studySlug = accepting.find((s) => s.slug === body.study)?.slug
+      if (!studySlug)
+        errors.push({ field: 'study', href: '#study', text: 'Select the study you took part in' })
+    }
+    if (errors.length > 0 || !isRequestType(type)) {
+      return res.status(400).render('intake/choose-right', {
+        title: 'What do you want to do?',
+        hasErrors: true,
+        backLink: paths.home,
+        studies: accepting,
+        values: formValues(body, ['type', 'study']),
+        errors,
+        typeItems: requestTypes.map((t) => ({
+          value: t,
+          text: requestTypeInfo[t].label,
+          hint: requestTypeInfo[t].hint,
+        })),
+      })
+    }
+    res.redirect(303, paths.request.form(type, studySlug))
+  })
+
+  router.get(paths.request.checkEmail, noStore(), (req, res) => {
+    res.render('intake/check-email', {
+      title: 'Check your email',
+      canResend: Boolean(req.session.submittedRequestId),
+      resent: req.query.resent === '1',
+    })
+  })
+
+  router.post(paths.request.resend, async (req, res) => {
+    const requestId = req.session.submittedRequestId
+    if (requestId) {
+      const request = await services.requests.findById(requestId)
+      await limiter.consume([
+        { key: ipKey(req, 'resend'), rule: rateRules.resendPerIp },
+        ...(request?.emailHmac
+          ? [{ key: `resend:email:${request.emailHmac}`, rule: rateRules.resendPerEmail }]
+          : []),
+      ])
+      await intake.resendConfirmation(requestId)
+    }
+    res.redirect(303, `${paths.request.checkEmail}?resent=1`)
+  })
+
+  function renderRequestForm(
+    res: Response,
+    status: number,
+    view: {
+      type: RequestType
+      study: Study
+      many: boolean
+      values: Record<string, string>
+      errors: { field: string; text: string; href: string }[]
+      choices: Awaited<ReturnType<typeof choicesFor>>
+    },
+  ) {
+    const info = requestTypeInfo[view.type]
+    res.status(status).render('intake/request-form', {
+      title: info.label,
+      hasErrors: view.errors.length > 0,
+      backLink: paths.request.start,
+      type: view.type,
+      info,
+      study: view.study,
+      studySlug: view.many ? view.study.slug : '',
+      values: view.values,
+      errors: view.errors,
+      errorFor: (field: string) => view.errors.find((e) => e.field === field)?.text,
+      restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
+        value,
+        text: g.label,
+        hint: g.hint,
+      })),
+      objectionItems: view.choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      consentItems: view.choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      action: paths.request.form(view.type, view.many ? view.study.slug : undefined),
+    })
+  }
+
+  router.get('/request/:type', async (req, res) => {
+    const type = requestTypeFromSegment(param(req, 'type'))
+    if (!isRequestType(type)) throw new NotFoundError()
+    const { study, many } = await resolveStudy(req.query.study)
+    renderRequestForm(res, 200, {
+      type,
+      study,
+      many,
+      values: {},
+      errors: [],
+      choices: await choicesFor(study),
+    })
+  })
+
+  router.post('/request/:type', async (req, res) => {
+    const type = requestTypeFromSegment(param(req, 'type'))
+    if (!isRequestType(type)) throw new NotFoundError()
+    const body = bodyOf(req)
+    const { study, many } = await resolveStudy(req.query.study)
+    const choices = await choicesFor(study)
+    const parsed = parseRequestForm(type, body, choices)
+    if (!parsed.ok) {
+      return renderRequestForm(res, 400, {
+        type,
+        study,
+        many,
+        values: formValues(body, formFields[type]),
+        errors: parsed.errors,
+        choices,
+      })
+    }
+    await limiter.consume([
+      { key: ipKey(req, 'submit'), rule: rateRules.submitPerIp },
+      { key: `submit:email:${services.emailKey(parsed.form.email)}`, rule: rateRules.submitPerEmail },
+    ])
+    const { requestId } = await intake.submit({ study, type, ...parsed.form })
+    req.session.submittedRequestId = requestId
+    res.redirect(303, paths.request.checkEmail)
+  })
+
+  router.get('/confirm/link-sent', noStore(), (_req, res) => {
+    res.render('intake/link-sent', { title: 'Check your email' })
+  })
+
+  router.get('/confirm/:token', noStore(), async (req, res) => {
+    await limiter.consume([{ key: ipKey(req, 'confirm'), rule: rateRules.confirmPerIp }])
+    const token = param(req, 'token')
+    const link = await intake.inspectConfirmLink(token)
+    renderConfirmState(res, token, link)
+  })
+
+  function renderConfirmState(
+    res: Response,
+    token: string,
+    link: Awaited<ReturnType<typeof intake.inspectConfirmLink>>,
+  ) {
+    switch (link.state) {
+      case 'valid':
+        return res.render('intake/confirm', {
+          title: 'Confirm your request',
+          token,
+          action: paths.confirm.show(token),
+          request: link.request,
+          study: link.study,
+          info: requestTypeInfo[link.request.type],
+          receivedOn: formatLongDate(link.request.receivedOn),
+        })
+      case 'used':
+        return res
+          .status(410)
+          .render('intake/confirm-used', {
+            title: 'This link has already been used',
+            action: paths.confirm.statusLink(token),
+          })
+      case 'expired':
+        return res.status(410).render('intake/confirm-expired', {
+          title: 'This link has expired',
+          canSendNewLink: link.canSendNewLink,
+          action: paths.confirm.newLink(token),
+        })
+      case 'unknown':
+        return res.status(404).render('intake/confirm-unknown', { title: 'This link is not valid' })
+    }
+  }
+
+  router.post('/confirm/:token', noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    await limiter.consume([{ key: ipKey(req, 'confirm'), rule: rateRules.confirmPerIp }])
+    const link = await intake.inspectConfirmLink(token)
+    if (link.state !== 'valid') return renderConfirmState(res, token, link)
+    if (link.request.emailHmac) {
+      await limiter.consume([
+        { key: `confirm:email:${link.request.emailHmac}`, rule: rateRules.confirmPerEmail },
+      ])
+    }
+    const result = await intake.confirm(token)
+    req.session.flash = { kind: result.outcome }
+    res.redirect(303, paths.status.show(result.statusToken))
+  })
+
+  router.post('/confirm/:token/new-link', async (req, res) => {
+    await limiter.consume([{ key: ipKey(req, 'resend'), rule: rateRules.resendPerIp }])
+    const link = await intake.inspectConfirmLink(param(req, 'token'))
+    if (link.state === 'expired' && link.canSendNewLink) await intake.newLinkFromExpired(param(req, 'token'))
+    res.redirect(303, paths.confirm.linkSent)
+  })
+
+  router.post('/confirm/:token/status-link', async (req, res) => {
+    await limiter.consume([{ key: ipKey(req, 'resend'), rule: rateRules.resendPerIp }])
+    await intake.statusLinkFromUsed(param(req, 'token'))
+    res.redirect(303, paths.confirm.linkSent)
+  })
+
+  router.get('/status/:token', noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    const found = await intake.findByStatusToken(token)
+    if (!found) throw new NotFoundError()
+    const { request, study } = found
+    const flash = req.session.flash
+    delete req.session.flash
+    const dataMap = await studies.dataMap(study.id)
+    const deadline = request.clockStartOn
+      ? responseDeadline({ start: request.clockStartOn, pausedDays: request.pausedDays })
+      : undefined
+    res.render('intake/status', {
+      title: `Your request ${request.reference ?? ''}`.trim(),
+      flash,
+      token,
+      request,
+      study,
+      info: requestTypeInfo[request.type],
+      status: statusInfo[request.status],
+      open: isOpen(request.status),
+      deadline,
+      formatLongDate,
+      detailRows: request.details
+        ? describeDetails(request.details, (field, value) => {
+            const choices = field === 'processing' ? objectionChoices(dataMap) : consentChoices(dataMap)
+            return choices.find((c) => c.value === value)?.label ?? value
+          })
+        : [],
+      timeline: participantTimeline(await eventsFor(services.db, { type: 'request', id: request.id })),
+      withdrawUrl: paths.status.withdraw(token),
+    })
+  })
+
+  router.get('/status/:token/withdraw', noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    const found = await intake.findByStatusToken(token)
+    if (!found) throw new NotFoundError()
+    if (!isOpen(found.request.status)) return res.redirect(303, paths.status.show(token))
+    res.render('intake/withdraw', {
+      title: 'Are you sure you want to withdraw your request?',
+      backLink: paths.status.show(token),
+      request: found.request,
+      info: requestTypeInfo[found.request.type],
+      action: paths.status.withdraw(token),
+    })
+  })
+
+  router.post('/status/:token/withdraw', noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    const found = await intake.findByStatusToken(token)
+    if (!found) throw new NotFoundError()
+    if (isOpen(found.request.status)) {
+      await intake.withdraw(token)
+      req.session.flash = { kind: 'withdrawn' }
+    }
+    res.redirect(303, paths.status.show(token))
+  })
+
+  return router
+}

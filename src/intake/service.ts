@@ -1,0 +1,478 @@
+import type { Knex } from 'knex'
+import { recordEvent, systemActor, type Actor } from '../audit/events.js'
+import { formatLongDate, londonDate, responseDeadline } from '../domain/clock.js'
+import { emailHmac } from '../domain/email-address.js'
+import { isOpen, openStatuses } from '../domain/request-status.js'
+import { requestTypeInfo, type RequestDetails, type RequestType } from '../domain/request-types.js'
+import { enqueueMail } from '../mail/outbox.js'
+import { absoluteUrl, paths } from '../paths.js'
+import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
+import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
+import type { Study, StudiesRepo } from '../studies/repo.js'
+import { ConflictError, NotFoundError } from '../web/errors.js'
+
+/** A confirmation link works for 7 days; an unconfirmed request lapses when its last link does. */
+export const confirmLinkDays = 7
+
+export interface IntakeDeps {
+  db: Knex
+  secret: string
+  publicUrl: string
+  serviceName: string
+  requests: RequestsRepo
+  studies: StudiesRepo
+  now: () => Date
+}
+
+export interface NewRequest {
+  study: Study
+  type: RequestType
+  details: RequestDetails
+  /** Already normalised. */
+  email: string
+  name: string | null
+}
+
+export type ConfirmLinkState =
+  | { state: 'valid'; request: RightsRequest; study: Study }
+  | { state: 'used' }
+  | { state: 'expired'; canSendNewLink: boolean }
+  | { state: 'unknown' }
+
+const participant = (request: { id: string }): Actor => ({ type: 'participant', id: request.id })
+
+export function intakeService(deps: IntakeDeps) {
+  const { db, requests, studies } = deps
+  const link = (path: string) => absoluteUrl(deps.publicUrl, path)
+
+  function mailLocals(study: Study, request: RightsRequest | { requesterName: string | null }) {
+    return {
+      serviceName: deps.serviceName,
+      study,
+      greetingName: request.requesterName,
+      formatLongDate,
+      requestTypeInfo,
+    }
+  }
+
+  async function issueConfirmLink(trx: Knex, request: RightsRequest, study: Study, at: Date): Promise<void> {
+    const token = generateToken()
+    const expiresAt = new Date(at.getTime() + confirmLinkDays * 24 * 60 * 60 * 1000)
+    await requests.expireLinks(trx, request.id, 'confirm', at)
+    await requests.insertLink(
+      trx,
+      {
+        id: newId(),
+        requestId: request.id,
+        purpose: 'confirm',
+        tokenHash: hashToken(token),
+        expiresAt: expiresAt.toISOString(),
+      },
+      at,
+    )
+    await enqueueMail(
+      trx,
+      {
+        kind: 'confirm-request',
+        to: request.email ?? '',
+        requestId: request.id,
+        subject: `Confirm your request: ${requestTypeInfo[request.type].label.toLowerCase()}`,
+        template: 'confirm-request',
+        locals: {
+          ...mailLocals(study, request),
+          request,
+          confirmUrl: link(paths.confirm.show(token)),
+          expiresOn: formatLongDate(londonDate(expiresAt)),
+        },
+      },
+      at,
+    )
+  }
+
+  async function issueStatusLink(trx: Knex, requestId: string, at: Date): Promise<string> {
+    const token = generateToken()
+    await requests.insertLink(
+      trx,
+      { id: newId(), requestId, purpose: 'status', tokenHash: hashToken(token), expiresAt: null },
+      at,
+    )
+    return token
+  }
+
+  async function findLink(token: string, purpose: 'confirm' | 'status') {
+    if (!isWellFormedToken(token)) return undefined
+    return requests.findLink(hashToken(token), purpose)
+  }
+
+  async function requireStudy(studyId: string): Promise<Study> {
+    const study = await studies.findById(studyId)
+    if (!study) throw new NotFoundError('Study not found')
+    return study
+  }
+
+  return {
+    /**
+     * Files a request and emails a confirmation link. The work done is the same whether or not the
+     * address is known, so neither the answer nor its timing tells anything about other requests.
+     */
+    async submit(input: NewRequest): Promise<{ requestId: string }> {
+      const at = deps.now()
+      const id = newId()
+      await db.transaction(async (trx) => {
+        const row = {
+          id,
+          study_id: input.study.id,
+          reference: null,
+          type: input.type,
+          status: 'unconfirmed' as const,
+          channel: 'web',
+          email: input.email,
+          email_hmac: emailHmac(deps.secret, input.email),
+          requester_name: input.name,
+          details: JSON.stringify(input.details),
+          received_at: at.toISOString(),
+          received_on: londonDate(at),
+          confirmed_at: null,
+          clock_start_on: null,
+          due_on: null,
+          extended_due_on: null,
+          paused_days: 0,
+          closed_at: null,
+          close_reason: null,
+          duplicate_of: null,
+          version: 1,
+          created_at: at.toISOString(),
+          updated_at: at.toISOString(),
+        }
+        await requests.insert(trx, row)
+        const request = (await requests.findById(id, trx)) as RightsRequest
+        await recordEvent(
+          trx,
+          {
+            actor: participant(request),
+            subject: { type: 'request', id },
+            kind: 'request.submitted',
+            data: { type: input.type, studyId: input.study.id, channel: 'web', emailHmac: row.email_hmac },
+          },
+          at,
+        )
+        await issueConfirmLink(trx, request, input.study, at)
+      })
+      return { requestId: id }
+    },
+
+    /** Sends a fresh confirmation link for a request that is still waiting to be confirmed. */
+    async resendConfirmation(requestId: string): Promise<boolean> {
+      const at = deps.now()
+      return db.transaction(async (trx) => {
+        const request = await requests.findByIdForUpdate(trx, requestId)
+        if (!request || request.status !== 'unconfirmed' || !request.email) return false
+        const study = await requireStudy(request.studyId)
+        await issueConfirmLink(trx, request, study, at)
+        await recordEvent(
+          trx,
+          {
+            actor: participant(request),
+            subject: { type: 'request', id: request.id },
+            kind: 'request.link_resent',
+          },
+          at,
+        )
+        return true
+      })
+    },
+
+    /** What a confirmation link leads to. Looking changes nothing, so mail scanners confirm nothing. */
+    async inspectConfirmLink(token: string): Promise<ConfirmLinkState> {
+      const found = await findLink(token, 'confirm')
+      if (!found) return { state: 'unknown' }
+      const request = await requests.findById(found.requestId)
+      if (!request) return { state: 'unknown' }
+      if (found.usedAt) {
+        return request.status === 'unconfirmed'
+          ? { state: 'expired', canSendNewLink: true } // replaced by a newer link
+          : { state: 'used' }
+      }
+      if (!found.expiresAt || found.expiresAt <= deps.now().toISOString()) {
+        return { state: 'expired', canSendNewLink: request.status === 'unconfirmed' }
+      }
+      if (request.status !== 'unconfirmed') return { state: 'used' }
+      return { state: 'valid', request, study: await requireStudy(request.studyId) }
+    },
+
+    /** Requests a new confirmation link from an expired one. */
+    async newLinkFromExpired(token: string): Promise<RightsRequest | undefined> {
+      const found = await findLink(token, 'confirm')
+      if (!found) return undefined
+      const request = await requests.findById(found.requestId)
+      if (!request || request.status !== 'unconfirmed') return undefined
+      return (await this.resendConfirmation(request.id)) ? request : undefined
+    },
+
+    /** Emails a new status link to whoever confirmed the request (the link they hold was used). */
+    async statusLinkFromUsed(token: string): Promise<RightsRequest | undefined> {
+      const found = await findLink(token, 'confirm')
+      if (!found?.usedAt) return undefined
+      const at = deps.now()
+      return db.transaction(async (trx) => {
+        const request = await requests.findById(found.requestId, trx)
+        if (!request?.email || request.status === 'unconfirmed') return undefined
+        const target = request.duplicateOf ? await requests.findById(request.duplicateOf, trx) : request
+        if (!target?.email) return undefined
+        const study = await requireStudy(target.studyId)
+        const statusToken = await issueStatusLink(trx, target.id, at)
+        await enqueueMail(
+          trx,
+          {
+            kind: 'status-link',
+            to: target.email,
+            requestId: target.id,
+            subject: `Your link to request ${target.reference ?? ''}`.trim(),
+            template: 'status-link',
+            locals: {
+              ...mailLocals(study, target),
+              request: target,
+              statusUrl: link(paths.status.show(statusToken)),
+            },
+          },
+          at,
+        )
+        await recordEvent(
+          trx,
+          {
+            actor: participant(target),
+            subject: { type: 'request', id: target.id },
+            kind: 'request.status_link_sent',
+          },
+          at,
+        )
+        return target
+      })
+    },
+
+    /**
+     * Confirms a request: it gets its reference and its clock starts on the day of confirmation
+     * (the relevant time: identity is established by the link). A second open request of the same
+     * type for the same address is closed as a duplicate and the person pointed to the first.
+     */
+    async confirm(token: string): Promise<{ outcome: 'confirmed' | 'duplicate'; statusToken: string }> {
+      const found = await findLink(token, 'confirm')
+      if (!found) throw new NotFoundError('Unknown confirmation link')
+      const at = deps.now()
+      return db.transaction(async (trx) => {
+        const request = await requests.findByIdForUpdate(trx, found.requestId)
+        if (!request || request.status !== 'unconfirmed' || !request.emailHmac || !request.email) {
+          throw new ConflictError('Request is not waiting for confirmation')
+        }
+        if (!found.expiresAt || found.expiresAt <= at.toISOString()) throw new ConflictError('Link expired')
+        if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
+        const study = await requireStudy(request.studyId)
+        const today = londonDate(at)
+
+        const first = await requests.findOpenDuplicate(
+          trx,
+          {
+            studyId: request.studyId,
+            emailHmac: request.emailHmac,
+            type: request.type,
+            excludeId: request.id,
+          },
+          openStatuses,
+        )
+        if (first) {
+          await requests.update(trx, request.id, {
+            status: 'duplicate',
+            duplicate_of: first.id,
+            confirmed_at: at.toISOString(),
+            closed_at: at.toISOString(),
+            close_reason: 'duplicate',
+            updated_at: at.toISOString(),
+            version: request.version + 1,
+          })
+          await recordEvent(
+            trx,
+            {
+              actor: participant(request),
+              subject: { type: 'request', id: request.id },
+              kind: 'request.closed_as_duplicate',
+              data: { duplicateOf: first.id, reference: first.reference },
+            },
+            at,
+          )
+          const statusToken = await issueStatusLink(trx, first.id, at)
+          await enqueueMail(
+            trx,
+            {
+              kind: 'duplicate-request',
+              to: request.email,
+              requestId: first.id,
+              subject: `You already have an open request: ${first.reference ?? ''}`.trim(),
+              template: 'duplicate-request',
+              locals: {
+                ...mailLocals(study, request),
+                request: first,
+                statusUrl: link(paths.status.show(statusToken)),
+              },
+            },
+            at,
+          )
+          return { outcome: 'duplicate' as const, statusToken }
+        }
+
+        const reference = await requests.nextReference(trx, Number(today.slice(0, 4)))
+        const deadline = responseDeadline({ start: today })
+        await requests.update(trx, request.id, {
+          status: 'received',
+          reference,
+          confirmed_at: at.toISOString(),
+          clock_start_on: today,
+          due_on: deadline.due,
+          updated_at: at.toISOString(),
+          version: request.version + 1,
+        })
+        await recordEvent(
+          trx,
+          {
+            actor: participant(request),
+            subject: { type: 'request', id: request.id },
+            kind: 'request.confirmed',
+            data: {
+              reference,
+              clockStartOn: today,
+              dueOn: deadline.due,
+              rule: deadline.explanation,
+              regime: deadline.regime,
+            },
+          },
+          at,
+        )
+        const statusToken = await issueStatusLink(trx, request.id, at)
+        const confirmed = { ...request, reference, clockStartOn: today, dueOn: deadline.due }
+        await enqueueMail(
+          trx,
+          {
+            kind: 'request-received',
+            to: request.email,
+            requestId: request.id,
+            subject: `We have your request: ${reference}`,
+            template: 'request-received',
+            locals: {
+              ...mailLocals(study, request),
+              request: confirmed,
+              statusUrl: link(paths.status.show(statusToken)),
+            },
+          },
+          at,
+        )
+        return { outcome: 'confirmed' as const, statusToken }
+      })
+    },
+
+    async findByStatusToken(token: string): Promise<{ request: RightsRequest; study: Study } | undefined> {
+      const found = await findLink(token, 'status')
+      if (!found) return undefined
+      const request = await requests.findById(found.requestId)
+      if (!request) return undefined
+      return { request, study: await requireStudy(request.studyId) }
+    },
+
+    /** The person withdraws their request: the case closes and the clock stops. */
+    async withdraw(token: string): Promise<RightsRequest> {
+      const found = await findLink(token, 'status')
+      if (!found) throw new NotFoundError('Unknown status link')
+      const at = deps.now()
+      return db.transaction(async (trx) => {
+        const request = await requests.findByIdForUpdate(trx, found.requestId)
+        if (!request) throw new NotFoundError('Unknown request')
+        if (!isOpen(request.status)) throw new ConflictError('Request is already closed')
+        await requests.update(trx, request.id, {
+          status: 'withdrawn',
+          closed_at: at.toISOString(),
+          close_reason: 'withdrawn',
+          updated_at: at.toISOString(),
+          version: request.version + 1,
+        })
+        await recordEvent(
+          trx,
+          {
+            actor: participant(request),
+            subject: { type: 'request', id: request.id },
+            kind: 'request.withdrawn',
+            data: { reference: request.reference, withdrawnOn: londonDate(at) },
+          },
+          at,
+        )
+        if (request.email) {
+          const study = await requireStudy(request.studyId)
+          await enqueueMail(
+            trx,
+            {
+              kind: 'request-withdrawn',
+              to: request.email,
+              requestId: request.id,
+              subject: `You withdrew your request ${request.reference ?? ''}`.trim(),
+              template: 'request-withdrawn',
+              locals: {
+                ...mailLocals(study, request),
+                request,
+                statusUrl: link(paths.status.show(token)),
+                withdrawnOn: formatLongDate(londonDate(at)),
+              },
+            },
+            at,
+          )
+        }
+        return { ...request, status: 'withdrawn' as const, closedAt: at.toISOString() }
+      })
+    },
+
+    /**
+     * Closes requests nobody confirmed in time as "unverified" and removes what the person typed:
+     * address, name and free text, and any mail still held for them.
+     */
+    async closeLapsedUnconfirmed(batchSize = 500): Promise<number> {
+      const at = deps.now()
+      let closed = 0
+      for (;;) {
+        const lapsed = await requests.listLapsedUnconfirmed(at, batchSize)
+        if (lapsed.length === 0) break
+        for (const request of lapsed) {
+          await db.transaction(async (trx) => {
+            await requests.update(trx, request.id, {
+              status: 'unverified',
+              email: null,
+              email_hmac: null,
+              requester_name: null,
+              details: null,
+              closed_at: at.toISOString(),
+              close_reason: 'unverified',
+              updated_at: at.toISOString(),
+              version: request.version + 1,
+            })
+            await trx('outbox')
+              .where({ request_id: request.id })
+              .update({ to_address: null, text_body: null, html_body: null })
+            await trx('outbox')
+              .where({ request_id: request.id, status: 'pending' })
+              .update({ status: 'cancelled' })
+            await recordEvent(
+              trx,
+              {
+                actor: systemActor('purge-unconfirmed'),
+                subject: { type: 'request', id: request.id },
+                kind: 'request.unverified',
+                data: { personalDataRemoved: ['email', 'emailHmac', 'name', 'details'] },
+              },
+              at,
+            )
+          })
+          closed++
+        }
+        if (lapsed.length < batchSize) break
+      }
+      return closed
+    },
+  }
+}
+
+export type IntakeService = ReturnType<typeof intakeService>

@@ -1,0 +1,21 @@
+import { minimiseSentMail } from '../mail/outbox.js'
+import type { Services } from '../services.js'
+
+export interface MaintenanceReport {
+  unconfirmedClosed: number
+  sessionsPruned: number
+  rateCountersPruned: number
+  sentMailMinimised: number
+}
+
+const sentMailKeptDays = 7
+
+/** The portal's own data minimisation, run on a schedule and from the CLI. */
+export async function runMaintenance(services: Services): Promise<MaintenanceReport> {
+  const unconfirmedClosed = await services.intake.closeLapsedUnconfirmed()
+  const sessionsPruned = await services.sessionStore.prune()
+  const rateCountersPruned = await services.limiter.prune()
+  const cutoff = new Date(services.now().getTime() - sentMailKeptDays * 24 * 60 * 60 * 1000)
+  const sentMailMinimised = await minimiseSentMail(services.db, cutoff)
+  return { unconfirmedClosed, sessionsPruned, rateCountersPruned, sentMailMinimised }
+}

@@ -1,0 +1,36 @@
+import type { RequestType } from './domain/request-types.js'
+
+/** Every URL the portal serves or links to, in one place. */
+export const paths = {
+  home: '/',
+  healthz: '/healthz',
+  accessibility: '/accessibility',
+  privacyNotice: '/privacy-notice',
+  studyPrivacyNotice: (slug: string) => `/privacy-notice/${encodeURIComponent(slug)}`,
+  request: {
+    start: '/request',
+    form: (type: RequestType, studySlug?: string) =>
+      `/request/${type.replace(/_/g, '-')}${studySlug ? `?study=${encodeURIComponent(studySlug)}` : ''}`,
+    checkEmail: '/request/check-your-email',
+    resend: '/request/check-your-email/resend',
+  },
+  confirm: {
+    show: (token: string) => `/confirm/${token}`,
+    newLink: (token: string) => `/confirm/${token}/new-link`,
+    statusLink: (token: string) => `/confirm/${token}/status-link`,
+    linkSent: '/confirm/link-sent',
+  },
+  status: {
+    show: (token: string) => `/status/${token}`,
+    withdraw: (token: string) => `/status/${token}/withdraw`,
+  },
+}
+
+/** The URL segment for a request type: 'withdraw-consent' for 'withdraw_consent'. */
+export function requestTypeFromSegment(segment: string): string {
+  return segment.replace(/-/g, '_')
+}
+
+export function absoluteUrl(publicUrl: string, path: string): string {
+  return `${publicUrl}${path}`
+}

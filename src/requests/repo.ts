@@ -1,0 +1,225 @@
+import type { Knex } from 'knex'
+import { isPostgres } from '../db/knex.js'
+import type { RequestDetails, RequestType } from '../domain/request-types.js'
+import type { RequestStatus } from '../domain/request-status.js'
+
+export interface RightsRequest {
+  id: string
+  studyId: string
+  reference: string | null
+  type: RequestType
+  status: RequestStatus
+  channel: string
+  email: string | null
+  emailHmac: string | null
+  requesterName: string | null
+  details: RequestDetails | null
+  receivedAt: string
+  receivedOn: string
+  confirmedAt: string | null
+  clockStartOn: string | null
+  dueOn: string | null
+  extendedDueOn: string | null
+  pausedDays: number
+  closedAt: string | null
+  closeReason: string | null
+  duplicateOf: string | null
+  version: number
+  createdAt: string
+  updatedAt: string
+}
+
+export interface RequestRow {
+  id: string
+  study_id: string
+  reference: string | null
+  type: RequestType
+  status: RequestStatus
+  channel: string
+  email: string | null
+  email_hmac: string | null
+  requester_name: string | null
+  details: string | null
+  received_at: string
+  received_on: string
+  confirmed_at: string | null
+  clock_start_on: string | null
+  due_on: string | null
+  extended_due_on: string | null
+  paused_days: number
+  closed_at: string | null
+  close_reason: string | null
+  duplicate_of: string | null
+  version: number
+  created_at: string
+  updated_at: string
+}
+
+export type LinkPurpose = 'confirm' | 'status'
+
+export interface RequestLink {
+  id: string
+  requestId: string
+  purpose: LinkPurpose
+  expiresAt: string | null
+  usedAt: string | null
+  createdAt: string
+}
+
+interface LinkRow {
+  id: string
+  request_id: string
+  purpose: LinkPurpose
+  token_hash: string
+  expires_at: string | null
+  used_at: string | null
+  created_at: string
+}
+
+export function toRightsRequest(row: RequestRow): RightsRequest {
+  return {
+    id: row.id,
+    studyId: row.study_id,
+    reference: row.reference,
+    type: row.type,
+    status: row.status,
+    channel: row.channel,
+    email: row.email,
+    emailHmac: row.email_hmac,
+    requesterName: row.requester_name,
+    details: row.details ? (JSON.parse(row.details) as RequestDetails) : null,
+    receivedAt: row.received_at,
+    receivedOn: row.received_on,
+    confirmedAt: row.confirmed_at,
+    clockStartOn: row.clock_start_on,
+    dueOn: row.due_on,
+    extendedDueOn: row.extended_due_on,
+    pausedDays: Number(row.paused_days),
+    closedAt: row.closed_at,
+    closeReason: row.close_reason,
+    duplicateOf: row.duplicate_of,
+    version: Number(row.version),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  }
+}
+
+const toLink = (row: LinkRow): RequestLink => ({
+  id: row.id,
+  requestId: row.request_id,
+  purpose: row.purpose,
+  expiresAt: row.expires_at,
+  usedAt: row.used_at,
+  createdAt: row.created_at,
+})
+
+/** Every query on requests and their secret links. Pass a transaction where a use case needs one. */
+export function requestsRepo(db: Knex) {
+  return {
+    async insert(trx: Knex, row: RequestRow): Promise<void> {
+      await trx('rights_requests').insert(row)
+    },
+    async findById(id: string, trx: Knex = db): Promise<RightsRequest | undefined> {
+      const row = await trx<RequestRow>('rights_requests').where({ id }).first()
+      return row && toRightsRequest(row)
+    },
+    /** Locks the row for the rest of the transaction on PostgreSQL; SQLite has one writer anyway. */
+    async findByIdForUpdate(trx: Knex, id: string): Promise<RightsRequest | undefined> {
+      const query = trx<RequestRow>('rights_requests').where({ id })
+      const row = await (isPostgres(trx) ? query.forUpdate() : query).first()
+      return row && toRightsRequest(row)
+    },
+    async update(trx: Knex, id: string, changes: Partial<RequestRow>): Promise<void> {
+      await trx('rights_requests').where({ id }).update(changes)
+    },
+    async findOpenDuplicate(
+      trx: Knex,
+      match: { studyId: string; emailHmac: string; type: RequestType; excludeId: string },
+      openStatuses: readonly RequestStatus[],
+    ): Promise<RightsRequest | undefined> {
+      const row = await trx<RequestRow>('rights_requests')
+        .where({ study_id: match.studyId, email_hmac: match.emailHmac, type: match.type })
+        .whereIn('status', openStatuses)
+        .whereNot('id', match.excludeId)
+        .orderBy('confirmed_at', 'asc')
+        .first()
+      return row && toRightsRequest(row)
+    },
+    async nextReference(trx: Knex, year: number): Promise<string> {
+      await trx('reference_counters').insert({ year, last_number: 0 }).onConflict('year').ignore()
+      await trx('reference_counters').where({ year }).increment('last_number', 1)
+      const row = await trx<{ year: number; last_number: number }>('reference_counters')
+        .where({ year })
+        .first()
+      return `DSR-${year}-${String(row?.last_number ?? 0).padStart(5, '0')}`
+    },
+    async insertLink(
+      trx: Knex,
+      link: {
+        id: string
+        requestId: string
+        purpose: LinkPurpose
+        tokenHash: string
+        expiresAt: string | null
+      },
+      at: Date,
+    ): Promise<void> {
+      await trx('request_links').insert({
+        id: link.id,
+        request_id: link.requestId,
+        purpose: link.purpose,
+        token_hash: link.tokenHash,
+        expires_at: link.expiresAt,
+        used_at: null,
+        created_at: at.toISOString(),
+      })
+    },
+    async findLink(
+      tokenHash: string,
+      purpose: LinkPurpose,
+      trx: Knex = db,
+    ): Promise<RequestLink | undefined> {
+      const row = await trx<LinkRow>('request_links').where({ token_hash: tokenHash, purpose }).first()
+      return row && toLink(row)
+    },
+    /** Marks a link used only if nobody used it first; returns whether this caller won. */
+    async useLink(trx: Knex, linkId: string, at: Date): Promise<boolean> {
+      const updated = await trx('request_links')
+        .where({ id: linkId })
+        .whereNull('used_at')
+        .update({ used_at: at.toISOString() })
+      return updated === 1
+    },
+    async hasLiveConfirmLink(requestId: string, at: Date, trx: Knex = db): Promise<boolean> {
+      const row = await trx('request_links')
+        .where({ request_id: requestId, purpose: 'confirm' })
+        .whereNull('used_at')
+        .where('expires_at', '>', at.toISOString())
+        .first('id')
+      return Boolean(row)
+    },
+    /** Unconfirmed requests with no confirmation link still usable at this instant. */
+    async listLapsedUnconfirmed(at: Date, limit: number): Promise<RightsRequest[]> {
+      const rows = await db<RequestRow>('rights_requests')
+        .where({ status: 'unconfirmed' })
+        .whereNotExists(
+          db('request_links')
+            .whereRaw('request_links.request_id = rights_requests.id')
+            .where({ purpose: 'confirm' })
+            .whereNull('used_at')
+            .where('expires_at', '>', at.toISOString()),
+        )
+        .orderBy('created_at')
+        .limit(limit)
+      return rows.map(toRightsRequest)
+    },
+    async expireLinks(trx: Knex, requestId: string, purpose: LinkPurpose, at: Date): Promise<void> {
+      await trx('request_links')
+        .where({ request_id: requestId, purpose })
+        .whereNull('used_at')
+        .update({ used_at: at.toISOString() })
+    },
+  }
+}
+
+export type RequestsRepo = ReturnType<typeof requestsRepo>

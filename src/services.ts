@@ -1,0 +1,44 @@
+import type { Logger } from 'pino'
+import type { Config } from './config.js'
+import type { Db } from './db/knex.js'
+import { emailHmac } from './domain/email-address.js'
+import { intakeService } from './intake/service.js'
+import { requestsRepo } from './requests/repo.js'
+import { studiesRepo } from './studies/repo.js'
+import { rateLimiter } from './web/rate-limit.js'
+import { KnexSessionStore } from './web/session-store.js'
+
+export const serviceName = 'Your data rights'
+
+/** Builds every service once, from the database and configuration; routes receive them whole. */
+export function createServices(deps: { db: Db; config: Config; log: Logger; now?: () => Date }) {
+  const { db, config, log } = deps
+  const now = deps.now ?? (() => new Date())
+  const requests = requestsRepo(db)
+  const studies = studiesRepo(db)
+  return {
+    db,
+    config,
+    log,
+    now,
+    serviceName,
+    organisationName: "What Works for Children's Social Care",
+    requests,
+    studies,
+    intake: intakeService({
+      db,
+      secret: config.secret,
+      publicUrl: config.publicUrl,
+      serviceName,
+      requests,
+      studies,
+      now,
+    }),
+    limiter: rateLimiter(db, now),
+    sessionStore: new KnexSessionStore(db, now),
+    /** The keyed hash rate limits and lookups use in place of an address. */
+    emailKey: (normalisedEmail: string) => emailHmac(config.secret, normalisedEmail),
+  }
+}
+
+export type Services = ReturnType<typeof createServices>

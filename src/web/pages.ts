@@ -1,0 +1,10 @@
+import { Router } from 'express'
+import { paths } from '../paths.js'
+
+export function staticPages(): Router {
+  const router = Router()
+  router.get(paths.accessibility, (_req, res) => {
+    res.render('pages/accessibility', { title: 'Accessibility statement' })
+  })
+  return router
+}

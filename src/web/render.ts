@@ -1,0 +1,36 @@
+import path from 'node:path'
+import ejs from 'ejs'
+import { viewsDir } from '../paths-on-disk.js'
+
+type RenderCallback = (error: Error | null, html?: string) => void
+type Locals = Record<string, unknown> & { layout?: string | false }
+
+const layoutFile = path.join(viewsDir, 'layout.ejs')
+
+/**
+ * Express view engine: renders the page, then the layout around it with the same locals.
+ * A page that is a whole document (an email preview, say) sets `layout: false`.
+ */
+export function ejsWithLayout(file: string, options: object, callback: RenderCallback): void {
+  const locals = options as Locals
+  ejs.renderFile(
+    file,
+    locals,
+    { cache: locals.settings !== undefined && isCacheOn(locals) },
+    (error, body) => {
+      if (error) return callback(error)
+      if (locals.layout === false) return callback(null, body)
+      ejs.renderFile(
+        typeof locals.layout === 'string' ? path.join(viewsDir, locals.layout) : layoutFile,
+        { ...locals, body },
+        { cache: isCacheOn(locals) },
+        callback,
+      )
+    },
+  )
+}
+
+function isCacheOn(locals: Locals): boolean {
+  const settings = locals.settings as { 'view cache'?: boolean } | undefined
+  return Boolean(settings?.['view cache'])
+}

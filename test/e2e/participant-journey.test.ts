@@ -1,0 +1,115 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  expectAccessible,
+  latestMail,
+  launchBrowser,
+  screenshot,
+  startPortal,
+  watchConsole,
+  type RunningPortal,
+} from './browser.js'
+
+let browser: Browser
+let portal: RunningPortal
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+  portal = await startPortal()
+})
+afterAll(async () => {
+  await browser?.close()
+  await portal?.stop()
+})
+
+describe('a participant files, confirms, follows and withdraws a request', () => {
+  it('works end to end without accessibility violations', async () => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const page = await context.newPage()
+    const problems = watchConsole(page)
+
+    await page.goto(portal.baseUrl)
+    expect(await page.locator('h1').textContent()).toContain('Exercise your data rights')
+    expect(await page.evaluate(() => document.body.classList.contains('js-enabled'))).toBe(true)
+    await expectAccessible(page)
+    await screenshot(page, '01-home')
+
+    await page.click('text=Privacy notice')
+    expect(await page.locator('h1').textContent()).toContain('Privacy notice')
+    await expectAccessible(page)
+    await screenshot(page, '02-privacy-notice')
+
+    await page.goto(portal.baseUrl)
+    await page.click('text=Start now')
+    await page.click('button:has-text("Continue")')
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Select what you want to do')
+    await expectAccessible(page)
+    await screenshot(page, '03-choose-right-error')
+
+    await page.check('input[value="rectification"]')
+    await page.click('button:has-text("Continue")')
+    expect(page.url()).toContain('/request/rectification')
+    await page.fill('#inaccurate', 'My email address has a typo')
+    await page.fill('#email', 'not-an-email')
+    await page.click('button:has-text("Send request")')
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('correct format')
+    expect(await page.inputValue('#inaccurate')).toBe('My email address has a typo')
+    await expectAccessible(page)
+    await screenshot(page, '04-request-form-errors')
+
+    await page.fill('#correction', 'jane.doe@example.org')
+    await page.fill('#email', 'jane.doe@example.org')
+    await page.fill('#name', 'Jane Doe')
+    await page.click('button:has-text("Send request")')
+    expect(await page.locator('h1').textContent()).toContain('Check your email')
+    await expectAccessible(page)
+    await screenshot(page, '05-check-your-email')
+
+    const confirmation = await latestMail(portal.services, 'confirm-request')
+    expect(confirmation.to).toBe('jane.doe@example.org')
+    const confirmUrl = /(http:\/\/127\.0\.0\.1:\d+\/confirm\/[A-Za-z0-9_-]{43})/.exec(confirmation.text)?.[1]
+    expect(confirmUrl).toBeDefined()
+    await page.goto(confirmUrl as string)
+    expect(await page.locator('h1').textContent()).toContain('Confirm your request')
+    await expectAccessible(page)
+    await screenshot(page, '06-confirm')
+
+    await page.click('button:has-text("Confirm request")')
+    expect(await page.locator('.govuk-panel').textContent()).toContain('DSR-')
+    expect(await page.textContent('body')).toContain('We must answer by')
+    await expectAccessible(page)
+    await screenshot(page, '07-status-confirmed')
+
+    const receipt = await latestMail(portal.services, 'request-received')
+    expect(receipt.text).toMatch(/DSR-\d{4}-00001/)
+
+    await page.click('text=Withdraw this request')
+    expect(await page.locator('h1').textContent()).toContain('Are you sure')
+    await expectAccessible(page)
+    await screenshot(page, '08-withdraw')
+    await page.click('button:has-text("Withdraw request")')
+    expect(await page.locator('.govuk-tag').first().textContent()).toContain('Withdrawn')
+    await expectAccessible(page)
+    await screenshot(page, '09-status-withdrawn')
+
+    await page.goto(confirmUrl as string)
+    expect(await page.locator('h1').textContent()).toContain('already been used')
+    await expectAccessible(page)
+    await screenshot(page, '10-link-used')
+
+    await page.goto(`${portal.baseUrl}/no-such-page`)
+    await expectAccessible(page)
+    await screenshot(page, '11-not-found')
+
+    await page.goto(`${portal.baseUrl}/accessibility`)
+    await expectAccessible(page)
+    await screenshot(page, '12-accessibility')
+
+    await page.setViewportSize({ width: 375, height: 800 })
+    await page.goto(portal.baseUrl)
+    await screenshot(page, '13-home-mobile')
+
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { parseRequestForm } from '../../src/intake/validation.js'
+
+const choices = {
+  objection: [
+    { value: 'purpose:email', label: 'Voucher' },
+    { value: 'direct_marketing', label: 'Direct marketing' },
+  ],
+  consent: [{ value: 'ethnicity', label: 'Ethnicity' }],
+}
+
+const fields = (result: ReturnType<typeof parseRequestForm>) =>
+  result.ok ? [] : result.errors.map((e) => e.field)
+
+describe('parseRequestForm', () => {
+  it('accepts an access request with only an email, normalised', () => {
+    const result = parseRequestForm('access', { email: ' Jane@Example.ORG ' }, choices)
+    expect(result).toEqual({
+      ok: true,
+      form: { details: { type: 'access' }, email: 'Jane@example.org', name: null },
+    })
+  })
+
+  it('requires both sides of a rectification', () => {
+    expect(
+      fields(parseRequestForm('rectification', { email: 'a@example.org', inaccurate: 'x' }, choices)),
+    ).toEqual(['correction'])
+  })
+
+  it('accepts only the choices the study offers', () => {
+    expect(
+      fields(parseRequestForm('objection', { email: 'a@example.org', processing: 'research' }, choices)),
+    ).toEqual(['processing'])
+    expect(
+      parseRequestForm('withdraw_consent', { email: 'a@example.org', consent: 'ethnicity' }, choices).ok,
+    ).toBe(true)
+    expect(fields(parseRequestForm('restriction', { email: 'a@example.org', ground: 'e' }, choices))).toEqual(
+      ['ground'],
+    )
+  })
+
+  it('rejects a field sent as a list (a tampered form)', () => {
+    expect(
+      fields(parseRequestForm('access', { email: ['a@example.org', 'b@example.org'] }, choices)),
+    ).toEqual(['email'])
+  })
+
+  it('rejects control characters and undecodable bytes but keeps newlines in long text', () => {
+    expect(
+      fields(parseRequestForm('erasure', { email: 'a@example.org', reason: 'line one\nline two' }, choices)),
+    ).toEqual([])
+    expect(
+      fields(parseRequestForm('erasure', { email: 'a@example.org', reason: 'bad\u0000' }, choices)),
+    ).toEqual(['reason'])
+    expect(
+      fields(parseRequestForm('access', { email: 'a@example.org', name: 'Bad \ufffd' }, choices)),
+    ).toEqual(['name'])
+  })
+
+  it('limits lengths by characters', () => {
+    expect(
+      fields(parseRequestForm('access', { email: 'a@example.org', name: 'é'.repeat(200) }, choices)),
+    ).toEqual([])
+    expect(
+      fields(parseRequestForm('access', { email: 'a@example.org', name: 'é'.repeat(201) }, choices)),
+    ).toEqual(['name'])
+  })
+})
