@@ -1,4 +1,6 @@
 import express, { type Express } from 'express'
+import { accountRoutes } from './accounts/routes.js'
+import { casesRoutes } from './cases/routes.js'
 import { intakeRoutes } from './intake/routes.js'
 import { publicDir, viewsDir } from './paths-on-disk.js'
 import type { Services } from './services.js'
@@ -7,9 +9,10 @@ import { errorHandler, notFoundHandler } from './web/error-handler.js'
 import { healthRoutes } from './web/health.js'
 import { requestLogging } from './web/logging.js'
 import { staticPages } from './web/pages.js'
-import { ejsWithLayout } from './web/render.js'
+import { component, ejsWithLayout } from './web/render.js'
 import { cspNonce, securityHeaders } from './web/security-headers.js'
 import { sessions } from './web/sessions.js'
+import { loadStaffUser } from './web/staff-auth.js'
 
 /** The only place the middleware order is defined. */
 export function createApp(services: Services): Express {
@@ -24,6 +27,7 @@ export function createApp(services: Services): Express {
   Object.assign(app.locals, {
     serviceName: services.serviceName,
     serviceUrl: '/',
+    component,
     org: { name: services.organisationName },
   })
 
@@ -34,9 +38,12 @@ export function createApp(services: Services): Express {
   app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
   app.use(sessions(services.sessionStore, config))
+  app.use(loadStaffUser(services.accounts, services.now))
   app.use(csrfProtection())
   app.use(staticPages())
   app.use(intakeRoutes(services))
+  app.use(accountRoutes(services))
+  app.use(casesRoutes(services))
   app.use(notFoundHandler())
   app.use(errorHandler(log, { showDetail: config.env === 'development' }))
   return app

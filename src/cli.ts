@@ -1,4 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { deadlineCommand } from './cli/deadline.js'
+import { isStaffRole } from './domain/roles.js'
+import { ValidationError } from './web/errors.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createDb } from './db/knex.js'
 import { migrateLatest } from './db/migrate.js'
@@ -13,6 +16,9 @@ const usage = `Usage: npm run -s cli -- <command> [options]
 Commands:
   deadline DATE… [--extended] [--paused-days N]
                       Print the statutory response deadline for each YYYY-MM-DD start date.
+  create-user --email ADDRESS --role admin|dpo|auditor [--name NAME]
+                      Create a staff account. The password is read from standard input when
+                      it is piped; otherwise a strong one is generated and printed once.
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
                       prune expired sessions and rate-limit counters, minimise old sent mail.
@@ -34,6 +40,50 @@ async function withServices<T>(
   }
 }
 
+function option(args: string[], name: string): string | undefined {
+  const index = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`))
+  if (index < 0) return undefined
+  const arg = args[index] as string
+  return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1]
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = []
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+}
+
+async function createUser(args: string[]): Promise<number> {
+  const email = option(args, 'email')
+  const role = option(args, 'role')
+  if (!email || !isStaffRole(role)) {
+    process.stderr.write('create-user needs --email ADDRESS and --role admin|dpo|auditor\n')
+    return 2
+  }
+  const piped = process.stdin.isTTY ? '' : await readStdin()
+  const generated = piped === '' ? randomBytes(18).toString('base64url') : undefined
+  const password = generated ?? piped
+  return withServices(async (services) => {
+    try {
+      const user = await services.accounts.createUser({
+        email,
+        role,
+        displayName: option(args, 'name') ?? email.split('@')[0] ?? email,
+        password,
+      })
+      console.log(`Created ${user.role} account for ${user.email}.`)
+      if (generated) console.log(`Password (shown once, store it safely): ${generated}`)
+      return 0
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        for (const problem of error.errors) process.stderr.write(`${problem.field}: ${problem.text}\n`)
+        return 2
+      }
+      throw error
+    }
+  })
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
   switch (command) {
@@ -43,6 +93,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(result.stderr)
       return result.exitCode
     }
+    case 'create-user':
+      return createUser(args)
     case 'migrate':
       return withServices(() => {
         console.log('Database is up to date.')

@@ -26,6 +26,18 @@ export const paths = {
   },
 }
 
+/** Staff pages. */
+export const staffPaths = {
+  home: '/staff',
+  login: '/staff/login',
+  logout: '/staff/logout',
+  queue: '/staff/requests',
+  case: (id: string) => `/staff/requests/${encodeURIComponent(id)}`,
+  users: '/staff/users',
+  inviteUser: '/staff/users/new',
+  user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
+}
+
 /** The URL segment for a request type: 'withdraw-consent' for 'withdraw_consent'. */
 export function requestTypeFromSegment(segment: string): string {
   return segment.replace(/-/g, '_')

@@ -47,6 +47,13 @@ async function main(): Promise<void> {
     )
   })
 
+  const setupLink = await services.accounts.issueSetupLink()
+  if (setupLink) {
+    // Printed on its own line so an operator can copy it; it works once, for one hour.
+    log.warn('No staff account exists yet. Create the first administrator within one hour at:')
+    console.log(`\n  ${setupLink}\n`)
+  }
+
   const scheduler = config.jobs.enabled
     ? startScheduler(
         [

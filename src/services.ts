@@ -2,6 +2,9 @@ import type { Logger } from 'pino'
 import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
 import { emailHmac } from './domain/email-address.js'
+import { staffRepo } from './accounts/repo.js'
+import { accountsService } from './accounts/service.js'
+import { casesRepo } from './cases/repo.js'
 import { intakeService } from './intake/service.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
@@ -16,13 +19,14 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const now = deps.now ?? (() => new Date())
   const requests = requestsRepo(db)
   const studies = studiesRepo(db)
+  const organisationName = "What Works for Children's Social Care"
   return {
     db,
     config,
     log,
     now,
     serviceName,
-    organisationName: "What Works for Children's Social Care",
+    organisationName,
     requests,
     studies,
     intake: intakeService({
@@ -34,6 +38,16 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       studies,
       now,
     }),
+    accounts: accountsService({
+      db,
+      secret: config.secret,
+      publicUrl: config.publicUrl,
+      serviceName,
+      organisationName,
+      staff: staffRepo(db),
+      now,
+    }),
+    cases: casesRepo(db),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),
     /** The keyed hash rate limits and lookups use in place of an address. */

@@ -20,6 +20,7 @@ export function createDb(database: Config['database'], options: { searchPath?: s
     client: 'sqlite3',
     connection: { filename: database.filename },
     useNullAsDefault: true,
+    acquireConnectionTimeout: 10_000,
     pool: {
       // One connection: SQLite serialises writers anyway, and a single connection keeps
       // transactions from tripping over each other with SQLITE_BUSY.

@@ -25,7 +25,7 @@ import { formFields, parseRequestForm } from './validation.js'
 declare module 'express-session' {
   interface SessionData {
     submittedRequestId?: string
-    flash?: { kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'link-sent'; text?: string }
+    flash?: { kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'signed-out' | 'success'; text?: string }
   }
 }
 

@@ -164,10 +164,12 @@ export function intakeService(deps: IntakeDeps) {
     /** Sends a fresh confirmation link for a request that is still waiting to be confirmed. */
     async resendConfirmation(requestId: string): Promise<boolean> {
       const at = deps.now()
+      const current = await requests.findById(requestId)
+      if (!current) return false
+      const study = await requireStudy(current.studyId)
       return db.transaction(async (trx) => {
         const request = await requests.findByIdForUpdate(trx, requestId)
         if (!request || request.status !== 'unconfirmed' || !request.email) return false
-        const study = await requireStudy(request.studyId)
         await issueConfirmLink(trx, request, study, at)
         await recordEvent(
           trx,
@@ -214,18 +216,19 @@ export function intakeService(deps: IntakeDeps) {
       const found = await findLink(token, 'confirm')
       if (!found?.usedAt) return undefined
       const at = deps.now()
+      const request = await requests.findById(found.requestId)
+      if (!request?.email || request.status === 'unconfirmed') return undefined
+      const target = request.duplicateOf ? await requests.findById(request.duplicateOf) : request
+      const targetEmail = target?.email
+      if (!target || !targetEmail) return undefined
+      const study = await requireStudy(target.studyId)
       return db.transaction(async (trx) => {
-        const request = await requests.findById(found.requestId, trx)
-        if (!request?.email || request.status === 'unconfirmed') return undefined
-        const target = request.duplicateOf ? await requests.findById(request.duplicateOf, trx) : request
-        if (!target?.email) return undefined
-        const study = await requireStudy(target.studyId)
         const statusToken = await issueStatusLink(trx, target.id, at)
         await enqueueMail(
           trx,
           {
             kind: 'status-link',
-            to: target.email,
+            to: targetEmail,
             requestId: target.id,
             subject: `Your link to request ${target.reference ?? ''}`.trim(),
             template: 'status-link',
@@ -259,6 +262,9 @@ export function intakeService(deps: IntakeDeps) {
       const found = await findLink(token, 'confirm')
       if (!found) throw new NotFoundError('Unknown confirmation link')
       const at = deps.now()
+      const pending = await requests.findById(found.requestId)
+      if (!pending) throw new NotFoundError('Unknown request')
+      const study = await requireStudy(pending.studyId)
       return db.transaction(async (trx) => {
         const request = await requests.findByIdForUpdate(trx, found.requestId)
         if (!request || request.status !== 'unconfirmed' || !request.emailHmac || !request.email) {
@@ -266,7 +272,6 @@ export function intakeService(deps: IntakeDeps) {
         }
         if (!found.expiresAt || found.expiresAt <= at.toISOString()) throw new ConflictError('Link expired')
         if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
-        const study = await requireStudy(request.studyId)
         const today = londonDate(at)
 
         const first = await requests.findOpenDuplicate(
@@ -381,6 +386,9 @@ export function intakeService(deps: IntakeDeps) {
       const found = await findLink(token, 'status')
       if (!found) throw new NotFoundError('Unknown status link')
       const at = deps.now()
+      const current = await requests.findById(found.requestId)
+      if (!current) throw new NotFoundError('Unknown request')
+      const study = await requireStudy(current.studyId)
       return db.transaction(async (trx) => {
         const request = await requests.findByIdForUpdate(trx, found.requestId)
         if (!request) throw new NotFoundError('Unknown request')
@@ -403,7 +411,6 @@ export function intakeService(deps: IntakeDeps) {
           at,
         )
         if (request.email) {
-          const study = await requireStudy(request.studyId)
           await enqueueMail(
             trx,
             {

@@ -73,6 +73,10 @@ export function studiesRepo(db: Knex) {
       const rows = await db<StudyRow>('studies').where({ accepting_requests: true }).orderBy('title')
       return rows.map(toStudy)
     },
+    async listAll(): Promise<Study[]> {
+      const rows = await db<StudyRow>('studies').orderBy('title')
+      return rows.map(toStudy)
+    },
     async findBySlug(slug: string): Promise<Study | undefined> {
       const row = await db<StudyRow>('studies').where({ slug }).first()
       return row && toStudy(row)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import ejs from 'ejs'
 import { viewsDir } from '../paths-on-disk.js'
@@ -33,4 +34,20 @@ export function ejsWithLayout(file: string, options: object, callback: RenderCal
 function isCacheOn(locals: Locals): boolean {
   const settings = locals.settings as { 'view cache'?: boolean } | undefined
   return Boolean(settings?.['view cache'])
+}
+
+const components = new Map<string, ejs.TemplateFunction>()
+
+/**
+ * Renders a GOV.UK component partial with only the parameters given, like a Nunjucks macro:
+ * unlike `include`, nothing leaks in from the page's own locals.
+ */
+export function component(name: string, params: Record<string, unknown> = {}): string {
+  let render = components.get(name)
+  if (!render) {
+    const file = path.join(viewsDir, 'partials', `${name}.ejs`)
+    render = ejs.compile(readFileSync(file, 'utf8'), { filename: file })
+    components.set(name, render)
+  }
+  return render({ ...params, component }) as string
 }

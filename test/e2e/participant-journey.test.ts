@@ -30,7 +30,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
 
     await page.goto(portal.baseUrl)
     expect(await page.locator('h1').textContent()).toContain('Exercise your data rights')
-    expect(await page.evaluate(() => document.body.classList.contains('js-enabled'))).toBe(true)
+    expect(await page.evaluate(`document.body.classList.contains('js-enabled')`)).toBe(true)
     await expectAccessible(page)
     await screenshot(page, '01-home')
 

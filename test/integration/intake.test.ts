@@ -65,7 +65,7 @@ describe('public pages', () => {
   it('answers an unknown page with a styled 404', async () => {
     const res = await ctx.agent().get('/no-such-page').expect(404)
     expect(res.text).toContain('Page not found')
-    expect(res.text).toContain('govuk-header')
+    expect(res.text).toContain('govuk-generic-header')
   })
 
   it('reports health with a database check', async () => {

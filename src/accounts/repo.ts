@@ -1,0 +1,146 @@
+import type { Knex } from 'knex'
+import type { StaffRole } from '../domain/roles.js'
+
+export interface StaffUser {
+  id: string
+  email: string
+  displayName: string
+  role: StaffRole
+  passwordHash: string | null
+  totpSecret: string | null
+  totpEnabled: boolean
+  failedLogins: number
+  lockedUntil: string | null
+  disabledAt: string | null
+  lastLoginAt: string | null
+  createdAt: string
+  updatedAt: string
+}
+
+export interface StaffUserRow {
+  id: string
+  email: string
+  display_name: string
+  role: StaffRole
+  password_hash: string | null
+  totp_secret: string | null
+  totp_enabled: boolean | number
+  failed_logins: number
+  locked_until: string | null
+  disabled_at: string | null
+  last_login_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type StaffTokenPurpose = 'setup' | 'invite'
+
+export interface StaffToken {
+  id: string
+  purpose: StaffTokenPurpose
+  userId: string | null
+  expiresAt: string
+  usedAt: string | null
+}
+
+interface StaffTokenRow {
+  id: string
+  purpose: StaffTokenPurpose
+  token_hash: string
+  user_id: string | null
+  expires_at: string
+  used_at: string | null
+  created_at: string
+}
+
+const toUser = (row: StaffUserRow): StaffUser => ({
+  id: row.id,
+  email: row.email,
+  displayName: row.display_name,
+  role: row.role,
+  passwordHash: row.password_hash,
+  totpSecret: row.totp_secret,
+  totpEnabled: Boolean(row.totp_enabled),
+  failedLogins: Number(row.failed_logins),
+  lockedUntil: row.locked_until,
+  disabledAt: row.disabled_at,
+  lastLoginAt: row.last_login_at,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+export function staffRepo(db: Knex) {
+  return {
+    async count(trx: Knex = db): Promise<number> {
+      const [row] = await trx('staff_users').count<{ n: number | string }[]>({ n: '*' })
+      return Number(row?.n ?? 0)
+    },
+    async countActiveAdmins(trx: Knex = db): Promise<number> {
+      const [row] = await trx('staff_users')
+        .where({ role: 'admin' })
+        .whereNull('disabled_at')
+        .count<{ n: number | string }[]>({ n: '*' })
+      return Number(row?.n ?? 0)
+    },
+    async findById(id: string, trx: Knex = db): Promise<StaffUser | undefined> {
+      const row = await trx<StaffUserRow>('staff_users').where({ id }).first()
+      return row && toUser(row)
+    },
+    async findByEmail(email: string, trx: Knex = db): Promise<StaffUser | undefined> {
+      const row = await trx<StaffUserRow>('staff_users').where({ email }).first()
+      return row && toUser(row)
+    },
+    async list(): Promise<StaffUser[]> {
+      const rows = await db<StaffUserRow>('staff_users').orderBy('display_name')
+      return rows.map(toUser)
+    },
+    async insert(trx: Knex, row: StaffUserRow): Promise<void> {
+      await trx('staff_users').insert(row)
+    },
+    async update(trx: Knex, id: string, changes: Partial<StaffUserRow>): Promise<void> {
+      await trx('staff_users').where({ id }).update(changes)
+    },
+    /** Counts a failed login atomically, so parallel guesses cannot slip past the lockout. */
+    async recordFailedLogin(id: string, lockAfter: number, lockedUntil: string, at: string): Promise<number> {
+      await db('staff_users')
+        .where({ id })
+        .update({ failed_logins: db.raw('failed_logins + 1'), updated_at: at })
+      await db('staff_users')
+        .where({ id })
+        .where('failed_logins', '>=', lockAfter)
+        .update({ locked_until: lockedUntil })
+      const row = await db<StaffUserRow>('staff_users').where({ id }).first('failed_logins')
+      return Number(row?.failed_logins ?? 0)
+    },
+    async insertToken(
+      trx: Knex,
+      token: { id: string; purpose: StaffTokenPurpose; tokenHash: string; userId: string | null; expiresAt: string },
+      at: string,
+    ): Promise<void> {
+      await trx('staff_tokens').insert({
+        id: token.id,
+        purpose: token.purpose,
+        token_hash: token.tokenHash,
+        user_id: token.userId,
+        expires_at: token.expiresAt,
+        used_at: null,
+        created_at: at,
+      })
+    },
+    async findToken(tokenHash: string, purpose: StaffTokenPurpose, trx: Knex = db): Promise<StaffToken | undefined> {
+      const row = await trx<StaffTokenRow>('staff_tokens').where({ token_hash: tokenHash, purpose }).first()
+      return (
+        row && { id: row.id, purpose: row.purpose, userId: row.user_id, expiresAt: row.expires_at, usedAt: row.used_at }
+      )
+    },
+    async useToken(trx: Knex, id: string, at: string): Promise<boolean> {
+      return (await trx('staff_tokens').where({ id }).whereNull('used_at').update({ used_at: at })) === 1
+    },
+    async retireTokens(trx: Knex, purpose: StaffTokenPurpose, userId: string | null, at: string): Promise<void> {
+      const query = trx('staff_tokens').where({ purpose }).whereNull('used_at')
+      await (userId ? query.where({ user_id: userId }) : query.whereNull('user_id')).update({ used_at: at })
+    },
+  }
+}
+
+export type StaffRepo = ReturnType<typeof staffRepo>

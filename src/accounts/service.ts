@@ -1,0 +1,362 @@
+import type { Knex } from 'knex'
+import { recordEvent, systemActor, type Actor } from '../audit/events.js'
+import { emailHmac, isValidEmail } from '../domain/email-address.js'
+import type { StaffRole } from '../domain/roles.js'
+import { enqueueMail } from '../mail/outbox.js'
+import { absoluteUrl } from '../paths.js'
+import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
+import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
+import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
+import type { StaffRepo, StaffUser } from './repo.js'
+
+export const lockAfterFailures = 5
+export const lockMinutes = 15
+export const setupLinkMinutes = 60
+export const inviteLinkDays = 3
+
+export interface AccountsDeps {
+  db: Knex
+  secret: string
+  publicUrl: string
+  serviceName: string
+  organisationName: string
+  staff: StaffRepo
+  now: () => Date
+}
+
+export type LoginResult = { ok: true; user: StaffUser } | { ok: false }
+
+/** Staff addresses are matched whole and case-insensitively: they are our own accounts. */
+export function normaliseStaffEmail(raw: string): string {
+  return raw.trim().toLowerCase()
+}
+
+const staffActor = (user: { id: string }): Actor => ({ type: 'staff', id: user.id })
+
+export function accountsService(deps: AccountsDeps) {
+  const { db, staff } = deps
+  const iso = () => deps.now().toISOString()
+
+  async function createUserRow(
+    trx: Knex,
+    input: { email: string; displayName: string; role: StaffRole; passwordHash: string | null },
+  ): Promise<string> {
+    const id = newId()
+    const at = iso()
+    await staff.insert(trx, {
+      id,
+      email: input.email,
+      display_name: input.displayName,
+      role: input.role,
+      password_hash: input.passwordHash,
+      totp_secret: null,
+      totp_enabled: false,
+      failed_logins: 0,
+      locked_until: null,
+      disabled_at: null,
+      last_login_at: null,
+      created_at: at,
+      updated_at: at,
+    })
+    return id
+  }
+
+  function checkNewUser(email: string, displayName: string) {
+    const errors = []
+    if (!isValidEmail(email)) {
+      errors.push({ field: 'email', href: '#email', text: 'Enter an email address in the correct format, like name@example.com' })
+    }
+    if (displayName.length === 0) errors.push({ field: 'displayName', href: '#displayName', text: 'Enter their name' })
+    if (displayName.length > 200) {
+      errors.push({ field: 'displayName', href: '#displayName', text: 'Name must be 200 characters or fewer' })
+    }
+    if (errors.length > 0) throw new ValidationError(errors)
+  }
+
+  return {
+    async hasStaff(): Promise<boolean> {
+      return (await staff.count()) > 0
+    },
+
+    /**
+     * First run: a one-time link (1 hour) to create the first administrator. Issued only while
+     * no staff account exists; a new link retires the previous one.
+     */
+    async issueSetupLink(): Promise<string | undefined> {
+      return db.transaction(async (trx) => {
+        if ((await staff.count(trx)) > 0) return undefined
+        const token = generateToken()
+        const at = iso()
+        await staff.retireTokens(trx, 'setup', null, at)
+        await staff.insertToken(
+          trx,
+          {
+            id: newId(),
+            purpose: 'setup',
+            tokenHash: hashToken(token),
+            userId: null,
+            expiresAt: new Date(deps.now().getTime() + setupLinkMinutes * 60_000).toISOString(),
+          },
+          at,
+        )
+        return absoluteUrl(deps.publicUrl, `/staff/setup/${token}`)
+      })
+    },
+
+    async isSetupTokenValid(token: string): Promise<boolean> {
+      if (!isWellFormedToken(token)) return false
+      const found = await staff.findToken(hashToken(token), 'setup')
+      return Boolean(found && !found.usedAt && found.expiresAt > iso() && (await staff.count()) === 0)
+    },
+
+    async completeSetup(token: string, input: { email: string; displayName: string; password: string }): Promise<StaffUser> {
+      const email = normaliseStaffEmail(input.email)
+      const displayName = input.displayName.trim()
+      checkNewUser(email, displayName)
+      const problem = passwordProblem(input.password, { email })
+      if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
+      const passwordHash = await hashPassword(input.password)
+      return db.transaction(async (trx) => {
+        const found = isWellFormedToken(token) ? await staff.findToken(hashToken(token), 'setup', trx) : undefined
+        if (!found || found.usedAt || found.expiresAt <= iso()) throw new NotFoundError('Setup link not valid')
+        if ((await staff.count(trx)) > 0) throw new ConflictError('Setup already done')
+        if (!(await staff.useToken(trx, found.id, iso()))) throw new ConflictError('Setup link already used')
+        const id = await createUserRow(trx, { email, displayName, role: 'admin', passwordHash })
+        await recordEvent(
+          trx,
+          { actor: { type: 'staff', id }, subject: { type: 'staff_user', id }, kind: 'staff.first_admin_created', data: { role: 'admin' } },
+          deps.now(),
+        )
+        return (await staff.findById(id, trx)) as StaffUser
+      })
+    },
+
+    /** For the command line: creates an account with a password straight away. */
+    async createUser(input: { email: string; displayName: string; role: StaffRole; password: string }): Promise<StaffUser> {
+      const email = normaliseStaffEmail(input.email)
+      checkNewUser(email, input.displayName.trim())
+      const problem = passwordProblem(input.password, { email })
+      if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
+      const passwordHash = await hashPassword(input.password)
+      return db.transaction(async (trx) => {
+        if (await staff.findByEmail(email, trx)) {
+          throw new ValidationError([{ field: 'email', href: '#email', text: 'There is already an account with this email address' }])
+        }
+        const id = await createUserRow(trx, { email, displayName: input.displayName.trim(), role: input.role, passwordHash })
+        await recordEvent(
+          trx,
+          { actor: systemActor('cli'), subject: { type: 'staff_user', id }, kind: 'staff.user_created', data: { role: input.role } },
+          deps.now(),
+        )
+        return (await staff.findById(id, trx)) as StaffUser
+      })
+    },
+
+    /**
+     * Checks a login. The answer is the same for an unknown account, a wrong password, a disabled
+     * account and a locked one, and an unknown account costs the same hashing work.
+     */
+    async login(rawEmail: string, password: string): Promise<LoginResult> {
+      const email = normaliseStaffEmail(rawEmail)
+      const user = await staff.findByEmail(email)
+      const at = deps.now()
+      if (!user?.passwordHash) {
+        await verifyPassword(await decoyPasswordHash(), password)
+        await db.transaction((trx) =>
+          recordEvent(
+            trx,
+            {
+              actor: { type: 'staff', id: null },
+              subject: { type: 'staff_login', id: emailHmac(deps.secret, email) },
+              kind: 'staff.login_failed',
+              data: { reason: user ? 'no_password' : 'unknown_account' },
+            },
+            at,
+          ),
+        )
+        return { ok: false }
+      }
+      const passwordMatches = await verifyPassword(user.passwordHash, password)
+      const locked = user.lockedUntil !== null && user.lockedUntil > at.toISOString()
+      if (!passwordMatches || locked || user.disabledAt) {
+        let failures = user.failedLogins
+        if (!passwordMatches) {
+          failures = await staff.recordFailedLogin(
+            user.id,
+            lockAfterFailures,
+            new Date(at.getTime() + lockMinutes * 60_000).toISOString(),
+            at.toISOString(),
+          )
+        }
+        await db.transaction((trx) =>
+          recordEvent(
+            trx,
+            {
+              actor: { type: 'staff', id: null },
+              subject: { type: 'staff_user', id: user.id },
+              kind: 'staff.login_failed',
+              data: {
+                reason: user.disabledAt ? 'disabled' : locked ? 'locked' : 'wrong_password',
+                failures,
+                lockedNow: !locked && failures >= lockAfterFailures,
+              },
+            },
+            at,
+          ),
+        )
+        return { ok: false }
+      }
+      await db.transaction(async (trx) => {
+        await staff.update(trx, user.id, {
+          failed_logins: 0,
+          locked_until: null,
+          last_login_at: at.toISOString(),
+          updated_at: at.toISOString(),
+        })
+        await recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.login' }, at)
+      })
+      return { ok: true, user }
+    },
+
+    async recordLogout(user: StaffUser): Promise<void> {
+      await db.transaction((trx) =>
+        recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.logout' }, deps.now()),
+      )
+    },
+
+    /** The user behind a session, or undefined when the account is gone or disabled. */
+    async activeUser(id: string): Promise<StaffUser | undefined> {
+      const user = await staff.findById(id)
+      return user && !user.disabledAt ? user : undefined
+    },
+
+    async list(): Promise<StaffUser[]> {
+      return staff.list()
+    },
+
+    async find(id: string): Promise<StaffUser> {
+      const user = await staff.findById(id)
+      if (!user) throw new NotFoundError('No such staff user')
+      return user
+    },
+
+    /** Invites a colleague: an account without a password and an emailed link to set one. */
+    async invite(actor: StaffUser, input: { email: string; displayName: string; role: StaffRole }): Promise<StaffUser> {
+      const email = normaliseStaffEmail(input.email)
+      const displayName = input.displayName.trim()
+      checkNewUser(email, displayName)
+      const at = deps.now()
+      return db.transaction(async (trx) => {
+        if (await staff.findByEmail(email, trx)) {
+          throw new ValidationError([{ field: 'email', href: '#email', text: 'There is already an account with this email address' }])
+        }
+        const id = await createUserRow(trx, { email, displayName, role: input.role, passwordHash: null })
+        const token = generateToken()
+        await staff.insertToken(
+          trx,
+          {
+            id: newId(),
+            purpose: 'invite',
+            tokenHash: hashToken(token),
+            userId: id,
+            expiresAt: new Date(at.getTime() + inviteLinkDays * 24 * 60 * 60_000).toISOString(),
+          },
+          at.toISOString(),
+        )
+        await enqueueMail(
+          trx,
+          {
+            kind: 'staff-invite',
+            to: email,
+            subject: `You have been invited to ${deps.serviceName}`,
+            template: 'staff-invite',
+            locals: {
+              serviceName: deps.serviceName,
+              organisationName: deps.organisationName,
+              displayName,
+              invitedBy: actor.displayName,
+              role: input.role,
+              link: absoluteUrl(deps.publicUrl, `/staff/invite/${token}`),
+              days: inviteLinkDays,
+            },
+          },
+          at,
+        )
+        await recordEvent(
+          trx,
+          { actor: staffActor(actor), subject: { type: 'staff_user', id }, kind: 'staff.user_invited', data: { role: input.role } },
+          at,
+        )
+        return (await staff.findById(id, trx)) as StaffUser
+      })
+    },
+
+    async inviteFor(token: string): Promise<StaffUser | undefined> {
+      if (!isWellFormedToken(token)) return undefined
+      const found = await staff.findToken(hashToken(token), 'invite')
+      if (!found?.userId || found.usedAt || found.expiresAt <= iso()) return undefined
+      const user = await staff.findById(found.userId)
+      return user && !user.disabledAt ? user : undefined
+    },
+
+    async acceptInvite(token: string, password: string): Promise<StaffUser> {
+      const user = await this.inviteFor(token)
+      if (!user) throw new NotFoundError('Invitation not valid')
+      const problem = passwordProblem(password, { email: user.email })
+      if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
+      const passwordHash = await hashPassword(password)
+      return db.transaction(async (trx) => {
+        const found = await staff.findToken(hashToken(token), 'invite', trx)
+        if (!found || !(await staff.useToken(trx, found.id, iso()))) throw new ConflictError('Invitation already used')
+        await staff.update(trx, user.id, { password_hash: passwordHash, updated_at: iso() })
+        await recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.password_set' }, deps.now())
+        return user
+      })
+    },
+
+    async changeRole(actor: StaffUser, userId: string, role: StaffRole): Promise<void> {
+      await db.transaction(async (trx) => {
+        const user = await staff.findById(userId, trx)
+        if (!user) throw new NotFoundError()
+        if (user.role === role) return
+        if (user.role === 'admin' && !user.disabledAt && (await staff.countActiveAdmins(trx)) <= 1) {
+          throw new ValidationError([{ field: 'role', href: '#role', text: 'There must always be at least one active administrator' }])
+        }
+        await staff.update(trx, userId, { role, updated_at: iso() })
+        await recordEvent(
+          trx,
+          { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: 'staff.role_changed', data: { from: user.role, to: role } },
+          deps.now(),
+        )
+      })
+    },
+
+    async setDisabled(actor: StaffUser, userId: string, disabled: boolean): Promise<void> {
+      await db.transaction(async (trx) => {
+        const user = await staff.findById(userId, trx)
+        if (!user) throw new NotFoundError()
+        if (Boolean(user.disabledAt) === disabled) return
+        if (disabled && user.role === 'admin' && (await staff.countActiveAdmins(trx)) <= 1) {
+          throw new ValidationError([{ field: 'disabled', href: '#disable', text: 'You cannot disable the last active administrator' }])
+        }
+        await staff.update(trx, userId, { disabled_at: disabled ? iso() : null, updated_at: iso() })
+        await recordEvent(
+          trx,
+          { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: disabled ? 'staff.user_disabled' : 'staff.user_enabled' },
+          deps.now(),
+        )
+      })
+    },
+
+    async resetLockout(actor: StaffUser, userId: string): Promise<void> {
+      await db.transaction(async (trx) => {
+        const user = await staff.findById(userId, trx)
+        if (!user) throw new NotFoundError()
+        await staff.update(trx, userId, { failed_logins: 0, locked_until: null, updated_at: iso() })
+        await recordEvent(trx, { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: 'staff.lockout_reset' }, deps.now())
+      })
+    },
+  }
+}
+
+export type AccountsService = ReturnType<typeof accountsService>

@@ -1,0 +1,56 @@
+import type { NextFunction, Request, Response } from 'express'
+import type { AccountsService } from '../accounts/service.js'
+import type { StaffUser } from '../accounts/repo.js'
+import { can, type Permission } from '../domain/roles.js'
+import { ForbiddenError } from './errors.js'
+
+declare module 'express-session' {
+  interface SessionData {
+    staff?: { userId: string; loggedInAt: number; lastSeenAt: number }
+    returnTo?: string
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    staffUser?: StaffUser
+  }
+}
+
+export const idleTimeoutMs = 30 * 60 * 1000
+export const absoluteTimeoutMs = 12 * 60 * 60 * 1000
+
+/**
+ * Loads the signed-in staff member on every request, ending the session after 30 idle minutes or
+ * 12 hours in all. The account is read afresh, so a role change or a disabled account applies at once.
+ */
+export function loadStaffUser(accounts: AccountsService, now: () => Date) {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    const signedIn = req.session?.staff
+    if (!signedIn) return next()
+    const at = now().getTime()
+    const expired = at - signedIn.lastSeenAt > idleTimeoutMs || at - signedIn.loggedInAt > absoluteTimeoutMs
+    const user = expired ? undefined : await accounts.activeUser(signedIn.userId)
+    if (!user) {
+      delete req.session.staff
+      req.session.flash = { kind: 'signed-out' }
+      return next()
+    }
+    signedIn.lastSeenAt = at
+    req.staffUser = user
+    res.locals.staffUser = { email: user.email, role: user.role, displayName: user.displayName }
+    next()
+  }
+}
+
+/** Every staff route starts with this: signed in, and the role may do the thing. */
+export function requirePermission(permission: Permission) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (!req.staffUser) {
+      if (req.method === 'GET') req.session.returnTo = req.originalUrl
+      return res.redirect(303, '/staff/login')
+    }
+    if (!can(req.staffUser.role, permission)) return next(new ForbiddenError())
+    next()
+  }
+}

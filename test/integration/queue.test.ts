@@ -1,0 +1,99 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { createTestContext, type TestContext } from '../helpers/context.js'
+import { fileConfirmedRequest } from '../helpers/requests.js'
+import { signedInAgent } from '../helpers/staff.js'
+
+let ctx: TestContext
+beforeEach(async () => {
+  ctx = await createTestContext({ now: '2026-01-05T10:00:00Z' })
+})
+afterEach(async () => {
+  await ctx.destroy()
+})
+
+const references = (html: string) => [...html.matchAll(/>(DSR-\d{4}-\d{5})</g)].map((m) => m[1])
+
+describe('the queue', () => {
+  it('lists confirmed requests nearest deadline first with days left, due soon and overdue', async () => {
+    await fileConfirmedRequest(ctx, { email: 'first@example.org' }) // due 5 Feb
+    ctx.setNow('2026-01-20T10:00:00Z')
+    await fileConfirmedRequest(ctx, { email: 'second@example.org', type: 'erasure' }) // due 20 Feb
+    ctx.setNow('2026-01-12T10:00:00Z')
+    await fileConfirmedRequest(ctx, { email: 'third@example.org', type: 'rectification', details: { type: 'rectification', inaccurate: 'a', correction: 'b' } }) // due 12 Feb
+    ctx.setNow('2026-02-03T10:00:00Z')
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get('/staff/requests').expect(200)
+    expect(references(page.text)).toEqual(['DSR-2026-00001', 'DSR-2026-00003', 'DSR-2026-00002'])
+    expect(page.text).toContain('Due soon: 2 days left')
+    expect(page.text).toContain('Open (3)')
+    ctx.setNow('2026-02-06T10:00:00Z')
+    const { agent: nextDay } = await signedInAgent(ctx, 'dpo', 'dpo2@portal.test')
+    const later = await nextDay.get('/staff/requests').expect(200)
+    expect(later.text).toContain('1 day overdue')
+    const overdue = await nextDay.get('/staff/requests?due=overdue').expect(200)
+    expect(references(overdue.text)).toEqual(['DSR-2026-00001'])
+    const erasures = await nextDay.get('/staff/requests?type=erasure').expect(200)
+    expect(references(erasures.text)).toEqual(['DSR-2026-00002'])
+  })
+
+  it('hides unconfirmed and closed requests one click away', async () => {
+    await fileConfirmedRequest(ctx, { email: 'open@example.org' })
+    const study = (await ctx.services.studies.listAccepting())[0]!
+    await ctx.services.intake.submit({ study, type: 'access', details: { type: 'access' }, email: 'x@example.org', name: null })
+    const { agent } = await signedInAgent(ctx, 'auditor')
+    const open = await agent.get('/staff/requests').expect(200)
+    expect(open.text).toContain('Open (1)')
+    expect(open.text).toContain('Not confirmed (1)')
+    const unconfirmed = await agent.get('/staff/requests?tab=unconfirmed').expect(200)
+    expect(unconfirmed.text).toContain('Awaiting confirmation')
+    expect(references(unconfirmed.text)).toEqual([])
+  })
+
+  it('finds a request by reference or by the exact email address only', async () => {
+    await fileConfirmedRequest(ctx, { email: 'Jane.Doe@example.org' })
+    await fileConfirmedRequest(ctx, { email: 'john@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    expect(references((await agent.get('/staff/requests?q=dsr-2026-00002').expect(200)).text)).toEqual(['DSR-2026-00002'])
+    expect(references((await agent.get('/staff/requests?q=Jane.Doe%40EXAMPLE.org').expect(200)).text)).toEqual([
+      'DSR-2026-00001',
+    ])
+    expect(references((await agent.get('/staff/requests?q=jane.doe%40example.org').expect(200)).text)).toEqual([])
+    const partial = await agent.get('/staff/requests?q=jane').expect(400)
+    expect(partial.text).toContain('href="#q"')
+  })
+
+  it('pages with a keyset cursor, never repeating or skipping a request', async () => {
+    for (let i = 0; i < 55; i++) {
+      ctx.setNow(new Date(Date.parse('2026-01-05T10:00:00Z') + (i % 9) * 86_400_000))
+      await fileConfirmedRequest(ctx, { email: `p${i}@example.org` })
+    }
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const first = await agent.get('/staff/requests').expect(200)
+    const firstRefs = references(first.text)
+    expect(firstRefs).toHaveLength(50)
+    const next = /href="([^"]*after=[^"]+)"/.exec(first.text)?.[1]?.replace(/&amp;/g, '&')
+    expect(next).toBeDefined()
+    const second = await agent.get(next as string).expect(200)
+    const secondRefs = references(second.text)
+    expect(secondRefs).toHaveLength(5)
+    expect(new Set([...firstRefs, ...secondRefs]).size).toBe(55)
+    await agent.get('/staff/requests?after=not-a-cursor').expect(200)
+  })
+
+  it('rejects a malformed date filter with an error on the field', async () => {
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const res = await agent.get('/staff/requests?from=2026-02-31').expect(400)
+    expect(res.text).toContain('href="#from"')
+  })
+
+  it('shows the case with its deadline rule and timeline', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'case@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(page.text).toContain('DSR-2026-00001')
+    expect(page.text).toContain('case@example.org')
+    expect(page.text).toContain('5 February 2026')
+    expect(page.text).toContain('Confirmed by the person; clock started')
+    await agent.get('/staff/requests/no-such-id').expect(404)
+  })
+})
