@@ -24,7 +24,7 @@ export function decoyPasswordHash(): Promise<string> {
   return decoy
 }
 
-const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()))
+const commonPasswords = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
 
 export const minimumPasswordLength = 12
 export const maximumPasswordLength = 256
@@ -41,11 +41,18 @@ export function passwordProblem(password: string, context: { email?: string } = 
     return `Password must be ${maximumPasswordLength} characters or fewer`
   }
   const lower = password.toLowerCase()
-  if (commonPasswords.has(lower) || /^(.)\1+$/.test(password) || /^(0123456789|1234567890|abcdefghijkl)/.test(lower)) {
+  if (
+    commonPasswords.has(lower) ||
+    /^(.)\1+$/.test(password) ||
+    /^(0123456789|1234567890|abcdefghijkl)/.test(lower)
+  ) {
     return 'Password is too common. Choose a password that is harder to guess, such as three random words'
   }
   const local = context.email?.split('@')[0]?.toLowerCase()
-  if ((local && local.length >= 4 && lower.includes(local)) || (context.email && lower.includes(context.email.toLowerCase()))) {
+  if (
+    (local && local.length >= 4 && lower.includes(local)) ||
+    (context.email && lower.includes(context.email.toLowerCase()))
+  ) {
     return 'Password must not contain your email address'
   }
   return undefined

@@ -114,7 +114,13 @@ export function staffRepo(db: Knex) {
     },
     async insertToken(
       trx: Knex,
-      token: { id: string; purpose: StaffTokenPurpose; tokenHash: string; userId: string | null; expiresAt: string },
+      token: {
+        id: string
+        purpose: StaffTokenPurpose
+        tokenHash: string
+        userId: string | null
+        expiresAt: string
+      },
       at: string,
     ): Promise<void> {
       await trx('staff_tokens').insert({
@@ -127,16 +133,31 @@ export function staffRepo(db: Knex) {
         created_at: at,
       })
     },
-    async findToken(tokenHash: string, purpose: StaffTokenPurpose, trx: Knex = db): Promise<StaffToken | undefined> {
+    async findToken(
+      tokenHash: string,
+      purpose: StaffTokenPurpose,
+      trx: Knex = db,
+    ): Promise<StaffToken | undefined> {
       const row = await trx<StaffTokenRow>('staff_tokens').where({ token_hash: tokenHash, purpose }).first()
       return (
-        row && { id: row.id, purpose: row.purpose, userId: row.user_id, expiresAt: row.expires_at, usedAt: row.used_at }
+        row && {
+          id: row.id,
+          purpose: row.purpose,
+          userId: row.user_id,
+          expiresAt: row.expires_at,
+          usedAt: row.used_at,
+        }
       )
     },
     async useToken(trx: Knex, id: string, at: string): Promise<boolean> {
       return (await trx('staff_tokens').where({ id }).whereNull('used_at').update({ used_at: at })) === 1
     },
-    async retireTokens(trx: Knex, purpose: StaffTokenPurpose, userId: string | null, at: string): Promise<void> {
+    async retireTokens(
+      trx: Knex,
+      purpose: StaffTokenPurpose,
+      userId: string | null,
+      at: string,
+    ): Promise<void> {
       const query = trx('staff_tokens').where({ purpose }).whereNull('used_at')
       await (userId ? query.where({ user_id: userId }) : query.whereNull('user_id')).update({ used_at: at })
     },

@@ -15,7 +15,11 @@ const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
 const param = (req: Request, name: string): string => String(req.params[name] ?? '')
 const text = (body: Body, field: string): string => (typeof body[field] === 'string' ? body[field] : '')
 
-const roleItems = staffRoles.map((role) => ({ value: role, text: roleLabels[role], hint: roleDescriptions[role] }))
+const roleItems = staffRoles.map((role) => ({
+  value: role,
+  text: roleLabels[role],
+  hint: roleDescriptions[role],
+}))
 
 /** Staff sign-in, first-run setup, invitations and the administrator's account pages. */
 export function accountRoutes(services: Services): Router {
@@ -26,7 +30,12 @@ export function accountRoutes(services: Services): Router {
     if (req.staffUser) return res.redirect(303, staffPaths.home)
     const flash = req.session.flash
     delete req.session.flash
-    res.render('accounts/login', { title: 'Sign in', errors: [], values: {}, signedOut: flash?.kind === 'signed-out' })
+    res.render('accounts/login', {
+      title: 'Sign in',
+      errors: [],
+      values: {},
+      signedOut: flash?.kind === 'signed-out',
+    })
   })
 
   router.post(staffPaths.login, noStore(), async (req, res) => {
@@ -66,7 +75,9 @@ export function accountRoutes(services: Services): Router {
 
   router.post(staffPaths.logout, async (req, res) => {
     if (req.staffUser) await accounts.recordLogout(req.staffUser)
-    await new Promise<void>((resolve, reject) => req.session.destroy((err) => (err ? reject(err as Error) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
+    )
     res.clearCookie('portal.sid')
     res.redirect(303, staffPaths.login)
   })
@@ -86,12 +97,24 @@ export function accountRoutes(services: Services): Router {
     const body = bodyOf(req)
     try {
       const errors: FieldError[] = []
-      const displayName = readText(body, { field: 'displayName', name: 'your name', required: 'Enter your name', max: 200 }, errors)
-      const email = readText(body, { field: 'email', name: 'your email address', required: 'Enter your email address', max: 254 }, errors)
+      const displayName = readText(
+        body,
+        { field: 'displayName', name: 'your name', required: 'Enter your name', max: 200 },
+        errors,
+      )
+      const email = readText(
+        body,
+        { field: 'email', name: 'your email address', required: 'Enter your email address', max: 254 },
+        errors,
+      )
       const password = text(body, 'password')
       if (!password) errors.push({ field: 'password', href: '#password', text: 'Enter a password' })
       if (errors.length > 0) throw new ValidationError(errors)
-      const user = await accounts.completeSetup(token, { email: email ?? '', displayName: displayName ?? '', password })
+      const user = await accounts.completeSetup(token, {
+        email: email ?? '',
+        displayName: displayName ?? '',
+        password,
+      })
       await regenerate(req)
       const at = services.now().getTime()
       req.session.staff = { userId: user.id, loggedInAt: at, lastSeenAt: at }
@@ -109,23 +132,31 @@ export function accountRoutes(services: Services): Router {
 
   router.get('/staff/invite/:token', noStore(), async (req, res) => {
     const user = await accounts.inviteFor(param(req, 'token'))
-    if (!user) return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
+    if (!user)
+      return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
     res.render('accounts/set-password', { title: 'Set your password', user, errors: [] })
   })
 
   router.post('/staff/invite/:token', noStore(), async (req, res) => {
     const token = param(req, 'token')
     const user = await accounts.inviteFor(token)
-    if (!user) return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
+    if (!user)
+      return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
     const password = text(bodyOf(req), 'password')
     try {
-      if (!password) throw new ValidationError([{ field: 'password', href: '#password', text: 'Enter a password' }])
+      if (!password)
+        throw new ValidationError([{ field: 'password', href: '#password', text: 'Enter a password' }])
       await accounts.acceptInvite(token, password)
       req.session.flash = { kind: 'success', text: 'Your password is set. You can now sign in.' }
       res.redirect(303, staffPaths.login)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
-      res.status(400).render('accounts/set-password', { title: 'Set your password', hasErrors: true, user, errors: error.errors })
+      res.status(400).render('accounts/set-password', {
+        title: 'Set your password',
+        hasErrors: true,
+        user,
+        errors: error.errors,
+      })
     }
   })
 
@@ -142,17 +173,35 @@ export function accountRoutes(services: Services): Router {
   })
 
   router.get(staffPaths.inviteUser, requirePermission('users:manage'), (_req, res) => {
-    res.render('accounts/invite', { title: 'Invite a colleague', errors: [], values: {}, roleItems, backLink: staffPaths.users })
+    res.render('accounts/invite', {
+      title: 'Invite a colleague',
+      errors: [],
+      values: {},
+      roleItems,
+      backLink: staffPaths.users,
+    })
   })
 
   router.post(staffPaths.inviteUser, requirePermission('users:manage'), async (req, res) => {
     const body = bodyOf(req)
     try {
       const errors: FieldError[] = []
-      const displayName = readText(body, { field: 'displayName', name: 'their name', required: 'Enter their name', max: 200 }, errors)
-      const email = readText(body, { field: 'email', name: 'their email address', required: 'Enter their email address', max: 254 }, errors)
+      const displayName = readText(
+        body,
+        { field: 'displayName', name: 'their name', required: 'Enter their name', max: 200 },
+        errors,
+      )
+      const email = readText(
+        body,
+        { field: 'email', name: 'their email address', required: 'Enter their email address', max: 254 },
+        errors,
+      )
       if (email && !isValidEmail(normaliseStaffEmail(email))) {
-        errors.push({ field: 'email', href: '#email', text: 'Enter an email address in the correct format, like name@example.com' })
+        errors.push({
+          field: 'email',
+          href: '#email',
+          text: 'Enter an email address in the correct format, like name@example.com',
+        })
       }
       const role = body.role
       if (!isStaffRole(role)) errors.push({ field: 'role', href: '#role', text: 'Select a role' })
@@ -193,8 +242,8 @@ export function accountRoutes(services: Services): Router {
 
   router.get('/staff/users/:id', requirePermission('users:manage'), (req, res) => renderUser(req, res, 200))
 
-  const userAction = (action: (req: Request) => Promise<void>, done: string) =>
-    async (req: Request, res: Response) => {
+  const userAction =
+    (action: (req: Request) => Promise<void>, done: string) => async (req: Request, res: Response) => {
       try {
         await action(req)
         req.session.flash = { kind: 'success', text: done }
@@ -210,7 +259,8 @@ export function accountRoutes(services: Services): Router {
     requirePermission('users:manage'),
     userAction(async (req) => {
       const role = bodyOf(req).role
-      if (!isStaffRole(role)) throw new ValidationError([{ field: 'role', href: '#role', text: 'Select a role' }])
+      if (!isStaffRole(role))
+        throw new ValidationError([{ field: 'role', href: '#role', text: 'Select a role' }])
       await accounts.changeRole(req.staffUser!, param(req, 'id'), role)
     }, 'Role changed.'),
   )
@@ -230,17 +280,22 @@ export function accountRoutes(services: Services): Router {
     userAction((req) => accounts.resetLockout(req.staffUser!, param(req, 'id')), 'Failed sign-ins cleared.'),
   )
 
-  router.get(staffPaths.home, requirePermission('cases:read'), (_req, res) => res.redirect(303, staffPaths.queue))
+  router.get(staffPaths.home, requirePermission('cases:read'), (_req, res) =>
+    res.redirect(303, staffPaths.queue),
+  )
 
   return router
 }
 
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err) => (err ? reject(err as Error) : resolve())))
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err) => (err ? reject(err as Error) : resolve())),
+  )
 }
 
 /** Only a path on this site: never an open redirect. */
 function safeReturnTo(returnTo: string | undefined): string {
-  return returnTo && /^\/staff(\/|$)/.test(returnTo) && !returnTo.startsWith('//') ? returnTo : staffPaths.home
+  return returnTo && /^\/staff(\/|$)/.test(returnTo) && !returnTo.startsWith('//')
+    ? returnTo
+    : staffPaths.home
 }
-

@@ -31,6 +31,11 @@ export function normaliseStaffEmail(raw: string): string {
   return raw.trim().toLowerCase()
 }
 
+function requireUser(user: StaffUser | undefined): StaffUser {
+  if (!user) throw new NotFoundError('No such staff user')
+  return user
+}
+
 const staffActor = (user: { id: string }): Actor => ({ type: 'staff', id: user.id })
 
 export function accountsService(deps: AccountsDeps) {
@@ -64,11 +69,20 @@ export function accountsService(deps: AccountsDeps) {
   function checkNewUser(email: string, displayName: string) {
     const errors = []
     if (!isValidEmail(email)) {
-      errors.push({ field: 'email', href: '#email', text: 'Enter an email address in the correct format, like name@example.com' })
+      errors.push({
+        field: 'email',
+        href: '#email',
+        text: 'Enter an email address in the correct format, like name@example.com',
+      })
     }
-    if (displayName.length === 0) errors.push({ field: 'displayName', href: '#displayName', text: 'Enter their name' })
+    if (displayName.length === 0)
+      errors.push({ field: 'displayName', href: '#displayName', text: 'Enter their name' })
     if (displayName.length > 200) {
-      errors.push({ field: 'displayName', href: '#displayName', text: 'Name must be 200 characters or fewer' })
+      errors.push({
+        field: 'displayName',
+        href: '#displayName',
+        text: 'Name must be 200 characters or fewer',
+      })
     }
     if (errors.length > 0) throw new ValidationError(errors)
   }
@@ -109,7 +123,10 @@ export function accountsService(deps: AccountsDeps) {
       return Boolean(found && !found.usedAt && found.expiresAt > iso() && (await staff.count()) === 0)
     },
 
-    async completeSetup(token: string, input: { email: string; displayName: string; password: string }): Promise<StaffUser> {
+    async completeSetup(
+      token: string,
+      input: { email: string; displayName: string; password: string },
+    ): Promise<StaffUser> {
       const email = normaliseStaffEmail(input.email)
       const displayName = input.displayName.trim()
       checkNewUser(email, displayName)
@@ -117,22 +134,35 @@ export function accountsService(deps: AccountsDeps) {
       if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
       const passwordHash = await hashPassword(input.password)
       return db.transaction(async (trx) => {
-        const found = isWellFormedToken(token) ? await staff.findToken(hashToken(token), 'setup', trx) : undefined
-        if (!found || found.usedAt || found.expiresAt <= iso()) throw new NotFoundError('Setup link not valid')
+        const found = isWellFormedToken(token)
+          ? await staff.findToken(hashToken(token), 'setup', trx)
+          : undefined
+        if (!found || found.usedAt || found.expiresAt <= iso())
+          throw new NotFoundError('Setup link not valid')
         if ((await staff.count(trx)) > 0) throw new ConflictError('Setup already done')
         if (!(await staff.useToken(trx, found.id, iso()))) throw new ConflictError('Setup link already used')
         const id = await createUserRow(trx, { email, displayName, role: 'admin', passwordHash })
         await recordEvent(
           trx,
-          { actor: { type: 'staff', id }, subject: { type: 'staff_user', id }, kind: 'staff.first_admin_created', data: { role: 'admin' } },
+          {
+            actor: { type: 'staff', id },
+            subject: { type: 'staff_user', id },
+            kind: 'staff.first_admin_created',
+            data: { role: 'admin' },
+          },
           deps.now(),
         )
-        return (await staff.findById(id, trx)) as StaffUser
+        return requireUser(await staff.findById(id, trx))
       })
     },
 
     /** For the command line: creates an account with a password straight away. */
-    async createUser(input: { email: string; displayName: string; role: StaffRole; password: string }): Promise<StaffUser> {
+    async createUser(input: {
+      email: string
+      displayName: string
+      role: StaffRole
+      password: string
+    }): Promise<StaffUser> {
       const email = normaliseStaffEmail(input.email)
       checkNewUser(email, input.displayName.trim())
       const problem = passwordProblem(input.password, { email })
@@ -140,15 +170,27 @@ export function accountsService(deps: AccountsDeps) {
       const passwordHash = await hashPassword(input.password)
       return db.transaction(async (trx) => {
         if (await staff.findByEmail(email, trx)) {
-          throw new ValidationError([{ field: 'email', href: '#email', text: 'There is already an account with this email address' }])
+          throw new ValidationError([
+            { field: 'email', href: '#email', text: 'There is already an account with this email address' },
+          ])
         }
-        const id = await createUserRow(trx, { email, displayName: input.displayName.trim(), role: input.role, passwordHash })
+        const id = await createUserRow(trx, {
+          email,
+          displayName: input.displayName.trim(),
+          role: input.role,
+          passwordHash,
+        })
         await recordEvent(
           trx,
-          { actor: systemActor('cli'), subject: { type: 'staff_user', id }, kind: 'staff.user_created', data: { role: input.role } },
+          {
+            actor: systemActor('cli'),
+            subject: { type: 'staff_user', id },
+            kind: 'staff.user_created',
+            data: { role: input.role },
+          },
           deps.now(),
         )
-        return (await staff.findById(id, trx)) as StaffUser
+        return requireUser(await staff.findById(id, trx))
       })
     },
 
@@ -213,14 +255,22 @@ export function accountsService(deps: AccountsDeps) {
           last_login_at: at.toISOString(),
           updated_at: at.toISOString(),
         })
-        await recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.login' }, at)
+        await recordEvent(
+          trx,
+          { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.login' },
+          at,
+        )
       })
       return { ok: true, user }
     },
 
     async recordLogout(user: StaffUser): Promise<void> {
       await db.transaction((trx) =>
-        recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.logout' }, deps.now()),
+        recordEvent(
+          trx,
+          { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.logout' },
+          deps.now(),
+        ),
       )
     },
 
@@ -241,14 +291,19 @@ export function accountsService(deps: AccountsDeps) {
     },
 
     /** Invites a colleague: an account without a password and an emailed link to set one. */
-    async invite(actor: StaffUser, input: { email: string; displayName: string; role: StaffRole }): Promise<StaffUser> {
+    async invite(
+      actor: StaffUser,
+      input: { email: string; displayName: string; role: StaffRole },
+    ): Promise<StaffUser> {
       const email = normaliseStaffEmail(input.email)
       const displayName = input.displayName.trim()
       checkNewUser(email, displayName)
       const at = deps.now()
       return db.transaction(async (trx) => {
         if (await staff.findByEmail(email, trx)) {
-          throw new ValidationError([{ field: 'email', href: '#email', text: 'There is already an account with this email address' }])
+          throw new ValidationError([
+            { field: 'email', href: '#email', text: 'There is already an account with this email address' },
+          ])
         }
         const id = await createUserRow(trx, { email, displayName, role: input.role, passwordHash: null })
         const token = generateToken()
@@ -284,10 +339,15 @@ export function accountsService(deps: AccountsDeps) {
         )
         await recordEvent(
           trx,
-          { actor: staffActor(actor), subject: { type: 'staff_user', id }, kind: 'staff.user_invited', data: { role: input.role } },
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id },
+            kind: 'staff.user_invited',
+            data: { role: input.role },
+          },
           at,
         )
-        return (await staff.findById(id, trx)) as StaffUser
+        return requireUser(await staff.findById(id, trx))
       })
     },
 
@@ -307,9 +367,18 @@ export function accountsService(deps: AccountsDeps) {
       const passwordHash = await hashPassword(password)
       return db.transaction(async (trx) => {
         const found = await staff.findToken(hashToken(token), 'invite', trx)
-        if (!found || !(await staff.useToken(trx, found.id, iso()))) throw new ConflictError('Invitation already used')
+        if (!found || !(await staff.useToken(trx, found.id, iso())))
+          throw new ConflictError('Invitation already used')
         await staff.update(trx, user.id, { password_hash: passwordHash, updated_at: iso() })
-        await recordEvent(trx, { actor: staffActor(user), subject: { type: 'staff_user', id: user.id }, kind: 'staff.password_set' }, deps.now())
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(user),
+            subject: { type: 'staff_user', id: user.id },
+            kind: 'staff.password_set',
+          },
+          deps.now(),
+        )
         return user
       })
     },
@@ -320,12 +389,19 @@ export function accountsService(deps: AccountsDeps) {
         if (!user) throw new NotFoundError()
         if (user.role === role) return
         if (user.role === 'admin' && !user.disabledAt && (await staff.countActiveAdmins(trx)) <= 1) {
-          throw new ValidationError([{ field: 'role', href: '#role', text: 'There must always be at least one active administrator' }])
+          throw new ValidationError([
+            { field: 'role', href: '#role', text: 'There must always be at least one active administrator' },
+          ])
         }
         await staff.update(trx, userId, { role, updated_at: iso() })
         await recordEvent(
           trx,
-          { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: 'staff.role_changed', data: { from: user.role, to: role } },
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id: userId },
+            kind: 'staff.role_changed',
+            data: { from: user.role, to: role },
+          },
           deps.now(),
         )
       })
@@ -337,12 +413,18 @@ export function accountsService(deps: AccountsDeps) {
         if (!user) throw new NotFoundError()
         if (Boolean(user.disabledAt) === disabled) return
         if (disabled && user.role === 'admin' && (await staff.countActiveAdmins(trx)) <= 1) {
-          throw new ValidationError([{ field: 'disabled', href: '#disable', text: 'You cannot disable the last active administrator' }])
+          throw new ValidationError([
+            { field: 'disabled', href: '#disable', text: 'You cannot disable the last active administrator' },
+          ])
         }
         await staff.update(trx, userId, { disabled_at: disabled ? iso() : null, updated_at: iso() })
         await recordEvent(
           trx,
-          { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: disabled ? 'staff.user_disabled' : 'staff.user_enabled' },
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id: userId },
+            kind: disabled ? 'staff.user_disabled' : 'staff.user_enabled',
+          },
           deps.now(),
         )
       })
@@ -353,7 +435,15 @@ export function accountsService(deps: AccountsDeps) {
         const user = await staff.findById(userId, trx)
         if (!user) throw new NotFoundError()
         await staff.update(trx, userId, { failed_logins: 0, locked_until: null, updated_at: iso() })
-        await recordEvent(trx, { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind: 'staff.lockout_reset' }, deps.now())
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id: userId },
+            kind: 'staff.lockout_reset',
+          },
+          deps.now(),
+        )
       })
     },
   }

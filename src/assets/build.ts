@@ -27,7 +27,13 @@ mkdirSync(path.join(publicDir, 'stylesheets'), { recursive: true })
 writeFileSync(path.join(publicDir, 'stylesheets/application.css'), css.css)
 
 mkdirSync(path.join(publicDir, 'javascripts'), { recursive: true })
-copyFileSync(path.join(frontendDist, 'govuk-frontend.min.js'), path.join(publicDir, 'javascripts/govuk-frontend.min.js'))
-copyFileSync(path.join(root, 'public/javascripts-src/application.js'), path.join(publicDir, 'javascripts/application.js'))
+copyFileSync(
+  path.join(frontendDist, 'govuk-frontend.min.js'),
+  path.join(publicDir, 'javascripts/govuk-frontend.min.js'),
+)
+copyFileSync(
+  path.join(root, 'public/javascripts-src/application.js'),
+  path.join(publicDir, 'javascripts/application.js'),
+)
 
 console.log(`Assets built in ${Date.now() - started} ms: stylesheets/application.css, javascripts/*.js`)

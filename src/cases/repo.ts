@@ -38,14 +38,20 @@ export interface QueueRow extends RightsRequest {
   assigneeName: string | null
 }
 
-type QueueDbRow = RequestRow & { study_title: string; assignee_name: string | null; assignee_id: string | null }
+type QueueDbRow = RequestRow & {
+  study_title: string
+  assignee_name: string | null
+  assignee_id: string | null
+}
 
 /**
  * Open requests walk (due_on, id) ascending: nearest deadline first. Closed and unconfirmed
  * ones walk (received_at, id) descending: newest first. Both use an index and never OFFSET.
  */
 function sortKey(tab: QueueTab): { column: 'due_on' | 'received_at'; direction: 'asc' | 'desc' } {
-  return tab === 'open' ? { column: 'due_on', direction: 'asc' } : { column: 'received_at', direction: 'desc' }
+  return tab === 'open'
+    ? { column: 'due_on', direction: 'asc' }
+    : { column: 'received_at', direction: 'desc' }
 }
 
 export function casesRepo(db: Knex) {
@@ -64,7 +70,11 @@ export function casesRepo(db: Knex) {
   }
 
   return {
-    async page(filters: QueueFilters, after: QueueCursor | undefined, limit: number): Promise<{ rows: QueueRow[]; next?: QueueCursor }> {
+    async page(
+      filters: QueueFilters,
+      after: QueueCursor | undefined,
+      limit: number,
+    ): Promise<{ rows: QueueRow[]; next?: QueueCursor }> {
       const { column, direction } = sortKey(filters.tab)
       const query = filtered(
         filters,
@@ -78,13 +88,17 @@ export function casesRepo(db: Knex) {
       if (after) {
         const op = direction === 'asc' ? '>' : '<'
         query.where((q) =>
-          q.where(`r.${column}`, op, after.key).orWhere((q2) => q2.where(`r.${column}`, after.key).where('r.id', op, after.id)),
+          q
+            .where(`r.${column}`, op, after.key)
+            .orWhere((q2) => q2.where(`r.${column}`, after.key).where('r.id', op, after.id)),
         )
       }
-      const rows = (await query.orderBy([
-        { column: `r.${column}`, order: direction },
-        { column: 'r.id', order: direction },
-      ]).limit(limit + 1)) as QueueDbRow[]
+      const rows = (await query
+        .orderBy([
+          { column: `r.${column}`, order: direction },
+          { column: 'r.id', order: direction },
+        ])
+        .limit(limit + 1)) as QueueDbRow[]
       const pageRows = rows.slice(0, limit).map((row) => ({
         ...toRightsRequest(row),
         studyTitle: row.study_title,
@@ -95,10 +109,14 @@ export function casesRepo(db: Knex) {
     },
 
     async countsByTab(filters: Omit<QueueFilters, 'tab'>): Promise<Record<QueueTab, number>> {
-      const rows = (await filtered(filters, db('rights_requests as r'))
+      const query: Promise<{ status: RequestStatus; n: number | string }[]> = filtered(
+        filters,
+        db('rights_requests as r'),
+      )
         .select('r.status')
         .count({ n: '*' })
-        .groupBy('r.status')) as { status: RequestStatus; n: number | string }[]
+        .groupBy('r.status')
+      const rows = await query
       const counts: Record<QueueTab, number> = { open: 0, closed: 0, unconfirmed: 0 }
       for (const row of rows) {
         const tab = (Object.keys(tabStatuses) as QueueTab[]).find((t) => tabStatuses[t].includes(row.status))

@@ -50,7 +50,7 @@ export function casesRoutes(services: Services): Router {
   router.get(staffPaths.queue, requirePermission('cases:read'), async (req, res) => {
     const today = londonDate(services.now())
     const errors: FieldError[] = []
-    const tab = (tabs.find((t) => t.id === queryText(req, 'tab'))?.id ?? 'open') as QueueTab
+    const tab = tabs.find((t) => t.id === queryText(req, 'tab'))?.id ?? 'open'
     const values = {
       type: queryText(req, 'type'),
       study: queryText(req, 'study'),
@@ -81,16 +81,26 @@ export function casesRoutes(services: Services): Router {
     if (values.to && isIsoDate(values.to)) filters.receivedTo = values.to
     if (values.q) {
       if (/^DSR-\d{4}-\d{1,7}$/i.test(values.q)) filters.reference = values.q.toUpperCase()
-      else if (isValidEmail(normaliseEmail(values.q))) filters.emailHmac = services.emailKey(normaliseEmail(values.q))
-      else errors.push({ field: 'q', href: '#q', text: 'Enter a reference like DSR-2026-00042, or a whole email address' })
+      else if (isValidEmail(normaliseEmail(values.q)))
+        filters.emailHmac = services.emailKey(normaliseEmail(values.q))
+      else
+        errors.push({
+          field: 'q',
+          href: '#q',
+          text: 'Enter a reference like DSR-2026-00042, or a whole email address',
+        })
     }
     const after = queryText(req, 'after') ? decodeCursor(queryText(req, 'after')) : undefined
     const [page, counts] = errors.length
-      ? [{ rows: [], next: undefined }, { open: 0, closed: 0, unconfirmed: 0 }]
+      ? [
+          { rows: [], next: undefined },
+          { open: 0, closed: 0, unconfirmed: 0 },
+        ]
       : await Promise.all([cases.page({ ...filters, tab }, after, pageSize), cases.countsByTab(filters)])
 
     const filterQuery = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== ''))
-    const tabLink = (id: QueueTab) => `${staffPaths.queue}?${new URLSearchParams({ ...Object.fromEntries(filterQuery), tab: id }).toString()}`
+    const tabLink = (id: QueueTab) =>
+      `${staffPaths.queue}?${new URLSearchParams({ ...Object.fromEntries(filterQuery), tab: id }).toString()}`
     res.status(errors.length ? 400 : 200).render('cases/queue', {
       title: 'Requests',
       hasErrors: errors.length > 0,

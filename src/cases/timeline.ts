@@ -29,7 +29,10 @@ function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string
 }
 
 /** Every event on a case, newest first, in words a case handler reads at a glance. */
-export function staffTimeline(events: StoredEvent[], staffNames = new Map<string, string>()): StaffTimelineEntry[] {
+export function staffTimeline(
+  events: StoredEvent[],
+  staffNames = new Map<string, string>(),
+): StaffTimelineEntry[] {
   return events
     .map((event) => {
       const detail =

@@ -20,7 +20,9 @@ export function deadlineCommand(args: string[]): CommandResult {
     } else if (arg === '--paused-days' || arg.startsWith('--paused-days=')) {
       const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[++i]
       if (value === undefined || !/^\d{1,4}$/.test(value)) {
-        return fail(`--paused-days needs a whole number of days, not ${value === undefined ? 'nothing' : `"${value}"`}`)
+        return fail(
+          `--paused-days needs a whole number of days, not ${value === undefined ? 'nothing' : `"${value}"`}`,
+        )
       }
       pausedDays = Number(value)
     } else if (arg.startsWith('-')) {

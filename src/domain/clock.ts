@@ -52,7 +52,9 @@ export function addCalendarMonths(date: IsoDate, months: number): IsoDate {
   const start = toUtc(date)
   const targetMonth = start.getUTCMonth() + months
   const lastDay = new Date(Date.UTC(start.getUTCFullYear(), targetMonth + 1, 0)).getUTCDate()
-  return fromUtc(new Date(Date.UTC(start.getUTCFullYear(), targetMonth, Math.min(start.getUTCDate(), lastDay))))
+  return fromUtc(
+    new Date(Date.UTC(start.getUTCFullYear(), targetMonth, Math.min(start.getUTCDate(), lastDay))),
+  )
 }
 
 const englandAndWales = new Holidays('GB', 'ENG')
@@ -133,7 +135,12 @@ export interface Deadline {
 }
 
 const weekdayFormat = new Intl.DateTimeFormat('en-GB', { weekday: 'long', timeZone: 'UTC' })
-const longFormat = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+const longFormat = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+})
 
 export function formatLongDate(date: IsoDate): string {
   return longFormat.format(toUtc(date))
@@ -149,7 +156,11 @@ function dayDescription(date: IsoDate): string {
  * from the same start), clamped to the month's end, moved by any clarification days, then on to
  * the next working day if it falls on a weekend or England and Wales bank holiday.
  */
-export function responseDeadline(input: { start: IsoDate; extended?: boolean; pausedDays?: number }): Deadline {
+export function responseDeadline(input: {
+  start: IsoDate
+  extended?: boolean
+  pausedDays?: number
+}): Deadline {
   const months = input.extended ? 3 : 1
   const pausedDays = input.pausedDays ?? 0
   const calendarDate = addDays(addCalendarMonths(input.start, months), pausedDays)
@@ -158,7 +169,8 @@ export function responseDeadline(input: { start: IsoDate; extended?: boolean; pa
   const parts = [
     `${months === 1 ? 'One calendar month' : 'Three calendar months'} from ${formatLongDate(input.start)} (${regimeCitation[regime]}${input.extended ? ', extended' : ''})`,
   ]
-  if (pausedDays > 0) parts.push(`plus ${pausedDays} ${pausedDays === 1 ? 'day' : 'days'} waiting for clarification`)
+  if (pausedDays > 0)
+    parts.push(`plus ${pausedDays} ${pausedDays === 1 ? 'day' : 'days'} waiting for clarification`)
   let explanation = `${parts.join(', ')}: ${formatLongDate(calendarDate)}`
   if (due !== calendarDate) {
     explanation += `, which is ${dayDescription(calendarDate)}, so the next working day, ${formatLongDate(due)}`

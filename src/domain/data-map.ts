@@ -96,7 +96,7 @@ export function whatTheRightCovers(type: RequestType, categories: DataCategory[]
     case 'objection': {
       const choices = objectionChoices(categories).filter((c) => c !== directMarketingChoice)
       return choices.length > 0
-        ? `For this study you can object to: ${choices.map((c) => lowerFirst(stripFullStop(c.label))).join('; ')}.`
+        ? `For this study you can object to our processing ${choices.map((c) => lowerFirst(stripFullStop(c.label))).join('; ')}.`
         : 'Nothing in this study relies on legitimate interests or public task.'
     }
     case 'portability':

@@ -269,12 +269,10 @@ export function intakeRoutes(services: Services): Router {
           receivedOn: formatLongDate(link.request.receivedOn),
         })
       case 'used':
-        return res
-          .status(410)
-          .render('intake/confirm-used', {
-            title: 'This link has already been used',
-            action: paths.confirm.statusLink(token),
-          })
+        return res.status(410).render('intake/confirm-used', {
+          title: 'This link has already been used',
+          action: paths.confirm.statusLink(token),
+        })
       case 'expired':
         return res.status(410).render('intake/confirm-expired', {
           title: 'This link has expired',

@@ -190,14 +190,6 @@ export function requestsRepo(db: Knex) {
         .update({ used_at: at.toISOString() })
       return updated === 1
     },
-    async hasLiveConfirmLink(requestId: string, at: Date, trx: Knex = db): Promise<boolean> {
-      const row = await trx('request_links')
-        .where({ request_id: requestId, purpose: 'confirm' })
-        .whereNull('used_at')
-        .where('expires_at', '>', at.toISOString())
-        .first('id')
-      return Boolean(row)
-    },
     /** Unconfirmed requests with no confirmation link still usable at this instant. */
     async listLapsedUnconfirmed(at: Date, limit: number): Promise<RightsRequest[]> {
       const rows = await db<RequestRow>('rights_requests')

@@ -3,13 +3,14 @@ export type NoticeBlock =
   | { kind: 'heading'; text: string }
   | { kind: 'paragraph'; text: string }
   | { kind: 'list'; items: { text: string; items: string[] }[] }
+  | { kind: 'numbered'; items: string[] }
   | { kind: 'table'; rows: string[][] }
 
 const bullet = /^\s*[-•*]\s+/
 const subBullet = /^\s*[-•*]\s+o\s+|^\s+o\s+/
 
 /**
- * Headings are short single lines without closing punctuation; "- " lines are lists ("- o" nested);
+ * Numbered lines are an ordered list. Headings are short single lines (not "Label: value") without closing punctuation; "- " lines are lists ("- o" nested);
  * tab-separated lines are table rows. Everything else is a paragraph.
  */
 export function noticeBlocks(text: string): NoticeBlock[] {
@@ -35,9 +36,17 @@ export function noticeBlocks(text: string): NoticeBlock[] {
       blocks.push({ kind: 'list', items })
       continue
     }
+    if (lines.every((line) => /^\s*\d+\.\s/.test(line))) {
+      blocks.push({ kind: 'numbered', items: lines.map((line) => line.replace(/^\s*\d+\.\s+/, '').trim()) })
+      continue
+    }
     const joined = lines.map((line) => line.trim()).join(' ')
     const isHeading =
-      lines.length === 1 && joined.length <= 80 && !/[.:;,]$/.test(joined) && !/^\d/.test(joined)
+      lines.length === 1 &&
+      joined.length <= 80 &&
+      !/[.:;,]$/.test(joined) &&
+      !/^\d/.test(joined) &&
+      !joined.includes(':')
     blocks.push(isHeading ? { kind: 'heading', text: joined } : { kind: 'paragraph', text: joined })
   }
   return blocks

@@ -49,5 +49,5 @@ export function component(name: string, params: Record<string, unknown> = {}): s
     render = ejs.compile(readFileSync(file, 'utf8'), { filename: file })
     components.set(name, render)
   }
-  return render({ ...params, component }) as string
+  return render({ ...params, component })
 }

@@ -79,9 +79,9 @@ export async function startPortal(): Promise<RunningPortal> {
 /** Runs axe-core on the page (WCAG 2.2 A and AA rules) and fails on any violation. */
 export async function expectAccessible(page: Page): Promise<void> {
   await page.evaluate(axeSource)
-  const results = (await page.evaluate(
+  const results = await page.evaluate<AxeResults>(
     `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } })`,
-  )) as AxeResults
+  )
   const violations = results.violations.map(
     (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
   )
@@ -101,7 +101,10 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 export function watchConsole(page: Page): string[] {
   const problems: string[] = []
   page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(message.text())
+    // Pages answered with 4xx on purpose log "Failed to load resource"; anything else is a problem.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) {
+      problems.push(message.text())
+    }
   })
   page.on('pageerror', (error) => problems.push(error.message))
   return problems

@@ -1,4 +1,4 @@
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   expectAccessible,
@@ -9,6 +9,11 @@ import {
   watchConsole,
   type RunningPortal,
 } from './browser.js'
+
+/** Clicks something that loads a new page, and waits for that page. */
+async function clickAndWait(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(selector)])
+}
 
 let browser: Browser
 let portal: RunningPortal
@@ -34,24 +39,24 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '01-home')
 
-    await page.click('text=Privacy notice')
+    await clickAndWait(page, 'text=Privacy notice')
     expect(await page.locator('h1').textContent()).toContain('Privacy notice')
     await expectAccessible(page)
     await screenshot(page, '02-privacy-notice')
 
     await page.goto(portal.baseUrl)
-    await page.click('text=Start now')
-    await page.click('button:has-text("Continue")')
+    await clickAndWait(page, 'a.govuk-button:has-text("Start now")')
+    await clickAndWait(page, 'button:has-text("Continue")')
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('Select what you want to do')
     await expectAccessible(page)
     await screenshot(page, '03-choose-right-error')
 
     await page.check('input[value="rectification"]')
-    await page.click('button:has-text("Continue")')
+    await clickAndWait(page, 'button:has-text("Continue")')
     expect(page.url()).toContain('/request/rectification')
     await page.fill('#inaccurate', 'My email address has a typo')
     await page.fill('#email', 'not-an-email')
-    await page.click('button:has-text("Send request")')
+    await clickAndWait(page, 'button:has-text("Send request")')
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('correct format')
     expect(await page.inputValue('#inaccurate')).toBe('My email address has a typo')
     await expectAccessible(page)
@@ -60,7 +65,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await page.fill('#correction', 'jane.doe@example.org')
     await page.fill('#email', 'jane.doe@example.org')
     await page.fill('#name', 'Jane Doe')
-    await page.click('button:has-text("Send request")')
+    await clickAndWait(page, 'button:has-text("Send request")')
     expect(await page.locator('h1').textContent()).toContain('Check your email')
     await expectAccessible(page)
     await screenshot(page, '05-check-your-email')
@@ -74,7 +79,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '06-confirm')
 
-    await page.click('button:has-text("Confirm request")')
+    await clickAndWait(page, 'button:has-text("Confirm request")')
     expect(await page.locator('.govuk-panel').textContent()).toContain('DSR-')
     expect(await page.textContent('body')).toContain('We must answer by')
     await expectAccessible(page)
@@ -83,12 +88,12 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     const receipt = await latestMail(portal.services, 'request-received')
     expect(receipt.text).toMatch(/DSR-\d{4}-00001/)
 
-    await page.click('text=Withdraw this request')
+    await clickAndWait(page, 'a.govuk-button:has-text("Withdraw this request")')
     expect(await page.locator('h1').textContent()).toContain('Are you sure')
     await expectAccessible(page)
     await screenshot(page, '08-withdraw')
-    await page.click('button:has-text("Withdraw request")')
-    expect(await page.locator('.govuk-tag').first().textContent()).toContain('Withdrawn')
+    await clickAndWait(page, 'button:has-text("Withdraw request")')
+    expect(await page.locator('main .govuk-tag').first().textContent()).toContain('Withdrawn')
     await expectAccessible(page)
     await screenshot(page, '09-status-withdrawn')
 

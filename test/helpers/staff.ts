@@ -4,7 +4,12 @@ import { csrfFrom, type TestContext } from './context.js'
 export const staffPassword = 'correct horse battery staple'
 
 export async function createStaff(ctx: TestContext, role: StaffRole, email = `${role}@portal.test`) {
-  return ctx.services.accounts.createUser({ email, role, displayName: `Test ${role}`, password: staffPassword })
+  return ctx.services.accounts.createUser({
+    email,
+    role,
+    displayName: `Test ${role}`,
+    password: staffPassword,
+  })
 }
 
 /** An agent signed in as a new account of the role, through the real login form. */

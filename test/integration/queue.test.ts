@@ -19,7 +19,11 @@ describe('the queue', () => {
     ctx.setNow('2026-01-20T10:00:00Z')
     await fileConfirmedRequest(ctx, { email: 'second@example.org', type: 'erasure' }) // due 20 Feb
     ctx.setNow('2026-01-12T10:00:00Z')
-    await fileConfirmedRequest(ctx, { email: 'third@example.org', type: 'rectification', details: { type: 'rectification', inaccurate: 'a', correction: 'b' } }) // due 12 Feb
+    await fileConfirmedRequest(ctx, {
+      email: 'third@example.org',
+      type: 'rectification',
+      details: { type: 'rectification', inaccurate: 'a', correction: 'b' },
+    }) // due 12 Feb
     ctx.setNow('2026-02-03T10:00:00Z')
     const { agent } = await signedInAgent(ctx, 'dpo')
     const page = await agent.get('/staff/requests').expect(200)
@@ -39,7 +43,13 @@ describe('the queue', () => {
   it('hides unconfirmed and closed requests one click away', async () => {
     await fileConfirmedRequest(ctx, { email: 'open@example.org' })
     const study = (await ctx.services.studies.listAccepting())[0]!
-    await ctx.services.intake.submit({ study, type: 'access', details: { type: 'access' }, email: 'x@example.org', name: null })
+    await ctx.services.intake.submit({
+      study,
+      type: 'access',
+      details: { type: 'access' },
+      email: 'x@example.org',
+      name: null,
+    })
     const { agent } = await signedInAgent(ctx, 'auditor')
     const open = await agent.get('/staff/requests').expect(200)
     expect(open.text).toContain('Open (1)')
@@ -53,11 +63,15 @@ describe('the queue', () => {
     await fileConfirmedRequest(ctx, { email: 'Jane.Doe@example.org' })
     await fileConfirmedRequest(ctx, { email: 'john@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
-    expect(references((await agent.get('/staff/requests?q=dsr-2026-00002').expect(200)).text)).toEqual(['DSR-2026-00002'])
-    expect(references((await agent.get('/staff/requests?q=Jane.Doe%40EXAMPLE.org').expect(200)).text)).toEqual([
-      'DSR-2026-00001',
+    expect(references((await agent.get('/staff/requests?q=dsr-2026-00002').expect(200)).text)).toEqual([
+      'DSR-2026-00002',
     ])
-    expect(references((await agent.get('/staff/requests?q=jane.doe%40example.org').expect(200)).text)).toEqual([])
+    expect(
+      references((await agent.get('/staff/requests?q=Jane.Doe%40EXAMPLE.org').expect(200)).text),
+    ).toEqual(['DSR-2026-00001'])
+    expect(
+      references((await agent.get('/staff/requests?q=jane.doe%40example.org').expect(200)).text),
+    ).toEqual([])
     const partial = await agent.get('/staff/requests?q=jane').expect(400)
     expect(partial.text).toContain('href="#q"')
   })

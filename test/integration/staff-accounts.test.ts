@@ -12,7 +12,10 @@ afterEach(async () => {
 
 async function login(agent: ReturnType<TestContext['agent']>, email: string, password: string) {
   const page = await agent.get('/staff/login').expect(200)
-  return agent.post('/staff/login').type('form').send({ _csrf: csrfFrom(page.text), email, password })
+  return agent
+    .post('/staff/login')
+    .type('form')
+    .send({ _csrf: csrfFrom(page.text), email, password })
 }
 
 describe('first run', () => {
@@ -25,14 +28,24 @@ describe('first run', () => {
     const weak = await agent
       .post(path)
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), displayName: 'Ada', email: 'ada@portal.test', password: 'password1234' })
+      .send({
+        _csrf: csrfFrom(page.text),
+        displayName: 'Ada',
+        email: 'ada@portal.test',
+        password: 'password1234',
+      })
       .expect(400)
     expect(weak.text).toContain('href="#password"')
     expect(weak.text).toContain('value="ada@portal.test"')
     await agent
       .post(path)
       .type('form')
-      .send({ _csrf: csrfFrom(weak.text), displayName: 'Ada', email: 'Ada@Portal.test', password: staffPassword })
+      .send({
+        _csrf: csrfFrom(weak.text),
+        displayName: 'Ada',
+        email: 'Ada@Portal.test',
+        password: staffPassword,
+      })
       .expect(303)
       .expect('Location', '/staff')
     const [user] = await ctx.services.db('staff_users')
@@ -83,7 +96,8 @@ describe('signing in', () => {
   it('locks an account after 5 failures until an admin clears it, without saying so', async () => {
     const { agent: admin } = await signedInAgent(ctx, 'admin')
     const user = await createStaff(ctx, 'dpo')
-    for (let i = 0; i < 5; i++) expect((await login(ctx.agent(), 'dpo@portal.test', 'wrong password here')).status).toBe(400)
+    for (let i = 0; i < 5; i++)
+      expect((await login(ctx.agent(), 'dpo@portal.test', 'wrong password here')).status).toBe(400)
     const locked = await login(ctx.agent(), 'dpo@portal.test', staffPassword)
     expect(locked.status).toBe(400)
     const page = await admin.get(`/staff/users/${user.id}`).expect(200)
@@ -116,7 +130,11 @@ describe('signing in', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     await agent.post('/staff/logout').type('form').send({}).expect(403)
     const page = await agent.get('/staff/requests').expect(200)
-    await agent.post('/staff/logout').type('form').send({ _csrf: csrfFrom(page.text) }).expect(303)
+    await agent
+      .post('/staff/logout')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303)
     await agent.get('/staff/requests').expect(303)
   })
 
@@ -143,11 +161,21 @@ describe('staff accounts', () => {
       .send({ _csrf: csrfFrom(bad.text), displayName: 'Bo', email: 'bo@portal.test', role: 'auditor' })
       .expect(303)
     const invite = (await ctx.outbox()).find((m) => m.kind === 'staff-invite')
-    const path = /http:\/\/portal\.test(\/staff\/invite\/[A-Za-z0-9_-]{43})/.exec(invite?.text_body ?? '')?.[1] as string
+    const path = /http:\/\/portal\.test(\/staff\/invite\/[A-Za-z0-9_-]{43})/.exec(
+      invite?.text_body ?? '',
+    )?.[1] as string
     const colleague = ctx.agent()
     const page = await colleague.get(path).expect(200)
-    await colleague.post(path).type('form').send({ _csrf: csrfFrom(page.text), password: 'short' }).expect(400)
-    await colleague.post(path).type('form').send({ _csrf: csrfFrom(page.text), password: staffPassword }).expect(303)
+    await colleague
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), password: 'short' })
+      .expect(400)
+    await colleague
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), password: staffPassword })
+      .expect(303)
     expect((await login(colleague, 'bo@portal.test', staffPassword)).status).toBe(303)
     await colleague.get(path).expect(410)
   })
@@ -155,7 +183,11 @@ describe('staff accounts', () => {
   it('never disables or demotes the last administrator', async () => {
     const { agent, user } = await signedInAgent(ctx, 'admin')
     const page = await agent.get(`/staff/users/${user.id}`).expect(200)
-    await agent.post(`/staff/users/${user.id}/disable`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(400)
+    await agent
+      .post(`/staff/users/${user.id}/disable`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(400)
     await agent
       .post(`/staff/users/${user.id}/role`)
       .type('form')
@@ -169,7 +201,11 @@ describe('staff accounts', () => {
     const { agent: dpo, user } = await signedInAgent(ctx, 'dpo')
     await dpo.get('/staff/requests').expect(200)
     const page = await admin.get(`/staff/users/${user.id}`).expect(200)
-    await admin.post(`/staff/users/${user.id}/disable`).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303)
+    await admin
+      .post(`/staff/users/${user.id}/disable`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303)
     await dpo.get('/staff/requests').expect(303)
     expect((await login(ctx.agent(), 'dpo@portal.test', staffPassword)).status).toBe(400)
   })

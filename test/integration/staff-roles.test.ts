@@ -28,7 +28,8 @@ const agents = new Map<StaffRole, Awaited<ReturnType<typeof signedInAgent>>['age
 
 beforeAll(async () => {
   ctx = await createTestContext()
-  for (const role of ['admin', 'dpo', 'auditor'] as const) agents.set(role, (await signedInAgent(ctx, role)).agent)
+  for (const role of ['admin', 'dpo', 'auditor'] as const)
+    agents.set(role, (await signedInAgent(ctx, role)).agent)
   const target = await ctx.services.accounts.createUser({
     email: 'target@portal.test',
     role: 'dpo',
@@ -59,7 +60,10 @@ describe('role checks on every staff route', () => {
         const res =
           route.method === 'get'
             ? await agent.get(route.path(ids))
-            : await agent.post(route.path(ids)).type('form').send({ _csrf: csrfFrom(page.text) })
+            : await agent
+                .post(route.path(ids))
+                .type('form')
+                .send({ _csrf: csrfFrom(page.text) })
         if (allowed) expect(res.status).not.toBe(403)
         else expect(res.status).toBe(403)
       })

@@ -24,7 +24,7 @@ const category = (
 })
 
 const seedLike = [
-  category('email', 'legitimate_interests', 'Send the voucher.'),
+  category('email', 'legitimate_interests', 'To send the voucher.'),
   category('occupation', 'public_task', 'Research.'),
   category('answers', 'public_task', 'Research.'),
   category('ethnicity', 'consent', 'Demographic analysis.'),
@@ -34,7 +34,7 @@ describe('the data map', () => {
   it('offers objection to each legitimate-interest or public-task purpose, plus direct marketing', () => {
     const choices = objectionChoices(seedLike)
     expect(choices.map((c) => c.label)).toEqual([
-      'Send the voucher.',
+      'To send the voucher.',
       'Research.',
       directMarketingChoice.label,
     ])
@@ -57,7 +57,7 @@ describe('the data map', () => {
     )
     expect(whatTheRightCovers('portability', seedLike)).toBe('For this study this covers your ethnicity.')
     expect(whatTheRightCovers('objection', seedLike)).toBe(
-      'For this study you can object to: send the voucher; research.',
+      'For this study you can object to our processing to send the voucher; research.',
     )
   })
 })

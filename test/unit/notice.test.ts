@@ -48,3 +48,12 @@ describe('noticeBlocks', () => {
     expect(privacyNoticeText).toContain('dpo@whatworks-csc.org.uk')
   })
 })
+
+describe('noticeBlocks edge cases', () => {
+  it('reads numbered lines as an ordered list and "Label: value" lines as paragraphs', () => {
+    expect(noticeBlocks('1. First thing.\n2. Second thing.\n\nProject: Something')).toEqual([
+      { kind: 'numbered', items: ['First thing.', 'Second thing.'] },
+      { kind: 'paragraph', text: 'Project: Something' },
+    ])
+  })
+})
