@@ -5,6 +5,7 @@ import { emailHmac } from './domain/email-address.js'
 import { staffRepo } from './accounts/repo.js'
 import { accountsService } from './accounts/service.js'
 import { casesRepo } from './cases/repo.js'
+import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
@@ -48,6 +49,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       now,
     }),
     cases: casesRepo(db),
+    caseHandling: caseService({ db, publicUrl: config.publicUrl, serviceName, requests, studies, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),
     /** The keyed hash rate limits and lookups use in place of an address. */

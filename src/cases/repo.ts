@@ -6,8 +6,8 @@ import { toRightsRequest, type RequestRow, type RightsRequest } from '../request
 export type QueueTab = 'open' | 'closed' | 'unconfirmed'
 
 export const tabStatuses: Record<QueueTab, readonly RequestStatus[]> = {
-  open: ['received'],
-  closed: ['withdrawn', 'duplicate'],
+  open: ['received', 'awaiting_clarification', 'awaiting_identity', 'awaiting_fee'],
+  closed: ['completed', 'refused', 'withdrawn', 'duplicate'],
   unconfirmed: ['unconfirmed', 'unverified'],
 }
 

@@ -1,4 +1,5 @@
-import { Router, type Request } from 'express'
+import { Router, type Request, type Response } from 'express'
+import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor } from '../audit/events.js'
 import { addDays, formatLongDate, isIsoDate, londonDate, responseDeadline } from '../domain/clock.js'
 import { consentChoices, objectionChoices } from '../domain/data-map.js'
@@ -8,7 +9,13 @@ import { statusInfo } from '../domain/request-status.js'
 import { describeDetails, isRequestType, requestTypeInfo, requestTypes } from '../domain/request-types.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
-import { NotFoundError, type FieldError } from '../web/errors.js'
+import { clockView } from '../domain/case-clock.js'
+import { can } from '../domain/roles.js'
+import { isOpen } from '../domain/request-status.js'
+import { BadRequestError, ValidationError, type FieldError } from '../web/errors.js'
+import { formValues } from '../web/form-text.js'
+import { defaultLetter, fillPlaceholders } from './letters.js'
+import { caseClockOf, outcomes, refusalGrounds, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
 import { staffTimeline } from './timeline.js'
@@ -45,7 +52,7 @@ function decodeCursor(raw: string): QueueCursor | undefined {
 /** The DPO's queue of requests and the case page. */
 export function casesRoutes(services: Services): Router {
   const router = Router()
-  const { cases, studies } = services
+  const { cases, studies, caseHandling: handling } = services
 
   router.get(staffPaths.queue, requirePermission('cases:read'), async (req, res) => {
     const today = londonDate(services.now())
@@ -129,26 +136,49 @@ export function casesRoutes(services: Services): Router {
     })
   })
 
-  router.get('/staff/requests/:id', requirePermission('cases:read'), async (req, res) => {
-    const request = await services.requests.findById(String(req.params.id))
-    if (!request) throw new NotFoundError()
-    const study = await studies.findById(request.studyId)
-    if (!study) throw new NotFoundError()
+  async function renderCase(
+    req: Request,
+    res: Response,
+    status: number,
+    form: { name?: string; errors?: FieldError[]; values?: Record<string, string>; stale?: boolean } = {},
+  ) {
+    const { request, study } = await handling.load(String(req.params.id))
     const dataMap = await studies.dataMap(study.id)
     const today = londonDate(services.now())
-    const deadline = request.clockStartOn
-      ? responseDeadline({ start: request.clockStartOn, pausedDays: request.pausedDays })
-      : undefined
+    const clock = caseClockOf(request)
+    const view = clock ? clockView(clock, today) : undefined
     const due = request.extendedDueOn ?? request.dueOn
-    res.render('cases/case', {
+    const [messages, notes, tasks, events, staffList] = await Promise.all([
+      handling.messages(request.id),
+      handling.notes(request.id),
+      handling.tasks(request.id),
+      eventsFor(services.db, { type: 'request', id: request.id }),
+      services.accounts.list(),
+    ])
+    const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
+    const context = handling.letterContext(request, study, due)
+    const flash = req.session.flash
+    delete req.session.flash
+    // Several forms on the page share field names, so their ids carry the form's name.
+    const prefixed = new Set(['body', 'letter', 'note', 'reasons', 'reason'])
+    const errors = (form.errors ?? []).map((e) =>
+      form.name && prefixed.has(e.field)
+        ? { ...e, href: `#${form.name}-${e.field === 'reason' ? 'letter' : e.field}` }
+        : e,
+    )
+    const canAct = req.staffUser ? can(req.staffUser.role, 'cases:act') : false
+    res.status(status).render('cases/case', {
       title: request.reference ?? 'Unconfirmed request',
+      hasErrors: errors.length > 0,
       backLink: staffPaths.queue,
       request,
       study,
       info: requestTypeInfo[request.type],
       status: statusInfo[request.status],
-      deadline,
-      state: due ? urgency(due, today) : undefined,
+      open: isOpen(request.status),
+      canAct,
+      clockView: view,
+      state: due && isOpen(request.status) && view?.phase === 'running' ? urgency(due, today) : undefined,
       describeDaysLeft,
       formatLongDate,
       detailRows: request.details
@@ -157,8 +187,178 @@ export function casesRoutes(services: Services): Router {
             return choices.find((c) => c.value === value)?.label ?? value
           })
         : [],
-      timeline: staffTimeline(await eventsFor(services.db, { type: 'request', id: request.id })),
+      timeline: staffTimeline(events, staffNames),
+      messages: messages.map((m) => ({
+        ...m,
+        authorName: m.authorId ? (staffNames.get(m.authorId) ?? 'Staff') : 'The person',
+      })),
+      notes,
+      tasks,
+      openTasks: tasks.filter((t) => !t.doneAt).length,
+      assignees: staffList.filter((u) => !u.disabledAt && (u.role === 'admin' || u.role === 'dpo')),
+      assigneeName: request.assigneeId ? (staffNames.get(request.assigneeId) ?? 'Unknown') : null,
+      flash,
+      stale: form.stale ?? false,
+      formName: form.name ?? '',
+      errors,
+      errorFor: (field: string) => errors.find((e) => e.field === field)?.text,
+      values: form.values ?? {},
+      drafts: {
+        clarification: fillPlaceholders(defaultLetter('clarification', request.type), context),
+        identity: fillPlaceholders(defaultLetter('identity', request.type), context),
+        fee: fillPlaceholders(defaultLetter('fee', request.type), context),
+        extension: clock
+          ? fillPlaceholders(defaultLetter('extension', request.type), {
+              ...context,
+              dueOn: responseDeadline({
+                start: clock.clockStartOn,
+                extended: true,
+                pausedDays: clock.pausedDays,
+              }).due,
+            })
+          : '',
+        message: fillPlaceholders(defaultLetter('message', request.type), context),
+        refusal: fillPlaceholders(defaultLetter('refusal', request.type), context),
+        completion: fillPlaceholders(defaultLetter('completion', request.type), context),
+      },
+      refusalGrounds,
+      outcomes,
+      today,
+      paths: { action: (name: string) => `${staffPaths.case(request.id)}/${name}` },
     })
+  }
+
+  router.get('/staff/requests/:id', requirePermission('cases:read'), (req, res) => renderCase(req, res, 200))
+
+  const body = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
+  const field = (req: Request, name: string): string => {
+    const value = body(req)[name]
+    return typeof value === 'string' ? value : ''
+  }
+  const version = (req: Request): number => {
+    const value = Number(field(req, 'version'))
+    if (!Number.isInteger(value) || value < 1) throw new BadRequestError('Missing version')
+    return value
+  }
+
+  /** Each action: run it, then back to the case (303); a bad form or a stale case re-renders it. */
+  function action(name: string, fields: string[], run: (req: Request) => Promise<void>, done: string) {
+    router.post(`/staff/requests/:id/${name}`, requirePermission('cases:act'), async (req, res) => {
+      try {
+        await run(req)
+        req.session.flash = { kind: 'success', text: done }
+        res.redirect(303, staffPaths.case(String(req.params.id)))
+      } catch (error) {
+        const values = formValues(body(req), fields)
+        if (error instanceof ValidationError)
+          return renderCase(req, res, 400, { name, errors: error.errors, values })
+        if (error instanceof StaleCaseError) return renderCase(req, res, 409, { name, stale: true, values })
+        throw error
+      }
+    })
+  }
+
+  const user = (req: Request) => req.staffUser as StaffUser
+  const id = (req: Request) => String(req.params.id)
+
+  action(
+    'assign',
+    ['assignee'],
+    (req) => handling.assign(user(req), id(req), version(req), field(req, 'assignee') || null),
+    'Assignment saved.',
+  )
+  action(
+    'ask',
+    ['kind', 'body'],
+    (req) => {
+      const kind = field(req, 'kind')
+      if (kind !== 'clarification' && kind !== 'identity' && kind !== 'fee') {
+        throw new ValidationError([{ field: 'kind', href: '#kind', text: 'Select what you are asking for' }])
+      }
+      return handling.ask(user(req), id(req), version(req), kind, field(req, 'body'))
+    },
+    'Sent. The clock is adjusted.',
+  )
+  action(
+    'arrival',
+    ['arrivedOn', 'note'],
+    (req) => {
+      const arrivedOn = field(req, 'arrivedOn')
+      if (!isIsoDate(arrivedOn)) {
+        throw new ValidationError([
+          { field: 'arrivedOn', href: '#arrivedOn', text: 'Enter the date it arrived, like 2026-03-31' },
+        ])
+      }
+      return handling.recordArrival(user(req), id(req), version(req), arrivedOn, field(req, 'note'))
+    },
+    'Recorded. The time limit starts again from that day.',
+  )
+  action(
+    'extend',
+    ['letter'],
+    (req) => handling.extend(user(req), id(req), version(req), field(req, 'letter')),
+    'Extended, and the person has been told why.',
+  )
+  action(
+    'message',
+    ['body'],
+    (req) => handling.message(user(req), id(req), version(req), field(req, 'body')),
+    'Message sent.',
+  )
+  action(
+    'refuse',
+    ['ground', 'letter'],
+    (req) => handling.refuse(user(req), id(req), version(req), field(req, 'ground'), field(req, 'letter')),
+    'Refusal sent. The request is closed.',
+  )
+  action(
+    'complete',
+    ['outcome', 'reasons', 'letter'],
+    (req) =>
+      handling.complete(
+        user(req),
+        id(req),
+        version(req),
+        field(req, 'outcome'),
+        field(req, 'reasons'),
+        field(req, 'letter'),
+      ),
+    'Answer sent. The request is completed.',
+  )
+  action(
+    'close',
+    ['as', 'note'],
+    (req) => {
+      const as = field(req, 'as')
+      if (as !== 'duplicate' && as !== 'withdrawn') {
+        throw new ValidationError([
+          { field: 'as', href: '#as', text: 'Select why you are closing the request' },
+        ])
+      }
+      return handling.close(user(req), id(req), version(req), as, field(req, 'note'))
+    },
+    'Request closed.',
+  )
+  action('notes', ['note'], (req) => handling.addNote(user(req), id(req), field(req, 'note')), 'Note added.')
+  action(
+    'tasks',
+    ['title'],
+    (req) => handling.addTask(user(req), id(req), field(req, 'title')),
+    'Task added.',
+  )
+  router.post('/staff/requests/:id/tasks/:taskId/done', requirePermission('cases:act'), async (req, res) => {
+    try {
+      await handling.completeTask(user(req), id(req), String(req.params.taskId), field(req, 'taskNote'))
+      req.session.flash = { kind: 'success', text: 'Task done.' }
+      res.redirect(303, staffPaths.case(id(req)))
+    } catch (error) {
+      if (error instanceof ValidationError) {
+        const taskId = String(req.params.taskId)
+        const errors = error.errors.map((e) => ({ ...e, href: `#taskNote-${taskId}` }))
+        return renderCase(req, res, 400, { name: `task-${taskId}`, errors, values: {} })
+      }
+      throw error
+    }
   })
 
   return router

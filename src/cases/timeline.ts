@@ -15,6 +15,23 @@ const titles: Record<string, string> = {
   'request.withdrawn': 'Withdrawn by the person',
   'request.unverified': 'Closed as unverified; personal data removed',
   'request.status_link_sent': 'Status link sent to the person',
+  'case.assigned': 'Assigned',
+  'case.unassigned': 'Unassigned',
+  'case.asked_clarification': 'Asked for clarification; clock paused',
+  'case.asked_identity': 'Asked for proof of identity; clock stopped',
+  'case.asked_fee': 'Asked for a fee; clock stopped',
+  'case.identity_received': 'Proof of identity received; clock restarted',
+  'case.fee_received': 'Fee received; clock restarted',
+  'case.person_replied': 'The person replied',
+  'case.extended': 'Time limit extended; notice sent',
+  'case.message_sent': 'Message sent',
+  'case.refused': 'Refused; letter sent',
+  'case.completed': 'Completed; answer sent',
+  'case.closed_as_duplicate': 'Closed as a duplicate',
+  'case.closed_as_withdrawn': 'Closed as withdrawn',
+  'case.note_added': 'Internal note added',
+  'case.task_added': 'Task added',
+  'case.task_done': 'Task done',
 }
 
 function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string {
@@ -28,6 +45,31 @@ function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string
   }
 }
 
+function eventDetail(event: StoredEvent): string | undefined {
+  const data = event.data
+  const text = (key: string) => (typeof data[key] === 'string' ? data[key] : undefined)
+  switch (event.kind) {
+    case 'request.confirmed':
+      return text('rule')
+    case 'request.closed_as_duplicate':
+      return text('reference') && `Duplicate of ${text('reference') ?? ''}`
+    case 'case.extended':
+      return text('extendedDueOn') && `New deadline ${text('extendedDueOn') ?? ''}`
+    case 'case.person_replied':
+      return typeof data.pausedDays === 'number' ? `${data.pausedDays} days paused` : undefined
+    case 'case.task_added':
+      return text('title')
+    case 'case.completed':
+    case 'case.refused':
+      return text('outcome') ?? text('ground')
+    case 'case.closed_as_duplicate':
+    case 'case.closed_as_withdrawn':
+      return text('note')
+    default:
+      return undefined
+  }
+}
+
 /** Every event on a case, newest first, in words a case handler reads at a glance. */
 export function staffTimeline(
   events: StoredEvent[],
@@ -35,12 +77,7 @@ export function staffTimeline(
 ): StaffTimelineEntry[] {
   return events
     .map((event) => {
-      const detail =
-        event.kind === 'request.confirmed' && typeof event.data.rule === 'string'
-          ? event.data.rule
-          : event.kind === 'request.closed_as_duplicate' && typeof event.data.reference === 'string'
-            ? `Duplicate of ${event.data.reference}`
-            : undefined
+      const detail = eventDetail(event)
       return {
         at: event.occurredAt,
         actor: actorLabel(event, staffNames),

@@ -1,10 +1,32 @@
 /** Where a request stands. Later stages of case handling add to this list. */
-export const requestStatuses = ['unconfirmed', 'received', 'withdrawn', 'duplicate', 'unverified'] as const
+export const requestStatuses = [
+  'unconfirmed',
+  'received',
+  'awaiting_clarification',
+  'awaiting_identity',
+  'awaiting_fee',
+  'completed',
+  'refused',
+  'withdrawn',
+  'duplicate',
+  'unverified',
+] as const
 
 export type RequestStatus = (typeof requestStatuses)[number]
 
-export const openStatuses: readonly RequestStatus[] = ['received']
-export const closedStatuses: readonly RequestStatus[] = ['withdrawn', 'duplicate', 'unverified']
+export const openStatuses: readonly RequestStatus[] = [
+  'received',
+  'awaiting_clarification',
+  'awaiting_identity',
+  'awaiting_fee',
+]
+export const closedStatuses: readonly RequestStatus[] = [
+  'completed',
+  'refused',
+  'withdrawn',
+  'duplicate',
+  'unverified',
+]
 
 export function isOpen(status: RequestStatus): boolean {
   return openStatuses.includes(status)
@@ -21,6 +43,34 @@ export const statusInfo: Record<RequestStatus, { label: string; tagClass: string
       label: 'Received',
       tagClass: 'govuk-tag--blue',
       participantText: 'We have your request and are working on it.',
+    },
+    awaiting_clarification: {
+      label: 'Waiting for clarification',
+      tagClass: 'govuk-tag--yellow',
+      participantText:
+        'We have asked you a question. The time limit is paused until you reply, and moves on by the days it was paused.',
+    },
+    awaiting_identity: {
+      label: 'Waiting for proof of identity',
+      tagClass: 'govuk-tag--yellow',
+      participantText:
+        'We need to confirm who you are before we can act. The time limit starts again from the day we receive it.',
+    },
+    awaiting_fee: {
+      label: 'Waiting for a fee',
+      tagClass: 'govuk-tag--yellow',
+      participantText: 'We have asked for a fee. The time limit starts again from the day we receive it.',
+    },
+    completed: {
+      label: 'Completed',
+      tagClass: 'govuk-tag--green',
+      participantText: 'We have answered your request. Our answer is in the messages below.',
+    },
+    refused: {
+      label: 'Refused',
+      tagClass: 'govuk-tag--red',
+      participantText:
+        'We have refused your request. Our reasons, and what you can do next, are in the messages below.',
     },
     withdrawn: {
       label: 'Withdrawn',

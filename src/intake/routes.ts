@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import { eventsFor } from '../audit/events.js'
 import { consentChoices, objectionChoices, whatTheRightCovers } from '../domain/data-map.js'
-import { formatLongDate, responseDeadline } from '../domain/clock.js'
+import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isOpen, statusInfo } from '../domain/request-status.js'
 import {
   describeDetails,
@@ -15,7 +15,9 @@ import { paths, requestTypeFromSegment } from '../paths.js'
 import type { Services } from '../services.js'
 import type { Study } from '../studies/repo.js'
 import { noticeBlocks } from '../studies/notice.js'
-import { NotFoundError } from '../web/errors.js'
+import { NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
+import { caseClockOf, replyMaxLength } from '../cases/service.js'
+import { clockView } from '../domain/case-clock.js'
 import { formValues } from '../web/form-text.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
@@ -312,19 +314,28 @@ export function intakeRoutes(services: Services): Router {
     res.redirect(303, paths.confirm.linkSent)
   })
 
-  router.get('/status/:token', noStore(), async (req, res) => {
-    const token = param(req, 'token')
+  async function renderStatus(
+    req: Request,
+    res: Response,
+    token: string,
+    status: number,
+    form: { errors: FieldError[]; reply: string } = { errors: [], reply: '' },
+  ) {
     const found = await intake.findByStatusToken(token)
     if (!found) throw new NotFoundError()
     const { request, study } = found
     const flash = req.session.flash
     delete req.session.flash
     const dataMap = await studies.dataMap(study.id)
-    const deadline = request.clockStartOn
-      ? responseDeadline({ start: request.clockStartOn, pausedDays: request.pausedDays })
-      : undefined
-    res.render('intake/status', {
+    const clock = caseClockOf(request)
+    const view = clock ? clockView(clock, londonDate(services.now())) : undefined
+    const messages = await services.caseHandling.messages(request.id)
+    res.status(status).render('intake/status', {
       title: `Your request ${request.reference ?? ''}`.trim(),
+      hasErrors: form.errors.length > 0,
+      errors: form.errors,
+      reply: form.reply,
+      replyMaxLength,
       flash,
       token,
       request,
@@ -332,8 +343,10 @@ export function intakeRoutes(services: Services): Router {
       info: requestTypeInfo[request.type],
       status: statusInfo[request.status],
       open: isOpen(request.status),
-      deadline,
+      clockView: view,
       formatLongDate,
+      messages,
+      canReply: isOpen(request.status) && request.pause !== null,
       detailRows: request.details
         ? describeDetails(request.details, (field, value) => {
             const choices = field === 'processing' ? objectionChoices(dataMap) : consentChoices(dataMap)
@@ -342,7 +355,26 @@ export function intakeRoutes(services: Services): Router {
         : [],
       timeline: participantTimeline(await eventsFor(services.db, { type: 'request', id: request.id })),
       withdrawUrl: paths.status.withdraw(token),
+      replyUrl: `${paths.status.show(token)}/reply`,
     })
+  }
+
+  router.get('/status/:token', noStore(), (req, res) => renderStatus(req, res, param(req, 'token'), 200))
+
+  router.post('/status/:token/reply', noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    const found = await intake.findByStatusToken(token)
+    if (!found) throw new NotFoundError()
+    await limiter.consume([{ key: ipKey(req, 'reply'), rule: rateRules.replyPerIp }])
+    const reply = typeof bodyOf(req).reply === 'string' ? (bodyOf(req).reply as string) : ''
+    try {
+      await services.caseHandling.participantReply(found.request.id, reply)
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return renderStatus(req, res, token, 400, { errors: error.errors, reply })
+    }
+    req.session.flash = { kind: 'success', text: 'Your reply has been sent.' }
+    res.redirect(303, paths.status.show(token))
   })
 
   router.get('/status/:token/withdraw', noStore(), async (req, res) => {

@@ -38,6 +38,67 @@ export function participantTimeline(events: StoredEvent[]): TimelineEntry[] {
       case 'request.withdrawn':
         entries.push({ date, title: 'You withdrew the request', description: 'The time limit stopped.' })
         break
+      case 'case.asked_clarification':
+        entries.push({
+          date,
+          title: 'We asked you a question',
+          description: 'The time limit is paused until you reply.',
+        })
+        break
+      case 'case.asked_identity':
+        entries.push({
+          date,
+          title: 'We asked for proof of identity',
+          description: 'The time limit starts again when it arrives.',
+        })
+        break
+      case 'case.asked_fee':
+        entries.push({
+          date,
+          title: 'We asked for a fee',
+          description: 'The time limit starts again when it is paid.',
+        })
+        break
+      case 'case.identity_received':
+      case 'case.fee_received':
+        entries.push({
+          date,
+          title: 'We received what we asked for',
+          description: 'The time limit started again.',
+        })
+        break
+      case 'case.person_replied':
+        entries.push({
+          date,
+          title: 'You replied',
+          description: event.data.resumed ? 'The time limit runs again.' : undefined,
+        })
+        break
+      case 'case.extended': {
+        const extendedDueOn =
+          typeof event.data.extendedDueOn === 'string' ? formatLongDate(event.data.extendedDueOn) : undefined
+        entries.push({
+          date,
+          title: 'We extended the time limit',
+          description: extendedDueOn ? `We must now answer by ${extendedDueOn}.` : undefined,
+        })
+        break
+      }
+      case 'case.message_sent':
+        entries.push({ date, title: 'We sent you a message' })
+        break
+      case 'case.completed':
+        entries.push({ date, title: 'We answered your request' })
+        break
+      case 'case.refused':
+        entries.push({ date, title: 'We refused your request' })
+        break
+      case 'case.closed_as_duplicate':
+        entries.push({ date, title: 'Closed as a duplicate of another request' })
+        break
+      case 'case.closed_as_withdrawn':
+        entries.push({ date, title: 'Closed because you withdrew it' })
+        break
       case 'request.unverified':
         entries.push({ date, title: 'Closed because it was not confirmed' })
         break

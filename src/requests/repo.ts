@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
+import type { PauseKind } from '../domain/case-clock.js'
 import type { RequestStatus } from '../domain/request-status.js'
 
 export interface RightsRequest {
@@ -24,6 +25,12 @@ export interface RightsRequest {
   closedAt: string | null
   closeReason: string | null
   duplicateOf: string | null
+  assigneeId: string | null
+  extended: boolean
+  extensionReason: string | null
+  pause: { kind: PauseKind; since: string } | null
+  outcome: string | null
+  outcomeReason: string | null
   version: number
   createdAt: string
   updatedAt: string
@@ -50,6 +57,13 @@ export interface RequestRow {
   closed_at: string | null
   close_reason: string | null
   duplicate_of: string | null
+  assignee_id?: string | null
+  extended?: boolean | number
+  extension_reason?: string | null
+  pause_kind?: PauseKind | null
+  paused_since?: string | null
+  outcome?: string | null
+  outcome_reason?: string | null
   version: number
   created_at: string
   updated_at: string
@@ -98,6 +112,12 @@ export function toRightsRequest(row: RequestRow): RightsRequest {
     closedAt: row.closed_at,
     closeReason: row.close_reason,
     duplicateOf: row.duplicate_of,
+    assigneeId: row.assignee_id ?? null,
+    extended: Boolean(row.extended),
+    extensionReason: row.extension_reason ?? null,
+    pause: row.pause_kind && row.paused_since ? { kind: row.pause_kind, since: row.paused_since } : null,
+    outcome: row.outcome ?? null,
+    outcomeReason: row.outcome_reason ?? null,
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -7,6 +7,18 @@ import { signedInAgent } from '../helpers/staff.js'
 const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: StaffRole[] }[] = [
   { method: 'get', path: () => '/staff/requests', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: (ids) => `/staff/requests/${ids.request}`, allowed: ['admin', 'dpo', 'auditor'] },
+  ...['assign', 'ask', 'arrival', 'extend', 'message', 'refuse', 'complete', 'close', 'notes', 'tasks'].map(
+    (action) => ({
+      method: 'post' as const,
+      path: (ids: Ids) => `/staff/requests/${ids.request}/${action}`,
+      allowed: ['admin', 'dpo'] as StaffRole[],
+    }),
+  ),
+  {
+    method: 'post',
+    path: (ids) => `/staff/requests/${ids.request}/tasks/no-such-task/done`,
+    allowed: ['admin', 'dpo'],
+  },
   { method: 'get', path: () => '/staff/users', allowed: ['admin'] },
   { method: 'get', path: () => '/staff/users/new', allowed: ['admin'] },
   { method: 'post', path: () => '/staff/users/new', allowed: ['admin'] },

@@ -1,0 +1,80 @@
+import { formatLongDate } from '../domain/clock.js'
+import { requestTypeInfo, type RequestType } from '../domain/request-types.js'
+
+export type LetterKind =
+  'clarification' | 'identity' | 'fee' | 'extension' | 'refusal' | 'completion' | 'message'
+
+export interface LetterContext {
+  reference: string
+  type: RequestType
+  name: string | null
+  receivedOn: string
+  dueOn: string | null
+  controllerName: string
+  dpoEmail: string
+}
+
+/** Placeholders a template may use; each is replaced by the case's own value. */
+export const placeholders = ['reference', 'name', 'request', 'received', 'due', 'controller', 'dpo'] as const
+
+const completionByType: Record<RequestType, string> = {
+  access:
+    'We have completed your request for a copy of your personal data. Our answer sets out the data we hold about you, why we use it, who we share it with, how long we keep it and where it came from. We do not make any automated decisions about you.',
+  portability:
+    'We have completed your request for your data in a reusable format. Our answer includes the data you gave us with your consent in machine-readable form.',
+  rectification: 'We have corrected the personal data you told us was wrong or incomplete.',
+  erasure: 'We have deleted the personal data we held about you that we were able to delete.',
+  restriction:
+    'We have restricted our use of your personal data: we will keep it but not use it, except as the law allows. We will tell you before we lift the restriction.',
+  objection: 'We have considered your objection and stopped the processing you objected to.',
+  withdraw_consent:
+    'We have recorded that you withdrew your consent. We will not use the data you gave with your consent from now on.',
+}
+
+const bodies: Record<Exclude<LetterKind, 'completion'>, string> = {
+  clarification:
+    'To answer your request {reference} we need to understand better what you are asking for. [Say what you need to know.]\n\nPlease reply from the link in this email. The time limit for our answer is paused from today until we receive your reply.',
+  identity:
+    'Before we can act on your request {reference} we need to confirm that it comes from you. [Say what proof you need and why.]\n\nThe time limit for our answer starts again on the day we receive it.',
+  fee: 'Your request {reference} is manifestly unfounded or excessive, so we may charge a reasonable fee for it. [Give the amount, how it was worked out and how to pay.]\n\nThe time limit for our answer starts again on the day we receive the fee.',
+  extension:
+    'We need more time to answer your request {reference}, received on {received}. The law allows us to extend the time limit by up to two further months where a request is complex or you have made several requests. [Say why this request needs longer.]\n\nWe will now answer by {due}.',
+  refusal:
+    'We have decided not to act on your request {reference}, received on {received}. [Give the reasons, and the exemption or why the request is manifestly unfounded or excessive.]',
+  message: '[Write your message about request {reference}.]',
+}
+
+export function defaultLetter(kind: LetterKind, type: RequestType): string {
+  return kind === 'completion'
+    ? `${completionByType[type]}\n\n[Add the details of our answer.]`
+    : bodies[kind]
+}
+
+/** Fills the placeholders. Unknown ones stay as typed, so a typo is visible rather than lost. */
+export function fillPlaceholders(template: string, context: LetterContext): string {
+  const values: Record<(typeof placeholders)[number], string> = {
+    reference: context.reference,
+    name: context.name ?? 'you',
+    request: requestTypeInfo[context.type].label.toLowerCase(),
+    received: formatLongDate(context.receivedOn),
+    due: context.dueOn ? formatLongDate(context.dueOn) : 'the date we will confirm',
+    controller: context.controllerName,
+    dpo: context.dpoEmail,
+  }
+  return template.replace(/\{(\w+)\}/g, (match, key: string) =>
+    Object.hasOwn(values, key) ? values[key as keyof typeof values] : match,
+  )
+}
+
+/**
+ * Every refusal tells the person how to challenge it (Art. 12(4)); this paragraph is added by the
+ * portal and cannot be edited away.
+ */
+export function refusalRightsParagraph(context: LetterContext): string {
+  return `You have the right to complain to the Information Commissioner's Office (ICO): https://ico.org.uk/make-a-complaint/ or 0303 123 1113. You also have the right to seek to enforce your rights through the courts (a judicial remedy). If you would like us to look at this again first, email ${context.dpoEmail} quoting ${context.reference}.`
+}
+
+/** The greeting and sign-off every letter carries, naming the controller and the DPO. */
+export function wrapLetter(body: string, context: LetterContext): string {
+  return `${context.name ? `Dear ${context.name},` : 'Hello,'}\n\n${body.trim()}\n\n${context.controllerName}\nData Protection Officer: ${context.dpoEmail}`
+}
