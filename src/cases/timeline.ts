@@ -56,7 +56,9 @@ function eventDetail(event: StoredEvent): string | undefined {
     case 'case.extended':
       return text('extendedDueOn') && `New deadline ${text('extendedDueOn') ?? ''}`
     case 'case.person_replied':
-      return typeof data.pausedDays === 'number' ? `${data.pausedDays} days paused` : undefined
+      return typeof data.pausedDays === 'number'
+        ? `${data.pausedDays} ${data.pausedDays === 1 ? 'day' : 'days'} paused`
+        : undefined
     case 'case.task_added':
       return text('title')
     case 'case.completed':

@@ -1,0 +1,111 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { TestContext } from '../helpers/context.js'
+import { fileConfirmedRequest } from '../helpers/requests.js'
+import {
+  expectAccessible,
+  latestMail,
+  launchBrowser,
+  screenshot,
+  startPortal,
+  watchConsole,
+  type RunningPortal,
+} from './browser.js'
+
+let browser: Browser
+let portal: RunningPortal
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+  portal = await startPortal()
+})
+afterAll(async () => {
+  await browser?.close()
+  await portal?.stop()
+})
+
+async function clickAndWait(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(selector)])
+}
+
+describe('a DPO takes an access request to a lawful answer', () => {
+  it('asks for clarification, gets the reply, extends and completes', async () => {
+    const password = 'correct horse battery staple'
+    await portal.services.accounts.createUser({
+      email: 'dpo@portal.test',
+      role: 'dpo',
+      displayName: 'Dana Officer',
+      password,
+    })
+    const ctx = { services: portal.services } as unknown as TestContext
+    await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
+
+    const staffContext = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    const dpo = await staffContext.newPage()
+    const problems = watchConsole(dpo)
+    await dpo.goto(`${portal.baseUrl}/staff/login`)
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-01-sign-in')
+    await dpo.fill('#email', 'dpo@portal.test')
+    await dpo.fill('#password', password)
+    await clickAndWait(dpo, 'button:has-text("Sign in")')
+    expect(await dpo.locator('h1').textContent()).toContain('Requests')
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-02-queue')
+
+    await clickAndWait(dpo, 'a:has-text("DSR-")')
+    expect(await dpo.locator('h1').textContent()).toMatch(/DSR-\d{4}-00001/)
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-03-case')
+
+    await dpo.click('summary:has-text("Ask the person")')
+    await dpo.check('input[name="kind"][value="clarification"]')
+    await dpo.fill('#ask-body', 'Which data do you want: the voucher emails, or everything?')
+    await clickAndWait(dpo, 'button:has-text("Send and adjust the clock")')
+    expect(await dpo.textContent('main')).toContain('Waiting for clarification')
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-04-case-paused')
+
+    const question = await latestMail(portal.services, 'case-clarification')
+    const statusUrl = /(http:\/\/127\.0\.0\.1:\d+\/status\/[A-Za-z0-9_-]{43})/.exec(
+      question.text,
+    )?.[1] as string
+    const personContext = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const person = await personContext.newPage()
+    await person.goto(statusUrl)
+    expect(await person.textContent('main')).toContain('Which data do you want')
+    await expectAccessible(person)
+    await screenshot(person, 'person-01-question')
+    await person.fill('#reply', 'Everything, please.')
+    await clickAndWait(person, 'button:has-text("Send reply")')
+    expect(await person.textContent('main')).toContain('Your reply has been sent')
+    await expectAccessible(person)
+    await screenshot(person, 'person-02-replied')
+
+    await dpo.reload()
+    expect(await dpo.textContent('main')).toContain('Everything, please.')
+    await dpo.click('summary:has-text("Extend the time limit")')
+    await dpo.fill(
+      '#extend-letter',
+      'Your request covers several systems, so we need longer. We will answer by {due}.',
+    )
+    await clickAndWait(dpo, 'button:has-text("Extend and send the notice")')
+    expect(await dpo.textContent('main')).toContain('extended from')
+    await screenshot(dpo, 'staff-05-case-extended')
+
+    await dpo.click('summary:has-text("Complete with an answer")')
+    await dpo.check('input[name="outcome"][value="fulfilled"]')
+    await clickAndWait(dpo, 'button:has-text("Send answer and complete")')
+    expect(await dpo.textContent('main')).toContain('The request is completed')
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-06-case-completed')
+
+    await person.reload()
+    expect(await person.textContent('main')).toContain('Completed')
+    await screenshot(person, 'person-03-answered')
+
+    expect(problems).toEqual([])
+    await staffContext.close()
+    await personContext.close()
+  })
+})
