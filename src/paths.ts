@@ -32,6 +32,9 @@ export const staffPaths = {
   login: '/staff/login',
   logout: '/staff/logout',
   queue: '/staff/requests',
+  logRequest: '/staff/requests/new',
+  logRequestForm: (type: string, studySlug: string) =>
+    `/staff/requests/new/${type.replace(/_/g, '-')}?study=${encodeURIComponent(studySlug)}`,
   case: (id: string) => `/staff/requests/${encodeURIComponent(id)}`,
   users: '/staff/users',
   inviteUser: '/staff/users/new',

@@ -6,13 +6,21 @@ import { consentChoices, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { describeDaysLeft, dueSoonDays, urgency } from '../domain/queue.js'
 import { statusInfo } from '../domain/request-status.js'
-import { describeDetails, isRequestType, requestTypeInfo, requestTypes } from '../domain/request-types.js'
+import {
+  describeDetails,
+  isRequestType,
+  requestTypeInfo,
+  requestTypes,
+  restrictionGrounds,
+} from '../domain/request-types.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
 import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
-import { BadRequestError, ValidationError, type FieldError } from '../web/errors.js'
+import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
+import { staffChannels, type StaffChannel } from '../intake/service.js'
+import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
 import { defaultLetter, fillPlaceholders } from './letters.js'
 import { caseClockOf, outcomes, refusalGrounds, StaleCaseError } from './service.js'
@@ -53,6 +61,11 @@ function decodeCursor(raw: string): QueueCursor | undefined {
 export function casesRoutes(services: Services): Router {
   const router = Router()
   const { cases, studies, caseHandling: handling } = services
+  const body = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
+  const field = (req: Request, name: string): string => {
+    const value = body(req)[name]
+    return typeof value === 'string' ? value : ''
+  }
 
   router.get(staffPaths.queue, requirePermission('cases:read'), async (req, res) => {
     const today = londonDate(services.now())
@@ -133,7 +146,175 @@ export function casesRoutes(services: Services): Router {
       firstHref: after ? tabLink(tab) : undefined,
       typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
       studies: allStudies,
+      canLog: can(req.staffUser!.role, 'cases:act'),
     })
+  })
+
+  async function choicesFor(studyId: string) {
+    const dataMap = await studies.dataMap(studyId)
+    return { objection: objectionChoices(dataMap), consent: consentChoices(dataMap) }
+  }
+
+  router.get(staffPaths.logRequest, requirePermission('cases:act'), async (req, res) => {
+    res.render('cases/log-choose', {
+      title: 'Log a request received outside the portal',
+      backLink: staffPaths.queue,
+      errors: [],
+      values: {},
+      studies: await studies.listAccepting(),
+      typeItems: requestTypes.map((t) => ({
+        value: t,
+        text: `${requestTypeInfo[t].name} (${requestTypeInfo[t].article})`,
+      })),
+    })
+  })
+
+  router.post(staffPaths.logRequest, requirePermission('cases:act'), async (req, res) => {
+    const accepting = await studies.listAccepting()
+    const type = field(req, 'type')
+    const study =
+      accepting.length === 1 ? accepting[0] : accepting.find((s) => s.slug === field(req, 'study'))
+    const errors: FieldError[] = []
+    if (!isRequestType(type))
+      errors.push({ field: 'type', href: '#type', text: 'Select the kind of request' })
+    if (!study) errors.push({ field: 'study', href: '#study', text: 'Select the study' })
+    if (errors.length > 0 || !study || !isRequestType(type)) {
+      return res.status(400).render('cases/log-choose', {
+        title: 'Log a request received outside the portal',
+        hasErrors: true,
+        backLink: staffPaths.queue,
+        errors,
+        values: formValues(body(req), ['type', 'study']),
+        studies: accepting,
+        typeItems: requestTypes.map((t) => ({
+          value: t,
+          text: `${requestTypeInfo[t].name} (${requestTypeInfo[t].article})`,
+        })),
+      })
+    }
+    res.redirect(303, staffPaths.logRequestForm(type, study.slug))
+  })
+
+  async function renderLogForm(
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldError[],
+    values: Record<string, string>,
+  ) {
+    const type = String(req.params.type).replace(/-/g, '_')
+    if (!isRequestType(type)) throw new NotFoundError()
+    const study = await studies.findBySlug(queryText(req, 'study'))
+    if (!study) throw new NotFoundError()
+    const choices = await choicesFor(study.id)
+    res.status(status).render('cases/log-request', {
+      title: `Log a ${requestTypeInfo[type].name.toLowerCase()} request`,
+      hasErrors: errors.length > 0,
+      backLink: staffPaths.logRequest,
+      type,
+      info: requestTypeInfo[type],
+      study,
+      errors,
+      errorFor: (name: string) => errors.find((e) => e.field === name)?.text,
+      values,
+      today: londonDate(services.now()),
+      channels: staffChannels,
+      restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
+        value,
+        text: g.label,
+        hint: g.hint,
+      })),
+      objectionItems: choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      consentItems: choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      action: staffPaths.logRequestForm(type, study.slug),
+    })
+  }
+
+  router.get('/staff/requests/new/:type', requirePermission('cases:act'), (req, res) =>
+    renderLogForm(req, res, 200, [], {}),
+  )
+
+  router.post('/staff/requests/new/:type', requirePermission('cases:act'), async (req, res) => {
+    const type = String(req.params.type).replace(/-/g, '_')
+    const study = await studies.findBySlug(queryText(req, 'study'))
+    if (!isRequestType(type) || !study) throw new NotFoundError()
+    const values = formValues(body(req), [
+      ...formFields[type],
+      'channel',
+      'receivedOn',
+      'identity',
+      'identityNote',
+    ])
+    const parsed = parseRequestForm(type, body(req), await choicesFor(study.id))
+    const errors = parsed.ok ? [] : [...parsed.errors]
+    const channel = field(req, 'channel')
+    if (!Object.hasOwn(staffChannels, channel))
+      errors.push({ field: 'channel', href: '#channel', text: 'Select how the request arrived' })
+    const receivedOn = field(req, 'receivedOn')
+    const today = londonDate(services.now())
+    if (!isIsoDate(receivedOn))
+      errors.push({
+        field: 'receivedOn',
+        href: '#receivedOn',
+        text: 'Enter the date it was received, like 2026-03-31',
+      })
+    else if (receivedOn > today)
+      errors.push({
+        field: 'receivedOn',
+        href: '#receivedOn',
+        text: 'The date received must be today or in the past',
+      })
+    const identity = field(req, 'identity')
+    if (identity !== 'send_link' && identity !== 'established') {
+      errors.push({ field: 'identity', href: '#identity', text: 'Select how to establish who the person is' })
+    }
+    const identityNote = field(req, 'identityNote').trim()
+    if (identity === 'established' && !identityNote) {
+      errors.push({
+        field: 'identityNote',
+        href: '#identityNote',
+        text: 'Enter how identity was established',
+      })
+    }
+    if (errors.length > 0 || !parsed.ok || (identity !== 'send_link' && identity !== 'established')) {
+      return renderLogForm(req, res, 400, errors, values)
+    }
+    const { requestId } = await services.intake.logFromStaff(req.staffUser as StaffUser, {
+      study,
+      type,
+      ...parsed.form,
+      channel: channel as StaffChannel,
+      receivedOn,
+      identity,
+      identityNote: identityNote || null,
+    })
+    req.session.flash = {
+      kind: 'success',
+      text:
+        identity === 'send_link'
+          ? 'Request logged. We emailed the person a link to confirm it.'
+          : 'Request logged and its clock started.',
+    }
+    res.redirect(303, staffPaths.case(requestId))
+  })
+
+  router.post('/staff/requests/:id/verify', requirePermission('cases:act'), async (req, res) => {
+    try {
+      await services.intake.verifyByStaff(
+        req.staffUser as StaffUser,
+        String(req.params.id),
+        field(req, 'identityNote'),
+      )
+      req.session.flash = { kind: 'success', text: 'Identity recorded. The clock starts today.' }
+      res.redirect(303, staffPaths.case(String(req.params.id)))
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      await renderCase(req, res, 400, {
+        name: 'verify',
+        errors: error.errors,
+        values: formValues(body(req), ['identityNote']),
+      })
+    }
   })
 
   async function renderCase(
@@ -175,6 +356,10 @@ export function casesRoutes(services: Services): Router {
       study,
       info: requestTypeInfo[request.type],
       status: statusInfo[request.status],
+      channelLabel:
+        request.channel === 'web'
+          ? 'This portal'
+          : (staffChannels[request.channel as StaffChannel] ?? request.channel),
       open: isOpen(request.status),
       canAct,
       clockView: view,
@@ -230,11 +415,6 @@ export function casesRoutes(services: Services): Router {
 
   router.get('/staff/requests/:id', requirePermission('cases:read'), (req, res) => renderCase(req, res, 200))
 
-  const body = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
-  const field = (req: Request, name: string): string => {
-    const value = body(req)[name]
-    return typeof value === 'string' ? value : ''
-  }
   const version = (req: Request): number => {
     const value = Number(field(req, 'version'))
     if (!Number.isInteger(value) || value < 1) throw new BadRequestError('Missing version')

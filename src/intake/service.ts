@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
-import { formatLongDate, londonDate, responseDeadline } from '../domain/clock.js'
+import { formatLongDate, londonDate, relevantTime, responseDeadline } from '../domain/clock.js'
 import { emailHmac } from '../domain/email-address.js'
 import { isOpen, openStatuses } from '../domain/request-status.js'
 import { requestTypeInfo, type RequestDetails, type RequestType } from '../domain/request-types.js'
@@ -9,7 +9,8 @@ import { absoluteUrl, paths } from '../paths.js'
 import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import type { Study, StudiesRepo } from '../studies/repo.js'
-import { ConflictError, NotFoundError } from '../web/errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
+import type { StaffUser } from '../accounts/repo.js'
 
 /** A confirmation link works for 7 days; an unconfirmed request lapses when its last link does. */
 export const confirmLinkDays = 7
@@ -32,6 +33,10 @@ export interface NewRequest {
   email: string
   name: string | null
 }
+
+/** How a request logged by staff reached the organisation. */
+export const staffChannels = { email: 'Email', post: 'Post', phone: 'Phone', in_person: 'In person' } as const
+export type StaffChannel = keyof typeof staffChannels
 
 export type ConfirmLinkState =
   | { state: 'valid'; request: RightsRequest; study: Study }
@@ -110,6 +115,133 @@ export function intakeService(deps: IntakeDeps) {
     return study
   }
 
+  /**
+   * Makes a request real once identity is established (the link, or staff): a reference, the clock
+   * from the relevant time, a receipt. A second open request of the same type for the same address
+   * is closed as a duplicate and the person pointed to the first.
+   */
+  async function establish(
+    trx: Knex,
+    request: RightsRequest,
+    study: Study,
+    at: Date,
+    how: { actor: Actor; clockStartOn: string; via: 'email_link' | 'staff'; note?: string },
+  ): Promise<{ outcome: 'confirmed' | 'duplicate'; statusToken: string; reference: string | null }> {
+    if (!request.emailHmac) throw new ConflictError('Request has no address')
+
+    const first = await requests.findOpenDuplicate(
+      trx,
+      {
+        studyId: request.studyId,
+        emailHmac: request.emailHmac,
+        type: request.type,
+        excludeId: request.id,
+      },
+      openStatuses,
+    )
+    if (first && request.email) {
+      await requests.update(trx, request.id, {
+        status: 'duplicate',
+        duplicate_of: first.id,
+        confirmed_at: at.toISOString(),
+        closed_at: at.toISOString(),
+        close_reason: 'duplicate',
+        updated_at: at.toISOString(),
+        version: request.version + 1,
+      })
+      await recordEvent(
+        trx,
+        {
+          actor: how.actor,
+          subject: { type: 'request', id: request.id },
+          kind: 'request.closed_as_duplicate',
+          data: { duplicateOf: first.id, reference: first.reference },
+        },
+        at,
+      )
+      const statusToken = await issueStatusLink(trx, first.id, at)
+      await enqueueMail(
+        trx,
+        {
+          kind: 'duplicate-request',
+          to: request.email,
+          requestId: first.id,
+          subject: `You already have an open request: ${first.reference ?? ''}`.trim(),
+          template: 'duplicate-request',
+          locals: {
+            ...mailLocals(study, request),
+            request: first,
+            statusUrl: link(paths.status.show(statusToken)),
+          },
+        },
+        at,
+      )
+      return { outcome: 'duplicate' as const, statusToken, reference: first.reference }
+    }
+
+    const start = how.clockStartOn
+    // The note is free text that may name the person, so it is a case note, not event data.
+    let noteId: string | null = null
+    if (how.note && how.actor.type === 'staff' && how.actor.id) {
+      noteId = newId()
+      await trx('request_notes').insert({
+        id: noteId,
+        request_id: request.id,
+        author_id: how.actor.id,
+        body: `Identity established: ${how.note}`,
+        created_at: at.toISOString(),
+      })
+    }
+    const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
+    const deadline = responseDeadline({ start })
+    await requests.update(trx, request.id, {
+      status: 'received',
+      reference,
+      confirmed_at: at.toISOString(),
+      clock_start_on: start,
+      due_on: deadline.due,
+      updated_at: at.toISOString(),
+      version: request.version + 1,
+    })
+    await recordEvent(
+      trx,
+      {
+        actor: how.actor,
+        subject: { type: 'request', id: request.id },
+        kind: 'request.confirmed',
+        data: {
+          reference,
+          clockStartOn: start,
+          identityEstablishedBy: how.via,
+          ...(noteId ? { identityNoteId: noteId } : {}),
+          dueOn: deadline.due,
+          rule: deadline.explanation,
+          regime: deadline.regime,
+        },
+      },
+      at,
+    )
+    const statusToken = await issueStatusLink(trx, request.id, at)
+    const confirmed = { ...request, reference, clockStartOn: start, dueOn: deadline.due }
+    await enqueueMail(
+      trx,
+      {
+        kind: 'request-received',
+        to: request.email ?? '',
+        requestId: request.id,
+        subject: `We have your request: ${reference}`,
+        template: 'request-received',
+        locals: {
+          ...mailLocals(study, request),
+          request: confirmed,
+          statusUrl: link(paths.status.show(statusToken)),
+        },
+      },
+      at,
+    )
+    return { outcome: 'confirmed' as const, statusToken, reference }
+  }
+
   return {
     /**
      * Files a request and emails a confirmation link. The work done is the same whether or not the
@@ -159,6 +291,111 @@ export function intakeService(deps: IntakeDeps) {
         await issueConfirmLink(trx, request, input.study, at)
       })
       return { requestId: id }
+    },
+
+    /**
+     * Logs a request that arrived by email, post, phone or in person. The clock runs from the day
+     * it was received, once identity is established: at once if staff have established it, or from
+     * the day the person confirms the emailed link.
+     */
+    async logFromStaff(
+      actor: StaffUser,
+      input: NewRequest & {
+        channel: StaffChannel
+        receivedOn: string
+        identity: 'send_link' | 'established'
+        identityNote: string | null
+      },
+    ): Promise<{ requestId: string }> {
+      const at = deps.now()
+      const id = newId()
+      const staffActor: Actor = { type: 'staff', id: actor.id }
+      await db.transaction(async (trx) => {
+        await requests.insert(trx, {
+          id,
+          study_id: input.study.id,
+          reference: null,
+          type: input.type,
+          status: 'unconfirmed',
+          channel: input.channel,
+          email: input.email,
+          email_hmac: emailHmac(deps.secret, input.email),
+          requester_name: input.name,
+          details: JSON.stringify(input.details),
+          received_at: at.toISOString(),
+          received_on: input.receivedOn,
+          confirmed_at: null,
+          clock_start_on: null,
+          due_on: null,
+          extended_due_on: null,
+          paused_days: 0,
+          closed_at: null,
+          close_reason: null,
+          duplicate_of: null,
+          version: 1,
+          created_at: at.toISOString(),
+          updated_at: at.toISOString(),
+        })
+        const request = (await requests.findById(id, trx)) as RightsRequest
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor,
+            subject: { type: 'request', id },
+            kind: 'request.logged',
+            data: {
+              type: input.type,
+              studyId: input.study.id,
+              channel: input.channel,
+              receivedOn: input.receivedOn,
+              identity: input.identity,
+              emailHmac: request.emailHmac,
+            },
+          },
+          at,
+        )
+        if (input.identity === 'send_link') {
+          await issueConfirmLink(trx, request, input.study, at)
+        } else {
+          await establish(trx, request, input.study, at, {
+            actor: staffActor,
+            clockStartOn: input.receivedOn,
+            via: 'staff',
+            ...(input.identityNote ? { note: input.identityNote } : {}),
+          })
+        }
+      })
+      return { requestId: id }
+    },
+
+    /** Staff record that identity was established by other means: the clock starts today. */
+    async verifyByStaff(actor: StaffUser, requestId: string, note: string): Promise<void> {
+      if (note.trim() === '') {
+        throw new ValidationError([
+          { field: 'identityNote', href: '#identityNote', text: 'Enter how identity was established' },
+        ])
+      }
+      const current = await requests.findById(requestId)
+      if (!current) throw new NotFoundError('Unknown request')
+      const study = await requireStudy(current.studyId)
+      const at = deps.now()
+      await db.transaction(async (trx) => {
+        const request = await requests.findByIdForUpdate(trx, requestId)
+        if (!request || request.status !== 'unconfirmed' || !request.email) {
+          throw new ConflictError('Request is not waiting for identity')
+        }
+        await requests.expireLinks(trx, request.id, 'confirm', at)
+        const clockStartOn = relevantTime({
+          receivedOn: request.receivedOn,
+          identityConfirmedOn: londonDate(at),
+        })
+        await establish(trx, request, study, at, {
+          actor: { type: 'staff', id: actor.id },
+          clockStartOn,
+          via: 'staff',
+          note: note.trim(),
+        })
+      })
     },
 
     /** Sends a fresh confirmation link for a request that is still waiting to be confirmed. */
@@ -272,104 +509,11 @@ export function intakeService(deps: IntakeDeps) {
         }
         if (!found.expiresAt || found.expiresAt <= at.toISOString()) throw new ConflictError('Link expired')
         if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
-        const today = londonDate(at)
-
-        const first = await requests.findOpenDuplicate(
-          trx,
-          {
-            studyId: request.studyId,
-            emailHmac: request.emailHmac,
-            type: request.type,
-            excludeId: request.id,
-          },
-          openStatuses,
-        )
-        if (first) {
-          await requests.update(trx, request.id, {
-            status: 'duplicate',
-            duplicate_of: first.id,
-            confirmed_at: at.toISOString(),
-            closed_at: at.toISOString(),
-            close_reason: 'duplicate',
-            updated_at: at.toISOString(),
-            version: request.version + 1,
-          })
-          await recordEvent(
-            trx,
-            {
-              actor: participant(request),
-              subject: { type: 'request', id: request.id },
-              kind: 'request.closed_as_duplicate',
-              data: { duplicateOf: first.id, reference: first.reference },
-            },
-            at,
-          )
-          const statusToken = await issueStatusLink(trx, first.id, at)
-          await enqueueMail(
-            trx,
-            {
-              kind: 'duplicate-request',
-              to: request.email,
-              requestId: first.id,
-              subject: `You already have an open request: ${first.reference ?? ''}`.trim(),
-              template: 'duplicate-request',
-              locals: {
-                ...mailLocals(study, request),
-                request: first,
-                statusUrl: link(paths.status.show(statusToken)),
-              },
-            },
-            at,
-          )
-          return { outcome: 'duplicate' as const, statusToken }
-        }
-
-        const reference = await requests.nextReference(trx, Number(today.slice(0, 4)))
-        const deadline = responseDeadline({ start: today })
-        await requests.update(trx, request.id, {
-          status: 'received',
-          reference,
-          confirmed_at: at.toISOString(),
-          clock_start_on: today,
-          due_on: deadline.due,
-          updated_at: at.toISOString(),
-          version: request.version + 1,
+        return establish(trx, request, study, at, {
+          actor: participant(request),
+          clockStartOn: londonDate(at),
+          via: 'email_link',
         })
-        await recordEvent(
-          trx,
-          {
-            actor: participant(request),
-            subject: { type: 'request', id: request.id },
-            kind: 'request.confirmed',
-            data: {
-              reference,
-              clockStartOn: today,
-              dueOn: deadline.due,
-              rule: deadline.explanation,
-              regime: deadline.regime,
-            },
-          },
-          at,
-        )
-        const statusToken = await issueStatusLink(trx, request.id, at)
-        const confirmed = { ...request, reference, clockStartOn: today, dueOn: deadline.due }
-        await enqueueMail(
-          trx,
-          {
-            kind: 'request-received',
-            to: request.email,
-            requestId: request.id,
-            subject: `We have your request: ${reference}`,
-            template: 'request-received',
-            locals: {
-              ...mailLocals(study, request),
-              request: confirmed,
-              statusUrl: link(paths.status.show(statusToken)),
-            },
-          },
-          at,
-        )
-        return { outcome: 'confirmed' as const, statusToken }
       })
     },
 

@@ -19,6 +19,11 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
     path: (ids) => `/staff/requests/${ids.request}/tasks/no-such-task/done`,
     allowed: ['admin', 'dpo'],
   },
+  { method: 'get', path: () => '/staff/requests/new', allowed: ['admin', 'dpo'] },
+  { method: 'post', path: () => '/staff/requests/new', allowed: ['admin', 'dpo'] },
+  { method: 'get', path: () => `/staff/requests/new/access?study=${studySlug}`, allowed: ['admin', 'dpo'] },
+  { method: 'post', path: () => `/staff/requests/new/access?study=${studySlug}`, allowed: ['admin', 'dpo'] },
+  { method: 'post', path: (ids) => `/staff/requests/${ids.request}/verify`, allowed: ['admin', 'dpo'] },
   { method: 'get', path: () => '/staff/users', allowed: ['admin'] },
   { method: 'get', path: () => '/staff/users/new', allowed: ['admin'] },
   { method: 'post', path: () => '/staff/users/new', allowed: ['admin'] },
@@ -28,6 +33,8 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/enable`, allowed: ['admin'] },
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/reset-lockout`, allowed: ['admin'] },
 ]
+
+const studySlug = 'increasing-diversity-in-social-work-management'
 
 interface Ids {
   request: string
