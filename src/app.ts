@@ -1,6 +1,7 @@
 import express, { type Express } from 'express'
 import { accountRoutes } from './accounts/routes.js'
 import { casesRoutes } from './cases/routes.js'
+import { templateRoutes } from './templates/routes.js'
 import { intakeRoutes } from './intake/routes.js'
 import { publicDir, viewsDir } from './paths-on-disk.js'
 import type { Services } from './services.js'
@@ -44,6 +45,7 @@ export function createApp(services: Services): Express {
   app.use(intakeRoutes(services))
   app.use(accountRoutes(services))
   app.use(casesRoutes(services))
+  app.use(templateRoutes(services))
   app.use(notFoundHandler())
   app.use(errorHandler(log, { showDetail: config.env === 'development' }))
   return app

@@ -33,10 +33,12 @@ export const staffPaths = {
   logout: '/staff/logout',
   queue: '/staff/requests',
   logRequest: '/staff/requests/new',
+  bulk: '/staff/requests/bulk',
   logRequestForm: (type: string, studySlug: string) =>
     `/staff/requests/new/${type.replace(/_/g, '-')}?study=${encodeURIComponent(studySlug)}`,
   case: (id: string) => `/staff/requests/${encodeURIComponent(id)}`,
   users: '/staff/users',
+  templates: '/staff/templates',
   inviteUser: '/staff/users/new',
   user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
 }

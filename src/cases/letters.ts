@@ -78,3 +78,51 @@ export function refusalRightsParagraph(context: LetterContext): string {
 export function wrapLetter(body: string, context: LetterContext): string {
   return `${context.name ? `Dear ${context.name},` : 'Hello,'}\n\n${body.trim()}\n\n${context.controllerName}\nData Protection Officer: ${context.dpoEmail}`
 }
+
+/** Every editable template: the letters of case handling, and the completion letter per request type. */
+export const templateKeys = [
+  'clarification',
+  'identity',
+  'fee',
+  'extension',
+  'refusal',
+  'message',
+  ...(Object.keys(completionByType) as RequestType[]).map((type) => `completion:${type}` as const),
+] as const
+
+export type TemplateKey = (typeof templateKeys)[number]
+
+export function isTemplateKey(value: string): value is TemplateKey {
+  return (templateKeys as readonly string[]).includes(value)
+}
+
+export function templateKeyFor(kind: LetterKind, type: RequestType): TemplateKey {
+  return kind === 'completion' ? `completion:${type}` : kind
+}
+
+export function describeTemplate(key: TemplateKey): string {
+  if (key.startsWith('completion:')) {
+    return `Completion: ${requestTypeInfo[key.slice('completion:'.length) as RequestType].name}`
+  }
+  const names: Record<string, string> = {
+    clarification: 'Clarification request',
+    identity: 'Identity request',
+    fee: 'Fee request',
+    extension: 'Extension notice',
+    refusal: 'Refusal',
+    message: 'Free message',
+  }
+  return names[key] ?? key
+}
+
+export function builtInTemplate(key: TemplateKey): string {
+  if (key.startsWith('completion:'))
+    return defaultLetter('completion', key.slice('completion:'.length) as RequestType)
+  return defaultLetter(key as Exclude<LetterKind, 'completion'>, 'access')
+}
+
+/** Placeholders in a template that the portal does not know: most likely typos. */
+export function unknownPlaceholders(template: string): string[] {
+  const known = new Set<string>(placeholders)
+  return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').filter((name) => !known.has(name))
+}

@@ -22,7 +22,7 @@ import { BadRequestError, NotFoundError, ValidationError, type FieldError } from
 import { staffChannels, type StaffChannel } from '../intake/service.js'
 import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
-import { defaultLetter, fillPlaceholders } from './letters.js'
+import { fillPlaceholders } from './letters.js'
 import { caseClockOf, outcomes, refusalGrounds, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
@@ -34,6 +34,12 @@ const tabs: { id: QueueTab; label: string }[] = [
   { id: 'closed', label: 'Closed' },
   { id: 'unconfirmed', label: 'Not confirmed' },
 ]
+
+function takeFlash(req: Request) {
+  const flash = req.session.flash
+  delete req.session.flash
+  return flash
+}
 
 const queryText = (req: Request, name: string): string => {
   const value = req.query[name]
@@ -147,7 +153,44 @@ export function casesRoutes(services: Services): Router {
       typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
       studies: allStudies,
       canLog: can(req.staffUser!.role, 'cases:act'),
+      canBulk: tab === 'open' && can(req.staffUser!.role, 'cases:act'),
+      assignees: (await services.accounts.list()).filter((u) => !u.disabledAt && u.role !== 'auditor'),
+      returnTo: req.originalUrl,
+      flash: takeFlash(req),
     })
+  })
+
+  router.post(staffPaths.bulk, requirePermission('cases:act'), async (req, res) => {
+    const raw = body(req).ids
+    const ids = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string')
+    const action = field(req, 'action')
+    const back = field(req, 'returnTo').startsWith(`${staffPaths.queue}?`)
+      ? field(req, 'returnTo')
+      : staffPaths.queue
+    if (ids.length === 0 || (action !== 'assign' && action !== 'duplicate')) {
+      req.session.flash = {
+        kind: 'error',
+        text: 'Select at least one request, then choose what to do with them.',
+      }
+      return res.redirect(303, back)
+    }
+    try {
+      const result = await handling.bulk(
+        req.staffUser as StaffUser,
+        ids,
+        action === 'assign'
+          ? { action, assigneeId: field(req, 'bulkAssignee') || null }
+          : { action, note: field(req, 'bulkNote') },
+      )
+      req.session.flash = {
+        kind: 'success',
+        text: `${result.done} ${result.done === 1 ? 'request' : 'requests'} updated${result.skipped ? `; ${result.skipped} skipped because they are closed` : ''}.`,
+      }
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      req.session.flash = { kind: 'error', text: error.errors.map((e) => e.text).join('. ') }
+    }
+    res.redirect(303, back)
   })
 
   async function choicesFor(studyId: string) {
@@ -338,6 +381,25 @@ export function casesRoutes(services: Services): Router {
     ])
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
     const context = handling.letterContext(request, study, due)
+    const wording = await services.templates.forCase(request.type)
+    const drafts = Object.fromEntries(
+      Object.entries(wording).map(([kind, text]) => [
+        kind,
+        fillPlaceholders(
+          text,
+          kind === 'extension' && clock
+            ? {
+                ...context,
+                dueOn: responseDeadline({
+                  start: clock.clockStartOn,
+                  extended: true,
+                  pausedDays: clock.pausedDays,
+                }).due,
+              }
+            : context,
+        ),
+      ]),
+    )
     const flash = req.session.flash
     delete req.session.flash
     // Several forms on the page share field names, so their ids carry the form's name.
@@ -388,24 +450,7 @@ export function casesRoutes(services: Services): Router {
       errors,
       errorFor: (field: string) => errors.find((e) => e.field === field)?.text,
       values: form.values ?? {},
-      drafts: {
-        clarification: fillPlaceholders(defaultLetter('clarification', request.type), context),
-        identity: fillPlaceholders(defaultLetter('identity', request.type), context),
-        fee: fillPlaceholders(defaultLetter('fee', request.type), context),
-        extension: clock
-          ? fillPlaceholders(defaultLetter('extension', request.type), {
-              ...context,
-              dueOn: responseDeadline({
-                start: clock.clockStartOn,
-                extended: true,
-                pausedDays: clock.pausedDays,
-              }).due,
-            })
-          : '',
-        message: fillPlaceholders(defaultLetter('message', request.type), context),
-        refusal: fillPlaceholders(defaultLetter('refusal', request.type), context),
-        completion: fillPlaceholders(defaultLetter('completion', request.type), context),
-      },
+      drafts,
       refusalGrounds,
       outcomes,
       today,

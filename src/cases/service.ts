@@ -665,6 +665,29 @@ export function caseService(deps: CaseDeps) {
       }))
     },
 
+    /** Applies one action to many open requests; each still gets its own event and version bump. */
+    async bulk(
+      actor: StaffUser,
+      requestIds: string[],
+      change: { action: 'assign'; assigneeId: string | null } | { action: 'duplicate'; note: string },
+    ): Promise<{ done: number; skipped: number }> {
+      if (change.action === 'duplicate')
+        requireText(change.note, 'bulkNote', 'Enter which request these duplicate')
+      let done = 0
+      let skipped = 0
+      for (const id of new Set(requestIds)) {
+        const request = await requests.findById(id)
+        if (!request || !isOpen(request.status)) {
+          skipped++
+          continue
+        }
+        if (change.action === 'assign') await this.assign(actor, id, request.version, change.assigneeId)
+        else await this.close(actor, id, request.version, 'duplicate', change.note)
+        done++
+      }
+      return { done, skipped }
+    },
+
     async addNote(actor: StaffUser, requestId: string, body: string): Promise<void> {
       requireText(body, 'note', 'Enter the note')
       await load(requestId)

@@ -27,7 +27,10 @@ import { formFields, parseRequestForm } from './validation.js'
 declare module 'express-session' {
   interface SessionData {
     submittedRequestId?: string
-    flash?: { kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'signed-out' | 'success'; text?: string }
+    flash?: {
+      kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'signed-out' | 'success' | 'error'
+      text?: string
+    }
   }
 }
 

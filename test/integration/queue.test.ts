@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, type TestContext } from '../helpers/context.js'
+import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
@@ -109,5 +109,55 @@ describe('the queue', () => {
     expect(page.text).toContain('5 February 2026')
     expect(page.text).toContain('Confirmed by the person; clock started')
     await agent.get('/staff/requests/no-such-id').expect(404)
+  })
+})
+
+describe('bulk actions', () => {
+  it('assigns several requests and closes others as duplicates, an event for each', async () => {
+    const ids = []
+    for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) {
+      ids.push((await fileConfirmedRequest(ctx, { email })).requestId)
+    }
+    const { agent, user } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get('/staff/requests').expect(200)
+    expect(page.text).toContain('Assign selected')
+    await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=assign&bulkAssignee=${user.id}&ids=${ids[0]}&ids=${ids[1]}`,
+      )
+      .expect(303)
+    expect(await ctx.services.db('rights_requests').whereNotNull('assignee_id').count({ n: '*' })).toEqual([
+      { n: expect.anything() },
+    ])
+    expect((await ctx.services.db('rights_requests').where({ assignee_id: user.id })).length).toBe(2)
+    const none = await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), action: 'duplicate', bulkNote: 'DSR-2026-00001' })
+      .expect(303)
+    expect((await agent.get(none.headers.location as string)).text).toContain('Select at least one request')
+    const noNote = await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=duplicate&bulkNote=&ids=${ids[2]}`)
+      .expect(303)
+    expect((await agent.get(noNote.headers.location as string)).text).toContain(
+      'Enter which request these duplicate',
+    )
+    await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=duplicate&bulkNote=DSR-2026-00001&ids=${ids[2]}`,
+      )
+      .expect(303)
+    expect((await ctx.services.db('rights_requests').where({ id: ids[2] }).first()).status).toBe('duplicate')
+    const kinds = await ctx.services
+      .db('events')
+      .whereIn('kind', ['case.assigned', 'case.closed_as_duplicate'])
+      .pluck('kind')
+    expect(kinds.sort()).toEqual(['case.assigned', 'case.assigned', 'case.closed_as_duplicate'])
   })
 })
