@@ -39,7 +39,7 @@ export function createApp(services: Services): Express {
   app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
   app.use(sessions(services.sessionStore, config))
-  app.use(loadStaffUser(services.accounts, services.now))
+  app.use(loadStaffUser(services.accounts, services.settings, services.now))
   app.use(csrfProtection())
   app.use(staticPages())
   app.use(intakeRoutes(services))

@@ -30,6 +30,9 @@ export const paths = {
 export const staffPaths = {
   home: '/staff',
   login: '/staff/login',
+  loginCode: '/staff/login/code',
+  account: '/staff/account',
+  settings: '/staff/settings',
   logout: '/staff/logout',
   queue: '/staff/requests',
   logRequest: '/staff/requests/new',

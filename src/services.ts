@@ -9,6 +9,7 @@ import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
+import { settingsService } from './settings/service.js'
 import { templatesService } from './templates/service.js'
 import { rateLimiter } from './web/rate-limit.js'
 import { KnexSessionStore } from './web/session-store.js'
@@ -52,6 +53,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     cases: casesRepo(db),
     caseHandling: caseService({ db, publicUrl: config.publicUrl, serviceName, requests, studies, now }),
     templates: templatesService({ db, now }),
+    settings: settingsService({ db, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),
     /** The keyed hash rate limits and lookups use in place of an address. */

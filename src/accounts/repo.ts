@@ -9,6 +9,7 @@ export interface StaffUser {
   passwordHash: string | null
   totpSecret: string | null
   totpEnabled: boolean
+  totpLastStep: number | null
   failedLogins: number
   lockedUntil: string | null
   disabledAt: string | null
@@ -25,6 +26,7 @@ export interface StaffUserRow {
   password_hash: string | null
   totp_secret: string | null
   totp_enabled: boolean | number
+  totp_last_step?: number | string | null
   failed_logins: number
   locked_until: string | null
   disabled_at: string | null
@@ -61,6 +63,8 @@ const toUser = (row: StaffUserRow): StaffUser => ({
   passwordHash: row.password_hash,
   totpSecret: row.totp_secret,
   totpEnabled: Boolean(row.totp_enabled),
+  totpLastStep:
+    row.totp_last_step === null || row.totp_last_step === undefined ? null : Number(row.totp_last_step),
   failedLogins: Number(row.failed_logins),
   lockedUntil: row.locked_until,
   disabledAt: row.disabled_at,

@@ -8,12 +8,17 @@ import { formValues, readText } from '../web/form-text.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
 import { requirePermission } from '../web/staff-auth.js'
+import QRCode from 'qrcode'
 import { staffPaths } from '../paths.js'
+import type { StaffUser } from './repo.js'
+import { newTotpSecret, totpUri } from './two-factor.js'
 
 type Body = Record<string, unknown>
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
 const param = (req: Request, name: string): string => String(req.params[name] ?? '')
 const text = (body: Body, field: string): string => (typeof body[field] === 'string' ? body[field] : '')
+
+const twoFactorWindowMs = 5 * 60 * 1000
 
 const roleItems = staffRoles.map((role) => ({
   value: role,
@@ -55,6 +60,10 @@ export function accountRoutes(services: Services): Router {
         const returnTo = req.session.returnTo
         await regenerate(req)
         const at = services.now().getTime()
+        if (result.user.totpEnabled) {
+          req.session.pendingTwoFactor = { userId: result.user.id, at, ...(returnTo ? { returnTo } : {}) }
+          return res.redirect(303, staffPaths.loginCode)
+        }
         req.session.staff = { userId: result.user.id, loggedInAt: at, lastSeenAt: at }
         return res.redirect(303, safeReturnTo(returnTo))
       }
@@ -71,6 +80,117 @@ export function accountRoutes(services: Services): Router {
       values: { email },
       signedOut: false,
     })
+  })
+
+  const pendingFor = (req: Request) => {
+    const pending = req.session.pendingTwoFactor
+    return pending && services.now().getTime() - pending.at < twoFactorWindowMs ? pending : undefined
+  }
+
+  router.get(staffPaths.loginCode, noStore(), (req, res) => {
+    if (!pendingFor(req)) return res.redirect(303, staffPaths.login)
+    res.render('accounts/login-code', { title: 'Enter your code', errors: [] })
+  })
+
+  router.post(staffPaths.loginCode, noStore(), async (req, res) => {
+    const pending = pendingFor(req)
+    if (!pending) return res.redirect(303, staffPaths.login)
+    await limiter.consume([{ key: `two-factor:${pending.userId}`, rule: rateRules.loginPerAccount }])
+    if (await accounts.checkSignInCode(pending.userId, text(bodyOf(req), 'code'))) {
+      await regenerate(req)
+      const at = services.now().getTime()
+      req.session.staff = { userId: pending.userId, loggedInAt: at, lastSeenAt: at }
+      return res.redirect(303, safeReturnTo(pending.returnTo))
+    }
+    res.status(400).render('accounts/login-code', {
+      title: 'Enter your code',
+      hasErrors: true,
+      errors: [
+        { field: 'code', href: '#code', text: 'Enter the 6-digit code your authenticator app shows now' },
+      ],
+    })
+  })
+
+  async function renderAccount(req: Request, res: Response, status: number, errors: FieldError[] = []) {
+    const user = req.staffUser as StaffUser
+    let setup: { secret: string; uri: string; qr: string } | undefined
+    if (!user.totpEnabled) {
+      req.session.twoFactorSetupSecret ??= newTotpSecret()
+      const secret = req.session.twoFactorSetupSecret
+      const uri = totpUri(secret, user.email, services.serviceName)
+      setup = { secret, uri, qr: await QRCode.toString(uri, { type: 'svg', margin: 1, width: 200 }) }
+    }
+    const flash = req.session.flash
+    delete req.session.flash
+    res.status(status).render('accounts/account', {
+      title: 'Your account',
+      hasErrors: errors.length > 0,
+      errors,
+      user,
+      roleLabels,
+      setup,
+      required: req.mustSetUpTwoFactor ?? false,
+      adminsMustUseIt: user.role === 'admin' && (await services.settings.requireAdminTwoFactor()),
+      flash,
+    })
+  }
+
+  router.get(staffPaths.account, requirePermission('cases:read'), (req, res) => renderAccount(req, res, 200))
+
+  router.post(`${staffPaths.account}/two-factor`, requirePermission('cases:read'), async (req, res) => {
+    const secret = req.session.twoFactorSetupSecret
+    try {
+      if (!secret)
+        throw new ValidationError([{ field: 'code', href: '#code', text: 'Start the set-up again' }])
+      await accounts.enableTwoFactor(req.staffUser as StaffUser, secret, text(bodyOf(req), 'code'))
+      delete req.session.twoFactorSetupSecret
+      req.session.flash = {
+        kind: 'success',
+        text: 'Two-factor sign-in is on. You will need a code from your app each time you sign in.',
+      }
+      res.redirect(303, staffPaths.account)
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      await renderAccount(req, res, 400, error.errors)
+    }
+  })
+
+  router.post(
+    `${staffPaths.account}/two-factor/disable`,
+    requirePermission('cases:read'),
+    async (req, res) => {
+      try {
+        await accounts.disableTwoFactor(
+          req.staffUser as StaffUser,
+          text(bodyOf(req), 'code'),
+          await services.settings.requireAdminTwoFactor(),
+        )
+        req.session.flash = { kind: 'success', text: 'Two-factor sign-in is off.' }
+        res.redirect(303, staffPaths.account)
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        await renderAccount(req, res, 400, error.errors)
+      }
+    },
+  )
+
+  router.get(staffPaths.settings, requirePermission('settings:manage'), async (req, res) => {
+    const flash = req.session.flash
+    delete req.session.flash
+    res.render('accounts/settings', {
+      title: 'Settings',
+      requireAdminTwoFactor: await services.settings.requireAdminTwoFactor(),
+      flash,
+    })
+  })
+
+  router.post(staffPaths.settings, requirePermission('settings:manage'), async (req, res) => {
+    await services.settings.setRequireAdminTwoFactor(
+      req.staffUser as StaffUser,
+      text(bodyOf(req), 'requireAdminTwoFactor') === 'yes',
+    )
+    req.session.flash = { kind: 'success', text: 'Settings saved.' }
+    res.redirect(303, staffPaths.settings)
   })
 
   router.post(staffPaths.logout, async (req, res) => {
@@ -273,6 +393,14 @@ export function accountRoutes(services: Services): Router {
     '/staff/users/:id/enable',
     requirePermission('users:manage'),
     userAction((req) => accounts.setDisabled(req.staffUser!, param(req, 'id'), false), 'Account enabled.'),
+  )
+  router.post(
+    '/staff/users/:id/reset-two-factor',
+    requirePermission('users:manage'),
+    userAction(
+      (req) => accounts.resetTwoFactor(req.staffUser!, param(req, 'id')),
+      'Two-factor sign-in reset.',
+    ),
   )
   router.post(
     '/staff/users/:id/reset-lockout',

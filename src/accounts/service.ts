@@ -7,6 +7,7 @@ import { absoluteUrl } from '../paths.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
+import { checkTotp, decryptTotpSecret, encryptTotpSecret } from './two-factor.js'
 import type { StaffRepo, StaffUser } from './repo.js'
 
 export const lockAfterFailures = 5
@@ -424,6 +425,108 @@ export function accountsService(deps: AccountsDeps) {
             actor: staffActor(actor),
             subject: { type: 'staff_user', id: userId },
             kind: disabled ? 'staff.user_disabled' : 'staff.user_enabled',
+          },
+          deps.now(),
+        )
+      })
+    },
+
+    /** Turns on two-factor sign-in once the person proves their app shows the right code. */
+    async enableTwoFactor(user: StaffUser, secret: string, code: string): Promise<void> {
+      const check = checkTotp(secret, code, deps.now(), null)
+      if (!check.valid) {
+        throw new ValidationError([
+          { field: 'code', href: '#code', text: 'Enter the 6-digit code your app shows now' },
+        ])
+      }
+      await db.transaction(async (trx) => {
+        await staff.update(trx, user.id, {
+          totp_secret: encryptTotpSecret(secret, deps.secret),
+          totp_enabled: true,
+          totp_last_step: check.step,
+          updated_at: iso(),
+        })
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(user),
+            subject: { type: 'staff_user', id: user.id },
+            kind: 'staff.two_factor_enabled',
+          },
+          deps.now(),
+        )
+      })
+    },
+
+    async disableTwoFactor(user: StaffUser, code: string, adminsMustUseIt: boolean): Promise<void> {
+      if (user.role === 'admin' && adminsMustUseIt) {
+        throw new ValidationError([
+          { field: 'code', href: '#code', text: 'Administrators must use two-factor sign-in' },
+        ])
+      }
+      if (!(await this.checkSignInCode(user.id, code))) {
+        throw new ValidationError([
+          { field: 'code', href: '#code', text: 'Enter the 6-digit code your app shows now' },
+        ])
+      }
+      await db.transaction(async (trx) => {
+        await staff.update(trx, user.id, {
+          totp_secret: null,
+          totp_enabled: false,
+          totp_last_step: null,
+          updated_at: iso(),
+        })
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(user),
+            subject: { type: 'staff_user', id: user.id },
+            kind: 'staff.two_factor_disabled',
+          },
+          deps.now(),
+        )
+      })
+    },
+
+    /** Checks a sign-in code and uses it up, so the same code cannot be used again. */
+    async checkSignInCode(userId: string, code: string): Promise<boolean> {
+      const user = await staff.findById(userId)
+      if (!user?.totpEnabled || !user.totpSecret || user.disabledAt) return false
+      const at = deps.now()
+      const check = checkTotp(decryptTotpSecret(user.totpSecret, deps.secret), code, at, user.totpLastStep)
+      await db.transaction(async (trx) => {
+        if (check.valid)
+          await staff.update(trx, user.id, { totp_last_step: check.step, updated_at: at.toISOString() })
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(user),
+            subject: { type: 'staff_user', id: user.id },
+            kind: check.valid ? 'staff.two_factor_passed' : 'staff.two_factor_failed',
+          },
+          at,
+        )
+      })
+      return check.valid
+    },
+
+    /** For a colleague who lost their phone: they set it up again at their next sign-in. */
+    async resetTwoFactor(actor: StaffUser, userId: string): Promise<void> {
+      await db.transaction(async (trx) => {
+        const user = await staff.findById(userId, trx)
+        if (!user) throw new NotFoundError()
+        await staff.update(trx, userId, {
+          totp_secret: null,
+          totp_enabled: false,
+          totp_last_step: null,
+          updated_at: iso(),
+        })
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id: userId },
+            kind: 'staff.two_factor_reset',
           },
           deps.now(),
         )

@@ -2,18 +2,25 @@ import type { NextFunction, Request, Response } from 'express'
 import type { AccountsService } from '../accounts/service.js'
 import type { StaffUser } from '../accounts/repo.js'
 import { can, type Permission } from '../domain/roles.js'
+import type { SettingsService } from '../settings/service.js'
 import { ForbiddenError } from './errors.js'
 
 declare module 'express-session' {
   interface SessionData {
     staff?: { userId: string; loggedInAt: number; lastSeenAt: number }
     returnTo?: string
+    /** Password checked, waiting for the two-factor code. */
+    pendingTwoFactor?: { userId: string; at: number; returnTo?: string }
+    /** The secret being set up, until the first code proves the app has it. */
+    twoFactorSetupSecret?: string
   }
 }
 
 declare module 'express-serve-static-core' {
   interface Request {
     staffUser?: StaffUser
+    /** An administrator without two-factor sign-in while it is required: they must set it up first. */
+    mustSetUpTwoFactor?: boolean
   }
 }
 
@@ -24,7 +31,7 @@ export const absoluteTimeoutMs = 12 * 60 * 60 * 1000
  * Loads the signed-in staff member on every request, ending the session after 30 idle minutes or
  * 12 hours in all. The account is read afresh, so a role change or a disabled account applies at once.
  */
-export function loadStaffUser(accounts: AccountsService, now: () => Date) {
+export function loadStaffUser(accounts: AccountsService, settings: SettingsService, now: () => Date) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const signedIn = req.session?.staff
     if (!signedIn) return next()
@@ -38,6 +45,8 @@ export function loadStaffUser(accounts: AccountsService, now: () => Date) {
     }
     signedIn.lastSeenAt = at
     req.staffUser = user
+    req.mustSetUpTwoFactor =
+      user.role === 'admin' && !user.totpEnabled && (await settings.requireAdminTwoFactor())
     res.locals.staffUser = { email: user.email, role: user.role, displayName: user.displayName }
     next()
   }
@@ -49,6 +58,9 @@ export function requirePermission(permission: Permission) {
     if (!req.staffUser) {
       if (req.method === 'GET') req.session.returnTo = req.originalUrl
       return res.redirect(303, '/staff/login')
+    }
+    if (req.mustSetUpTwoFactor && !req.originalUrl.startsWith('/staff/account')) {
+      return res.redirect(303, '/staff/account')
     }
     if (!can(req.staffUser.role, permission)) return next(new ForbiddenError())
     next()
