@@ -23,6 +23,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const requests = requestsRepo(db)
   const studies = studiesRepo(db)
   const organisationName = "What Works for Children's Social Care"
+  const templates = templatesService({ db, now })
   return {
     db,
     config,
@@ -40,6 +41,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       requests,
       studies,
       now,
+      receiptTemplate: async () => (await templates.get('receipt')).body,
     }),
     accounts: accountsService({
       db,
@@ -52,7 +54,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     }),
     cases: casesRepo(db),
     caseHandling: caseService({ db, publicUrl: config.publicUrl, serviceName, requests, studies, now }),
-    templates: templatesService({ db, now }),
+    templates,
     settings: settingsService({ db, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),

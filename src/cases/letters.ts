@@ -81,6 +81,7 @@ export function wrapLetter(body: string, context: LetterContext): string {
 
 /** Every editable template: the letters of case handling, and the completion letter per request type. */
 export const templateKeys = [
+  'receipt',
   'clarification',
   'identity',
   'fee',
@@ -105,6 +106,7 @@ export function describeTemplate(key: TemplateKey): string {
     return `Completion: ${requestTypeInfo[key.slice('completion:'.length) as RequestType].name}`
   }
   const names: Record<string, string> = {
+    receipt: 'Receipt (sent when a request is confirmed)',
     clarification: 'Clarification request',
     identity: 'Identity request',
     fee: 'Fee request',
@@ -115,7 +117,11 @@ export function describeTemplate(key: TemplateKey): string {
   return names[key] ?? key
 }
 
+export const builtInReceipt =
+  'Thank you for your request to {request}. Your reference number is {reference}. We must answer by {due}.'
+
 export function builtInTemplate(key: TemplateKey): string {
+  if (key === 'receipt') return builtInReceipt
   if (key.startsWith('completion:'))
     return defaultLetter('completion', key.slice('completion:'.length) as RequestType)
   return defaultLetter(key as Exclude<LetterKind, 'completion'>, 'access')

@@ -4,6 +4,7 @@ import { formatLongDate, londonDate, relevantTime, responseDeadline } from '../d
 import { emailHmac } from '../domain/email-address.js'
 import { isOpen, openStatuses } from '../domain/request-status.js'
 import { requestTypeInfo, type RequestDetails, type RequestType } from '../domain/request-types.js'
+import { fillPlaceholders } from '../cases/letters.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
@@ -23,6 +24,8 @@ export interface IntakeDeps {
   requests: RequestsRepo
   studies: StudiesRepo
   now: () => Date
+  /** The receipt's opening, as an administrator last worded it. */
+  receiptTemplate: () => Promise<string>
 }
 
 export interface NewRequest {
@@ -125,7 +128,7 @@ export function intakeService(deps: IntakeDeps) {
     request: RightsRequest,
     study: Study,
     at: Date,
-    how: { actor: Actor; clockStartOn: string; via: 'email_link' | 'staff'; note?: string },
+    how: { actor: Actor; clockStartOn: string; via: 'email_link' | 'staff'; note?: string; receipt: string },
   ): Promise<{ outcome: 'confirmed' | 'duplicate'; statusToken: string; reference: string | null }> {
     if (!request.emailHmac) throw new ConflictError('Request has no address')
 
@@ -234,6 +237,15 @@ export function intakeService(deps: IntakeDeps) {
         locals: {
           ...mailLocals(study, request),
           request: confirmed,
+          intro: fillPlaceholders(how.receipt, {
+            reference,
+            type: request.type,
+            name: request.requesterName,
+            receivedOn: request.receivedOn,
+            dueOn: deadline.due,
+            controllerName: study.controllerName,
+            dpoEmail: study.dpoEmail,
+          }),
           statusUrl: link(paths.status.show(statusToken)),
         },
       },
@@ -310,6 +322,7 @@ export function intakeService(deps: IntakeDeps) {
       const at = deps.now()
       const id = newId()
       const staffActor: Actor = { type: 'staff', id: actor.id }
+      const receipt = await deps.receiptTemplate()
       await db.transaction(async (trx) => {
         await requests.insert(trx, {
           id,
@@ -358,6 +371,7 @@ export function intakeService(deps: IntakeDeps) {
           await issueConfirmLink(trx, request, input.study, at)
         } else {
           await establish(trx, request, input.study, at, {
+            receipt,
             actor: staffActor,
             clockStartOn: input.receivedOn,
             via: 'staff',
@@ -378,6 +392,7 @@ export function intakeService(deps: IntakeDeps) {
       const current = await requests.findById(requestId)
       if (!current) throw new NotFoundError('Unknown request')
       const study = await requireStudy(current.studyId)
+      const receipt = await deps.receiptTemplate()
       const at = deps.now()
       await db.transaction(async (trx) => {
         const request = await requests.findByIdForUpdate(trx, requestId)
@@ -390,6 +405,7 @@ export function intakeService(deps: IntakeDeps) {
           identityConfirmedOn: londonDate(at),
         })
         await establish(trx, request, study, at, {
+          receipt,
           actor: { type: 'staff', id: actor.id },
           clockStartOn,
           via: 'staff',
@@ -502,6 +518,7 @@ export function intakeService(deps: IntakeDeps) {
       const pending = await requests.findById(found.requestId)
       if (!pending) throw new NotFoundError('Unknown request')
       const study = await requireStudy(pending.studyId)
+      const receipt = await deps.receiptTemplate()
       return db.transaction(async (trx) => {
         const request = await requests.findByIdForUpdate(trx, found.requestId)
         if (!request || request.status !== 'unconfirmed' || !request.emailHmac || !request.email) {
@@ -510,6 +527,7 @@ export function intakeService(deps: IntakeDeps) {
         if (!found.expiresAt || found.expiresAt <= at.toISOString()) throw new ConflictError('Link expired')
         if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
         return establish(trx, request, study, at, {
+          receipt,
           actor: participant(request),
           clockStartOn: londonDate(at),
           via: 'email_link',

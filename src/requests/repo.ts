@@ -31,6 +31,8 @@ export interface RightsRequest {
   pause: { kind: PauseKind; since: string } | null
   outcome: string | null
   outcomeReason: string | null
+  /** Why the email record's state already answers the request, when it does. */
+  recordAnswer: string | null
   version: number
   createdAt: string
   updatedAt: string
@@ -64,6 +66,7 @@ export interface RequestRow {
   paused_since?: string | null
   outcome?: string | null
   outcome_reason?: string | null
+  record_answer?: string | null
   version: number
   created_at: string
   updated_at: string
@@ -118,6 +121,7 @@ export function toRightsRequest(row: RequestRow): RightsRequest {
     pause: row.pause_kind && row.paused_since ? { kind: row.pause_kind, since: row.paused_since } : null,
     outcome: row.outcome ?? null,
     outcomeReason: row.outcome_reason ?? null,
+    recordAnswer: row.record_answer ?? null,
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

@@ -300,3 +300,19 @@ describe('notes, assignment and roles', () => {
       .expect(403)
   })
 })
+
+describe('forms without a CSRF token', () => {
+  it('are refused on every case action and change nothing', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'c@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { version } = await caseForm(agent, requestId)
+    for (const action of ['message', 'extend', 'complete', 'refuse', 'notes']) {
+      await agent
+        .post(`/staff/requests/${requestId}/${action}`)
+        .type('form')
+        .send({ version, body: 'x', letter: 'x', outcome: 'fulfilled', ground: 'exemption', note: 'x' })
+        .expect(403)
+    }
+    expect(await row(requestId)).toMatchObject({ status: 'received', version: Number(version) })
+  })
+})

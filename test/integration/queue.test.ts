@@ -161,3 +161,16 @@ describe('bulk actions', () => {
     expect(kinds.sort()).toEqual(['case.assigned', 'case.assigned', 'case.closed_as_duplicate'])
   })
 })
+
+describe('the record flag', () => {
+  it('shows when the email record already answers a request', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'gone@example.org', type: 'erasure' })
+    await ctx.services
+      .db('rights_requests')
+      .where({ id: requestId })
+      .update({ record_answer: 'erased on 3 October 2021' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get('/staff/requests').expect(200)
+    expect(page.text).toContain('Record answers it: erased on 3 October 2021')
+  })
+})

@@ -53,3 +53,18 @@ describe('letter templates', () => {
     await dpo.get('/staff/templates').expect(403)
   })
 })
+
+describe('the receipt', () => {
+  it('opens with the wording an admin set, filled in for the request', async () => {
+    const { agent } = await signedInAgent(ctx, 'admin')
+    const page = await agent.get('/staff/templates/receipt').expect(200)
+    await agent
+      .post('/staff/templates/receipt')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), body: 'Dear {name}, request {reference} is due by {due}.' })
+      .expect(303)
+    await fileConfirmedRequest(ctx, { email: 'r@example.org' })
+    const receipt = (await ctx.outbox()).find((m) => m.kind === 'request-received')
+    expect(receipt?.text_body).toContain('Dear you, request DSR-2025-00001 is due by 3 October 2025.')
+  })
+})
