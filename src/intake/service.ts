@@ -7,7 +7,7 @@ import { requestTypeInfo, type RequestDetails, type RequestType } from '../domai
 import { fillPlaceholders } from '../cases/letters.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
-import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
+import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import type { Study, StudiesRepo } from '../studies/repo.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
@@ -254,6 +254,40 @@ export function intakeService(deps: IntakeDeps) {
     return { outcome: 'confirmed' as const, statusToken, reference }
   }
 
+  /** A request as first stored: waiting for identity, with no reference and no clock yet. */
+  function unconfirmedRow(
+    id: string,
+    input: NewRequest,
+    origin: { channel: string; receivedOn: string },
+    at: Date,
+  ): RequestRow {
+    return {
+      id,
+      study_id: input.study.id,
+      reference: null,
+      type: input.type,
+      status: 'unconfirmed',
+      channel: origin.channel,
+      email: input.email,
+      email_hmac: emailHmac(deps.secret, input.email),
+      requester_name: input.name,
+      details: JSON.stringify(input.details),
+      received_at: at.toISOString(),
+      received_on: origin.receivedOn,
+      confirmed_at: null,
+      clock_start_on: null,
+      due_on: null,
+      extended_due_on: null,
+      paused_days: 0,
+      closed_at: null,
+      close_reason: null,
+      duplicate_of: null,
+      version: 1,
+      created_at: at.toISOString(),
+      updated_at: at.toISOString(),
+    }
+  }
+
   return {
     /**
      * Files a request and emails a confirmation link. The work done is the same whether or not the
@@ -263,31 +297,7 @@ export function intakeService(deps: IntakeDeps) {
       const at = deps.now()
       const id = newId()
       await db.transaction(async (trx) => {
-        const row = {
-          id,
-          study_id: input.study.id,
-          reference: null,
-          type: input.type,
-          status: 'unconfirmed' as const,
-          channel: 'web',
-          email: input.email,
-          email_hmac: emailHmac(deps.secret, input.email),
-          requester_name: input.name,
-          details: JSON.stringify(input.details),
-          received_at: at.toISOString(),
-          received_on: londonDate(at),
-          confirmed_at: null,
-          clock_start_on: null,
-          due_on: null,
-          extended_due_on: null,
-          paused_days: 0,
-          closed_at: null,
-          close_reason: null,
-          duplicate_of: null,
-          version: 1,
-          created_at: at.toISOString(),
-          updated_at: at.toISOString(),
-        }
+        const row = unconfirmedRow(id, input, { channel: 'web', receivedOn: londonDate(at) }, at)
         await requests.insert(trx, row)
         const request = (await requests.findById(id, trx)) as RightsRequest
         await recordEvent(
@@ -324,31 +334,10 @@ export function intakeService(deps: IntakeDeps) {
       const staffActor: Actor = { type: 'staff', id: actor.id }
       const receipt = await deps.receiptTemplate()
       await db.transaction(async (trx) => {
-        await requests.insert(trx, {
-          id,
-          study_id: input.study.id,
-          reference: null,
-          type: input.type,
-          status: 'unconfirmed',
-          channel: input.channel,
-          email: input.email,
-          email_hmac: emailHmac(deps.secret, input.email),
-          requester_name: input.name,
-          details: JSON.stringify(input.details),
-          received_at: at.toISOString(),
-          received_on: input.receivedOn,
-          confirmed_at: null,
-          clock_start_on: null,
-          due_on: null,
-          extended_due_on: null,
-          paused_days: 0,
-          closed_at: null,
-          close_reason: null,
-          duplicate_of: null,
-          version: 1,
-          created_at: at.toISOString(),
-          updated_at: at.toISOString(),
-        })
+        await requests.insert(
+          trx,
+          unconfirmedRow(id, input, { channel: input.channel, receivedOn: input.receivedOn }, at),
+        )
         const request = (await requests.findById(id, trx)) as RightsRequest
         await recordEvent(
           trx,

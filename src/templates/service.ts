@@ -28,6 +28,16 @@ interface TemplateRow {
   updated_by: string | null
 }
 
+function toTemplate(key: TemplateKey, edit: TemplateRow | undefined): MessageTemplate {
+  return {
+    key,
+    name: describeTemplate(key),
+    body: edit?.body ?? builtInTemplate(key),
+    edited: Boolean(edit),
+    updatedAt: edit?.updated_at ?? null,
+  }
+}
+
 /** Letter templates: the built-in wording unless an administrator has edited it. */
 export function templatesService(deps: { db: Knex; now: () => Date }) {
   const { db } = deps
@@ -40,27 +50,11 @@ export function templatesService(deps: { db: Knex; now: () => Date }) {
   return {
     async list(): Promise<MessageTemplate[]> {
       const edits = await stored()
-      return templateKeys.map((key) => {
-        const edit = edits.get(key)
-        return {
-          key,
-          name: describeTemplate(key),
-          body: edit?.body ?? builtInTemplate(key),
-          edited: Boolean(edit),
-          updatedAt: edit?.updated_at ?? null,
-        }
-      })
+      return templateKeys.map((key) => toTemplate(key, edits.get(key)))
     },
 
     async get(key: TemplateKey): Promise<MessageTemplate> {
-      const edit = await db<TemplateRow>('message_templates').where({ key }).first()
-      return {
-        key,
-        name: describeTemplate(key),
-        body: edit?.body ?? builtInTemplate(key),
-        edited: Boolean(edit),
-        updatedAt: edit?.updated_at ?? null,
-      }
+      return toTemplate(key, await db<TemplateRow>('message_templates').where({ key }).first())
     },
 
     /** The wording of every letter for one request type, for drafting on the case page. */

@@ -120,3 +120,8 @@ export async function latestMail(services: Services, kind: string): Promise<{ to
   if (!row) throw new Error(`No ${kind} email in the outbox`)
   return { to: row.to_address, text: row.text_body }
 }
+
+/** Clicks something that loads a new page, and waits for that page. */
+export async function clickAndWait(page: Page, selector: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(selector)])
+}

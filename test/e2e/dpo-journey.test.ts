@@ -1,8 +1,9 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import {
+  clickAndWait,
   expectAccessible,
   latestMail,
   launchBrowser,
@@ -23,10 +24,6 @@ afterAll(async () => {
   await browser?.close()
   await portal?.stop()
 })
-
-async function clickAndWait(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)])
-}
 
 describe('a DPO takes an access request to a lawful answer', () => {
   it('asks for clarification, gets the reply, extends and completes', async () => {

@@ -1,6 +1,7 @@
-import type { Browser, Page } from 'playwright-core'
+import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
+  clickAndWait,
   expectAccessible,
   latestMail,
   launchBrowser,
@@ -9,11 +10,6 @@ import {
   watchConsole,
   type RunningPortal,
 } from './browser.js'
-
-/** Clicks something that loads a new page, and waits for that page. */
-async function clickAndWait(page: Page, selector: string): Promise<void> {
-  await Promise.all([page.waitForNavigation(), page.click(selector)])
-}
 
 let browser: Browser
 let portal: RunningPortal

@@ -1,0 +1,65 @@
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import {
+  clickAndWait,
+  expectAccessible,
+  launchBrowser,
+  screenshot,
+  startPortal,
+  watchConsole,
+  type RunningPortal,
+} from './browser.js'
+
+let browser: Browser
+let portal: RunningPortal
+
+beforeAll(async () => {
+  browser = await launchBrowser()
+  portal = await startPortal()
+})
+afterAll(async () => {
+  await browser?.close()
+  await portal?.stop()
+})
+
+describe('administration pages', () => {
+  it('are accessible and look finished', async () => {
+    const password = 'correct horse battery staple'
+    await portal.services.accounts.createUser({
+      email: 'admin@portal.test',
+      role: 'admin',
+      displayName: 'Ada Admin',
+      password,
+    })
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    const page = await context.newPage()
+    const problems = watchConsole(page)
+    await page.goto(`${portal.baseUrl}/staff/login`)
+    await page.fill('#email', 'admin@portal.test')
+    await page.fill('#password', password)
+    await clickAndWait(page, 'button:has-text("Sign in")')
+
+    const pages: [string, string][] = [
+      ['/staff/users', 'admin-01-users'],
+      ['/staff/users/new', 'admin-02-invite'],
+      ['/staff/templates', 'admin-03-templates'],
+      ['/staff/templates/refusal', 'admin-04-template'],
+      ['/staff/settings', 'admin-05-settings'],
+      ['/staff/account', 'admin-06-account'],
+      ['/staff/requests/new', 'admin-07-log-choose'],
+      [
+        '/staff/requests/new/rectification?study=increasing-diversity-in-social-work-management',
+        'admin-08-log-form',
+      ],
+    ]
+    for (const [path, name] of pages) {
+      const response = await page.goto(`${portal.baseUrl}${path}`)
+      expect(response?.status(), path).toBe(200)
+      await expectAccessible(page)
+      await screenshot(page, name)
+      if (path === '/staff/account') expect(await page.locator('.app-qr svg').count()).toBe(1)
+    }
+    expect(problems).toEqual([])
+    await context.close()
+  })
+})
