@@ -1,0 +1,157 @@
+import { addCalendarMonths, addDays, formatLongDate, type IsoDate } from './clock.js'
+
+/**
+ * An email record's retention state (SPEC §3), computed from its dates and the study's rules,
+ * never typed in. Periods use the same calendar-month arithmetic as the statutory clock and are
+ * inclusive: "kept for 2 months after the voucher was sent on 10 January" means kept through
+ * 10 March, and due for deletion from 11 March.
+ */
+export type RetentionState = 'active' | 'retained' | 'due_for_deletion' | 'restricted' | 'erased'
+
+export type HoldingKey = 'survey_platform' | 'voucher_correspondence'
+
+export interface RetentionPolicy {
+  /** When the survey closes, including any extension actually made. */
+  surveyClosesOn: IsoDate
+  /** How long the address stays on the survey platform after the survey closes. */
+  platformMonthsAfterClose: number
+  /** How long voucher correspondence is kept after the voucher was sent. */
+  voucherMonthsAfterSent: number
+}
+
+export interface RecordFacts {
+  voucherSentOn: IsoDate | null
+  /** The day the survey data was extracted and the address separated from it. */
+  extractedOn: IsoDate | null
+  /** Holdings already deleted, by key. */
+  deletedHoldings: Partial<Record<HoldingKey, IsoDate>>
+  erased: { on: IsoDate; reason: 'retention_schedule' | 'erasure_request' } | null
+  restriction: { since: IsoDate } | null
+}
+
+export interface Holding {
+  key: HoldingKey
+  label: string
+  /** The last day the address may be kept there. */
+  keepUntil: IsoDate
+  deletionDueOn: IsoDate
+  deletedOn: IsoDate | null
+  status: 'held' | 'due' | 'deleted'
+}
+
+export interface RetentionView {
+  state: RetentionState
+  /** The rule that produced the state, in words. */
+  rule: string
+  holdings: Holding[]
+  /** Before extraction the survey answers can still be linked to the address; after, they are anonymous. */
+  answersLinked: boolean
+}
+
+const holdingLabels: Record<HoldingKey, string> = {
+  survey_platform: 'Survey platform',
+  voucher_correspondence: 'Voucher correspondence',
+}
+
+function holding(
+  key: HoldingKey,
+  keepUntil: IsoDate,
+  deletedOn: IsoDate | undefined,
+  today: IsoDate,
+): Holding {
+  const deletionDueOn = addDays(keepUntil, 1)
+  return {
+    key,
+    label: holdingLabels[key],
+    keepUntil,
+    deletionDueOn,
+    deletedOn: deletedOn ?? null,
+    status: deletedOn ? 'deleted' : today >= deletionDueOn ? 'due' : 'held',
+  }
+}
+
+/** Where the address is held and until when, for a record at a London date. */
+export function holdingsAt(facts: RecordFacts, policy: RetentionPolicy, today: IsoDate): Holding[] {
+  const holdings = [
+    holding(
+      'survey_platform',
+      addCalendarMonths(policy.surveyClosesOn, policy.platformMonthsAfterClose),
+      facts.deletedHoldings.survey_platform,
+      today,
+    ),
+  ]
+  if (facts.voucherSentOn) {
+    holdings.push(
+      holding(
+        'voucher_correspondence',
+        addCalendarMonths(facts.voucherSentOn, policy.voucherMonthsAfterSent),
+        facts.deletedHoldings.voucher_correspondence,
+        today,
+      ),
+    )
+  }
+  return holdings
+}
+
+export function retentionStateAt(facts: RecordFacts, policy: RetentionPolicy, today: IsoDate): RetentionView {
+  const answersLinked = facts.extractedOn === null || today < facts.extractedOn
+  if (facts.erased) {
+    return {
+      state: 'erased',
+      rule: `The address was erased on ${formatLongDate(facts.erased.on)} ${facts.erased.reason === 'retention_schedule' ? 'under the retention schedule' : 'at the person’s request'}; only a tombstone remains.`,
+      holdings: [],
+      answersLinked: false,
+    }
+  }
+  const holdings = holdingsAt(facts, policy, today)
+  if (facts.restriction) {
+    return {
+      state: 'restricted',
+      rule: `Processing is restricted since ${formatLongDate(facts.restriction.since)}: nothing is deleted or used except for storage, whatever the dates say.`,
+      holdings,
+      answersLinked,
+    }
+  }
+  const due = holdings.filter((h) => h.status === 'due')
+  if (due.length > 0) {
+    const first = due[0] as Holding
+    return {
+      state: 'due_for_deletion',
+      rule: `${first.label}: kept until ${formatLongDate(first.keepUntil)}, so due for deletion from ${formatLongDate(first.deletionDueOn)}.`,
+      holdings,
+      answersLinked,
+    }
+  }
+  if (holdings.every((h) => h.status === 'deleted')) {
+    return {
+      state: 'due_for_deletion',
+      rule: 'The address has been deleted from every holding, so the record itself is due to be erased.',
+      holdings,
+      answersLinked,
+    }
+  }
+  if (today <= policy.surveyClosesOn) {
+    return {
+      state: 'active',
+      rule: `The survey runs until ${formatLongDate(policy.surveyClosesOn)}; the address is on the survey platform.`,
+      holdings,
+      answersLinked,
+    }
+  }
+  const latest = holdings
+    .filter((h) => h.status === 'held')
+    .map((h) => h.keepUntil)
+    .sort()
+    .at(-1) as IsoDate
+  return {
+    state: 'retained',
+    rule: `The survey closed on ${formatLongDate(policy.surveyClosesOn)}; the address is kept within its retention periods, the last ending ${formatLongDate(latest)}.`,
+    holdings,
+    answersLinked,
+  }
+}
+
+/** A survey may be extended only within what the privacy notice allows. */
+export function latestAllowedClose(originalCloseOn: IsoDate, allowedExtensionMonths: number): IsoDate {
+  return addCalendarMonths(originalCloseOn, allowedExtensionMonths)
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest'
+import {
+  latestAllowedClose,
+  retentionStateAt,
+  type RecordFacts,
+  type RetentionPolicy,
+} from '../../src/domain/retention.js'
+
+// The seed study: closing in August 2021, kept 6 months on the platform, voucher mail 2 months.
+const policy: RetentionPolicy = {
+  surveyClosesOn: '2021-08-31',
+  platformMonthsAfterClose: 6,
+  voucherMonthsAfterSent: 2,
+}
+const facts = (overrides: Partial<RecordFacts> = {}): RecordFacts => ({
+  voucherSentOn: null,
+  extractedOn: null,
+  deletedHoldings: {},
+  erased: null,
+  restriction: null,
+  ...overrides,
+})
+
+describe('retention state', () => {
+  it('is active while the survey runs, with the answers still linked', () => {
+    const view = retentionStateAt(facts(), policy, '2021-06-01')
+    expect(view).toMatchObject({ state: 'active', answersLinked: true })
+    expect(view.holdings).toEqual([
+      expect.objectContaining({
+        key: 'survey_platform',
+        keepUntil: '2022-02-28',
+        deletionDueOn: '2022-03-01',
+        status: 'held',
+      }),
+    ])
+  })
+
+  it('is active on the closing day and retained the day after', () => {
+    expect(retentionStateAt(facts(), policy, '2021-08-31').state).toBe('active')
+    expect(retentionStateAt(facts(), policy, '2021-09-01').state).toBe('retained')
+  })
+
+  it('keeps the platform copy through the last day of the sixth month, inclusive', () => {
+    expect(retentionStateAt(facts(), policy, '2022-02-28').state).toBe('retained')
+    const due = retentionStateAt(facts(), policy, '2022-03-01')
+    expect(due.state).toBe('due_for_deletion')
+    expect(due.rule).toBe(
+      'Survey platform: kept until 28 February 2022, so due for deletion from 1 March 2022.',
+    )
+  })
+
+  it('keeps voucher correspondence 2 months from sending, inclusive, with month-end clamping', () => {
+    const sent = facts({ voucherSentOn: '2021-10-10' })
+    expect(retentionStateAt(sent, policy, '2021-12-10').holdings[1]?.status).toBe('held')
+    expect(retentionStateAt(sent, policy, '2021-12-11').holdings[1]?.status).toBe('due')
+    expect(retentionStateAt(sent, policy, '2021-12-11').state).toBe('due_for_deletion')
+    const monthEnd = facts({ voucherSentOn: '2021-12-31' })
+    expect(retentionStateAt(monthEnd, policy, '2021-12-31').holdings[1]?.keepUntil).toBe('2022-02-28')
+  })
+
+  it('is due when one holding has run out even while another is still held', () => {
+    const view = retentionStateAt(facts({ voucherSentOn: '2021-06-01' }), policy, '2021-08-02')
+    expect(view.state).toBe('due_for_deletion')
+    expect(view.holdings.map((h) => h.status)).toEqual(['held', 'due'])
+  })
+
+  it('is retained again once the due holding is deleted, and due for erasure when none is left', () => {
+    const partly = facts({
+      voucherSentOn: '2021-06-01',
+      deletedHoldings: { voucher_correspondence: '2021-08-02' },
+    })
+    expect(retentionStateAt(partly, policy, '2021-09-15').state).toBe('retained')
+    const none = facts({ deletedHoldings: { survey_platform: '2022-03-01' } })
+    expect(retentionStateAt(none, policy, '2022-03-02')).toMatchObject({ state: 'due_for_deletion' })
+    expect(retentionStateAt(none, policy, '2022-03-02').rule).toContain('every holding')
+  })
+
+  it('follows a survey extension', () => {
+    const extended = { ...policy, surveyClosesOn: '2022-08-31' }
+    expect(retentionStateAt(facts(), extended, '2022-03-01').state).toBe('active')
+    expect(retentionStateAt(facts(), extended, '2023-02-28').state).toBe('retained')
+    expect(retentionStateAt(facts(), extended, '2023-03-01').state).toBe('due_for_deletion')
+    expect(latestAllowedClose('2021-08-31', 12)).toBe('2022-08-31')
+  })
+
+  it('is restricted whatever the dates say while a restriction is in force', () => {
+    const view = retentionStateAt(facts({ restriction: { since: '2022-01-10' } }), policy, '2023-01-01')
+    expect(view.state).toBe('restricted')
+    expect(view.holdings[0]?.status).toBe('due')
+    expect(view.rule).toContain('10 January 2022')
+  })
+
+  it('is erased once the address is gone, saying when and why', () => {
+    const view = retentionStateAt(
+      facts({ erased: { on: '2021-10-03', reason: 'retention_schedule' } }),
+      policy,
+      '2024-01-01',
+    )
+    expect(view).toMatchObject({ state: 'erased', holdings: [], answersLinked: false })
+    expect(view.rule).toBe(
+      'The address was erased on 3 October 2021 under the retention schedule; only a tombstone remains.',
+    )
+    expect(
+      retentionStateAt(
+        facts({ erased: { on: '2021-10-03', reason: 'erasure_request' } }),
+        policy,
+        '2024-01-01',
+      ).rule,
+    ).toContain('at the person’s request')
+  })
+
+  it('unlinks the survey answers from the day of extraction', () => {
+    const extracted = facts({ extractedOn: '2021-09-15' })
+    expect(retentionStateAt(extracted, policy, '2021-09-14').answersLinked).toBe(true)
+    expect(retentionStateAt(extracted, policy, '2021-09-15').answersLinked).toBe(false)
+  })
+})
