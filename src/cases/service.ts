@@ -439,38 +439,51 @@ export function caseService(deps: CaseDeps) {
           },
         ])
       }
-      const { request } = await load(requestId)
-      await act(request.id, request.version, async (trx, current, _study, at) => {
-        if (!current.pause) throw new ConflictError('We are not waiting for a reply')
-        await trx('request_messages').insert({
-          id: newId(),
-          request_id: current.id,
-          direction: 'from_person',
-          kind: 'reply',
-          subject: null,
-          body: text,
-          author_id: null,
-          created_at: at.toISOString(),
-        })
-        const today = londonDate(at)
-        if (current.pause.kind !== 'clarification') {
-          // Proof or payment is checked by staff, who record its arrival; the reply is kept for them.
+      // The person's reply does not depend on what staff did meanwhile, so a concurrent change
+      // to the case is retried rather than losing what they wrote.
+      for (let attempt = 1; ; attempt++) {
+        const { request } = await load(requestId)
+        try {
+          await replyOnce(request.version)
+          return
+        } catch (error) {
+          if (!(error instanceof StaleCaseError) || attempt >= 3) throw error
+        }
+      }
+
+      async function replyOnce(version: number) {
+        await act(requestId, version, async (trx, current, _study, at) => {
+          if (!current.pause) throw new ConflictError('We are not waiting for a reply')
+          await trx('request_messages').insert({
+            id: newId(),
+            request_id: current.id,
+            direction: 'from_person',
+            kind: 'reply',
+            subject: null,
+            body: text,
+            author_id: null,
+            created_at: at.toISOString(),
+          })
+          const today = londonDate(at)
+          if (current.pause.kind !== 'clarification') {
+            // Proof or payment is checked by staff, who record its arrival; the reply is kept for them.
+            return {
+              changes: {},
+              event: { kind: 'case.person_replied', data: { resumed: false } },
+              actor: { type: 'participant', id: current.id },
+            }
+          }
+          const clock = answerArrived(clockOrFail(current), today)
           return {
-            changes: {},
-            event: { kind: 'case.person_replied', data: { resumed: false } },
+            changes: { ...clockColumns(clock, today), status: 'received' },
+            event: {
+              kind: 'case.person_replied',
+              data: { resumed: true, pausedDays: clock.pausedDays - current.pausedDays },
+            },
             actor: { type: 'participant', id: current.id },
           }
-        }
-        const clock = answerArrived(clockOrFail(current), today)
-        return {
-          changes: { ...clockColumns(clock, today), status: 'received' },
-          event: {
-            kind: 'case.person_replied',
-            data: { resumed: true, pausedDays: clock.pausedDays - current.pausedDays },
-          },
-          actor: { type: 'participant', id: current.id },
-        }
-      })
+        })
+      }
     },
 
     async extend(actor: StaffUser, requestId: string, version: number, reason: string): Promise<void> {
