@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto'
+import { createReadStream, existsSync } from 'node:fs'
+import { systemActor } from './audit/events.js'
+import { importEmailRecords } from './records/import.js'
 import { deadlineCommand } from './cli/deadline.js'
 import { isStaffRole } from './domain/roles.js'
 import { ValidationError } from './web/errors.js'
@@ -19,6 +22,9 @@ Commands:
   create-user --email ADDRESS --role admin|dpo|auditor [--name NAME]
                       Create a staff account. The password is read from standard input when
                       it is piped; otherwise a strong one is generated and printed once.
+  import-records --study SLUG FILE
+                      Import a survey platform CSV export of email records for a study:
+                      all rows or none, with a report of every rejected row.
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
                       prune expired sessions and rate-limit counters, minimise old sent mail.
@@ -86,6 +92,43 @@ async function createUser(args: string[]): Promise<number> {
   })
 }
 
+async function importRecords(args: string[]): Promise<number> {
+  const slug = option(args, 'study')
+  const file = args.filter((a, i) => !a.startsWith('--') && args[i - 1] !== '--study').at(-1)
+  if (!slug || !file) {
+    process.stderr.write('import-records needs --study SLUG and a CSV file\n')
+    return 2
+  }
+  if (!existsSync(file)) {
+    process.stderr.write(`No such file: ${file}\n`)
+    return 2
+  }
+  return withServices(async (services) => {
+    const study = await services.studies.findBySlug(slug)
+    if (!study) {
+      process.stderr.write(`No study with slug ${slug}\n`)
+      return 2
+    }
+    const report = await importEmailRecords(
+      { db: services.db, secret: services.config.secret, now: services.now },
+      { studyId: study.id, open: () => createReadStream(file), actor: systemActor('cli') },
+    )
+    if (report.unknownColumns.length > 0) console.log(`Ignored columns: ${report.unknownColumns.join(', ')}`)
+    if (!report.imported) {
+      process.stderr.write(`Nothing imported: ${report.rejectedCount} of ${report.rows} rows rejected.\n`)
+      for (const row of report.rejected) process.stderr.write(`  line ${row.line}: ${row.reason}\n`)
+      if (report.rejectedCount > report.rejected.length) {
+        process.stderr.write(`  … and ${report.rejectedCount - report.rejected.length} more\n`)
+      }
+      return 1
+    }
+    console.log(
+      `Imported ${report.rows} rows: ${report.created} new, ${report.updated} updated, ${report.unchanged} unchanged, ${report.skippedErased} already erased (not restored).`,
+    )
+    return 0
+  })
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv
   switch (command) {
@@ -97,6 +140,8 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'create-user':
       return createUser(args)
+    case 'import-records':
+      return importRecords(args)
     case 'migrate':
       return withServices(() => {
         console.log('Database is up to date.')
