@@ -211,20 +211,14 @@ export async function importEmailRecords(
     let batch: CleanRow[] = []
     const flush = async () => {
       if (batch.length === 0) return
-      const existing = (await trx('email_records')
+      const query: Promise<ExistingRow[]> = trx('email_records')
         .where({ study_id: input.studyId })
         .whereIn(
           'email_hmac',
           batch.map((r) => r.hmac),
         )
-        .select(
-          'id',
-          'email_hmac',
-          'participated_on',
-          'voucher_sent_on',
-          'extracted_on',
-          'erased_on',
-        )) as ExistingRow[]
+        .select('id', 'email_hmac', 'participated_on', 'voucher_sent_on', 'extracted_on', 'erased_on')
+      const existing = await query
       const byHmac = new Map(existing.map((r) => [r.email_hmac, r]))
       const inserts = []
       for (const row of batch) {
