@@ -42,6 +42,8 @@ export const staffPaths = {
   case: (id: string) => `/staff/requests/${encodeURIComponent(id)}`,
   users: '/staff/users',
   templates: '/staff/templates',
+  records: '/staff/records',
+  importRecords: '/staff/records/import',
   inviteUser: '/staff/users/new',
   user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
 }

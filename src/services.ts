@@ -7,6 +7,7 @@ import { accountsService } from './accounts/service.js'
 import { casesRepo } from './cases/repo.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
+import { recordsRepo } from './records/repo.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
 import { settingsService } from './settings/service.js'
@@ -53,6 +54,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       now,
     }),
     cases: casesRepo(db),
+    records: recordsRepo(db),
     caseHandling: caseService({ db, publicUrl: config.publicUrl, serviceName, requests, studies, now }),
     templates,
     settings: settingsService({ db, now }),

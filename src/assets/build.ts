@@ -16,7 +16,8 @@ function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url))
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir)
-    if (parent === dir) throw new Error('Cannot find the project root (no package.json above the build script)')
+    if (parent === dir)
+      throw new Error('Cannot find the project root (no package.json above the build script)')
     dir = parent
   }
   return dir
@@ -42,7 +43,9 @@ copyFileSync(path.join(frontendDist, 'govuk-frontend.min.js'), out('javascripts/
 copyFileSync(path.join(publicDir, 'javascripts-src/application.js'), out('javascripts/application.js'))
 
 // Copy only the images the stylesheet refers to, and none of GOV.UK's own branding.
-const referenced = new Set([...css.matchAll(/url\("?\/assets\/images\/([^")]+)"?\)/g)].map((m) => m[1] as string))
+const referenced = new Set(
+  [...css.matchAll(/url\("?\/assets\/images\/([^")]+)"?\)/g)].map((m) => m[1] as string),
+)
 const available = new Set(readdirSync(path.join(frontendDist, 'assets/images')))
 const images = [...referenced].filter((name) => available.has(name) && !govukBranded.test(name))
 rmSync(out('assets/images'), { recursive: true, force: true })

@@ -169,6 +169,12 @@ export function requestsRepo(db: Knex) {
         .first()
       return row && toRightsRequest(row)
     },
+    async findByEmailHmac(emailHmac: string): Promise<RightsRequest[]> {
+      const rows = await db<RequestRow>('rights_requests')
+        .where({ email_hmac: emailHmac })
+        .orderBy('created_at', 'desc')
+      return rows.map(toRightsRequest)
+    },
     async nextReference(trx: Knex, year: number): Promise<string> {
       await trx('reference_counters').insert({ year, last_number: 0 }).onConflict('year').ignore()
       await trx('reference_counters').where({ year }).increment('last_number', 1)

@@ -12,6 +12,8 @@ export interface Study {
   privacyNoticeDate: string
   surveyClosesOn: string
   surveyExtensionMonths: number
+  platformRetentionMonths: number
+  voucherRetentionMonths: number
   acceptingRequests: boolean
 }
 
@@ -26,6 +28,8 @@ interface StudyRow {
   privacy_notice_date: string
   survey_closes_on: string
   survey_extension_months: number
+  platform_retention_months?: number
+  voucher_retention_months?: number
   accepting_requests: boolean | number
 }
 
@@ -53,6 +57,8 @@ const toStudy = (row: StudyRow): Study => ({
   privacyNoticeDate: row.privacy_notice_date,
   surveyClosesOn: row.survey_closes_on,
   surveyExtensionMonths: Number(row.survey_extension_months),
+  platformRetentionMonths: Number(row.platform_retention_months ?? 6),
+  voucherRetentionMonths: Number(row.voucher_retention_months ?? 2),
   acceptingRequests: Boolean(row.accepting_requests),
 })
 

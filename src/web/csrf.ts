@@ -9,7 +9,11 @@ export function csrfProtection() {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => {
       const body = req.body as Record<string, unknown> | undefined
-      return typeof body?._csrf === 'string' ? body._csrf : undefined
+      if (typeof body?._csrf === 'string') return body._csrf
+      // A file upload is streamed, not parsed before this check, so its form carries the token in
+      // the action URL instead (query strings are never logged, and no Referer is sent).
+      if (req.is('multipart/form-data') && typeof req.query._csrf === 'string') return req.query._csrf
+      return undefined
     },
     errorConfig: { statusCode: 403, message: 'Invalid CSRF token', code: 'EBADCSRFTOKEN' },
   })

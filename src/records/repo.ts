@@ -1,0 +1,74 @@
+import type { Knex } from 'knex'
+import type { RecordFacts } from '../domain/retention.js'
+
+export interface EmailRecord {
+  id: string
+  studyId: string
+  email: string | null
+  emailHmac: string
+  participatedOn: string | null
+  facts: RecordFacts
+  createdAt: string
+  updatedAt: string
+}
+
+interface EmailRecordRow {
+  id: string
+  study_id: string
+  email: string | null
+  email_hmac: string
+  participated_on: string | null
+  voucher_sent_on: string | null
+  extracted_on: string | null
+  platform_deleted_on: string | null
+  voucher_deleted_on: string | null
+  erased_on: string | null
+  erasure_reason: 'retention_schedule' | 'erasure_request' | null
+  restricted_since: string | null
+  created_at: string
+  updated_at: string
+}
+
+const toRecord = (row: EmailRecordRow): EmailRecord => ({
+  id: row.id,
+  studyId: row.study_id,
+  email: row.email,
+  emailHmac: row.email_hmac,
+  participatedOn: row.participated_on,
+  facts: {
+    voucherSentOn: row.voucher_sent_on,
+    extractedOn: row.extracted_on,
+    deletedHoldings: {
+      ...(row.platform_deleted_on ? { survey_platform: row.platform_deleted_on } : {}),
+      ...(row.voucher_deleted_on ? { voucher_correspondence: row.voucher_deleted_on } : {}),
+    },
+    erased: row.erased_on ? { on: row.erased_on, reason: row.erasure_reason ?? 'retention_schedule' } : null,
+    restriction: row.restricted_since ? { since: row.restricted_since } : null,
+  },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+})
+
+export function recordsRepo(db: Knex) {
+  return {
+    /** Lookups are by HMAC only: the address itself is never searched. */
+    async findByHmac(emailHmac: string): Promise<EmailRecord[]> {
+      const rows = await db<EmailRecordRow>('email_records')
+        .where({ email_hmac: emailHmac })
+        .orderBy('created_at')
+      return rows.map(toRecord)
+    },
+    async findById(id: string): Promise<EmailRecord | undefined> {
+      const row = await db<EmailRecordRow>('email_records').where({ id }).first()
+      return row && toRecord(row)
+    },
+    async countByStudy(studyId: string): Promise<number> {
+      const [row] = await db('email_records')
+        .where({ study_id: studyId })
+        .count<{ n: number | string }[]>({ n: '*' })
+      return Number(row?.n ?? 0)
+    },
+  }
+}
+
+export type RecordsRepo = ReturnType<typeof recordsRepo>

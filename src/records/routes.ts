@@ -1,0 +1,180 @@
+import { createReadStream, createWriteStream } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { pipeline } from 'node:stream/promises'
+import Busboy from 'busboy'
+import { Router, type Request, type Response } from 'express'
+import { formatLongDate, londonDate } from '../domain/clock.js'
+import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
+import { statusInfo } from '../domain/request-status.js'
+import { requestTypeInfo } from '../domain/request-types.js'
+import { retentionStateAt, type RetentionState } from '../domain/retention.js'
+import { staffPaths } from '../paths.js'
+import type { Services } from '../services.js'
+import type { Study } from '../studies/repo.js'
+import { BadRequestError, NotFoundError, type FieldError } from '../web/errors.js'
+import { requirePermission } from '../web/staff-auth.js'
+import { importEmailRecords } from './import.js'
+import type { EmailRecord } from './repo.js'
+
+export const maxImportBytes = 50 * 1024 * 1024
+
+export const stateLabels: Record<RetentionState, { label: string; tagClass: string }> = {
+  active: { label: 'Active', tagClass: 'govuk-tag--green' },
+  retained: { label: 'Retained', tagClass: 'govuk-tag--blue' },
+  due_for_deletion: { label: 'Due for deletion', tagClass: 'govuk-tag--orange' },
+  restricted: { label: 'Restricted', tagClass: 'govuk-tag--purple' },
+  erased: { label: 'Erased', tagClass: 'govuk-tag--grey' },
+}
+
+const policyOf = (study: Study) => ({
+  surveyClosesOn: study.surveyClosesOn,
+  platformMonthsAfterClose: study.platformRetentionMonths,
+  voucherMonthsAfterSent: study.voucherRetentionMonths,
+})
+
+/** Email records: find one by its exact address, see its retention state, import exports. */
+export function recordsRoutes(services: Services): Router {
+  const router = Router()
+  const { records, studies } = services
+
+  function view(record: EmailRecord, study: Study) {
+    const retention = retentionStateAt(record.facts, policyOf(study), londonDate(services.now()))
+    return { ...record, study, retention, state: stateLabels[retention.state] }
+  }
+
+  router.get(staffPaths.records, requirePermission('cases:read'), async (req, res) => {
+    const raw = typeof req.query.email === 'string' ? req.query.email.trim() : ''
+    const errors: FieldError[] = []
+    let found: ReturnType<typeof view>[] | undefined
+    if (raw) {
+      const email = normaliseEmail(raw)
+      if (!isValidEmail(email)) {
+        errors.push({
+          field: 'email',
+          href: '#email',
+          text: 'Enter the whole email address, like name@example.com',
+        })
+      } else {
+        const matches = await records.findByHmac(services.emailKey(email))
+        const allStudies = await studies.listAll()
+        found = matches.map((r) => view(r, allStudies.find((s) => s.id === r.studyId) as Study))
+      }
+    }
+    res.status(errors.length ? 400 : 200).render('records/find', {
+      title: 'Email records',
+      hasErrors: errors.length > 0,
+      errors,
+      email: raw,
+      found,
+      canImport: req.staffUser?.role === 'admin',
+    })
+  })
+
+  router.get(staffPaths.importRecords, requirePermission('settings:manage'), async (_req, res) => {
+    const all = await studies.listAll()
+    res.render('records/import', {
+      title: 'Import email records',
+      backLink: staffPaths.records,
+      studies: await Promise.all(all.map(async (s) => ({ ...s, records: await records.countByStudy(s.id) }))),
+      errors: [],
+    })
+  })
+
+  router.post(staffPaths.importRecords, requirePermission('settings:manage'), async (req, res) => {
+    const study = await studies.findBySlug(typeof req.query.study === 'string' ? req.query.study : '')
+    if (!study) throw new NotFoundError()
+    if (!req.is('multipart/form-data')) throw new BadRequestError('Expected a file upload')
+    const dir = await mkdtemp(path.join(tmpdir(), 'records-import-'))
+    try {
+      const file = path.join(dir, 'export.csv')
+      const received = await receiveFile(req, file)
+      if (!received) {
+        return renderImportError(res, study, 'Choose a CSV file exported from the survey platform')
+      }
+      if (received === 'too-large')
+        return renderImportError(res, study, 'The file must be smaller than 50 MB')
+      const report = await importEmailRecords(
+        { db: services.db, secret: services.config.secret, now: services.now },
+        {
+          studyId: study.id,
+          open: () => createReadStream(file),
+          actor: { type: 'staff', id: req.staffUser?.id ?? null },
+        },
+      )
+      res.status(report.imported ? 200 : 400).render('records/import-report', {
+        title: report.imported ? 'Records imported' : 'Nothing was imported',
+        hasErrors: !report.imported,
+        backLink: staffPaths.importRecords,
+        study,
+        report,
+      })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  async function renderImportError(res: Response, study: Study, text: string) {
+    const all = await studies.listAll()
+    res.status(400).render('records/import', {
+      title: 'Import email records',
+      hasErrors: true,
+      backLink: staffPaths.records,
+      studies: await Promise.all(all.map(async (s) => ({ ...s, records: await records.countByStudy(s.id) }))),
+      errors: [{ field: `file-${study.slug}`, href: `#file-${study.slug}`, text }],
+    })
+  }
+
+  router.get('/staff/records/:id', requirePermission('cases:read'), async (req, res) => {
+    const record = await records.findById(String(req.params.id))
+    if (!record) throw new NotFoundError()
+    const study = await studies.findById(record.studyId)
+    if (!study) throw new NotFoundError()
+    const linked = (await services.requests.findByEmailHmac(record.emailHmac)).filter(
+      (r) => r.studyId === study.id,
+    )
+    res.render('records/record', {
+      title: record.email ?? 'Erased record',
+      backLink: staffPaths.records,
+      record: view(record, study),
+      formatLongDate,
+      requests: linked.map((r) => ({
+        ...r,
+        info: requestTypeInfo[r.type],
+        status: statusInfo[r.status],
+        href: staffPaths.case(r.id),
+      })),
+    })
+  })
+
+  return router
+}
+
+/** Streams the uploaded file to disk; never holds it in memory. */
+function receiveFile(req: Request, target: string): Promise<'ok' | 'too-large' | undefined> {
+  return new Promise((resolve, reject) => {
+    let outcome: 'ok' | 'too-large' | undefined
+    const writes: Promise<void>[] = []
+    const busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxImportBytes } })
+    busboy.on('file', (_name, stream, info) => {
+      if (!info.filename) {
+        stream.resume()
+        return
+      }
+      stream.on('limit', () => {
+        outcome = 'too-large'
+      })
+      writes.push(
+        pipeline(stream, createWriteStream(target)).then(() => {
+          outcome ??= 'ok'
+        }),
+      )
+    })
+    busboy.on('close', () => {
+      Promise.all(writes).then(() => resolve(outcome), reject)
+    })
+    busboy.on('error', reject)
+    req.pipe(busboy)
+  })
+}
