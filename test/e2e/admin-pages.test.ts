@@ -59,6 +59,26 @@ describe('administration pages', () => {
       await screenshot(page, name)
       if (path === '/staff/account') expect(await page.locator('.app-qr svg').count()).toBe(1)
     }
+    await page.goto(`${portal.baseUrl}/staff/records/import`)
+    await expectAccessible(page)
+    await screenshot(page, 'admin-09-import')
+    await page.setInputFiles('input[type="file"]', {
+      name: 'export.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from(
+        'Email,Participated,Voucher sent,Extracted on\njane@example.org,2021-06-01,2021-09-20,2021-09-15\n',
+      ),
+    })
+    await clickAndWait(page, 'button:has-text("Check and import")')
+    expect(await page.locator('h1').textContent()).toContain('Records imported')
+    await expectAccessible(page)
+    await screenshot(page, 'admin-10-import-report')
+    await page.goto(`${portal.baseUrl}/staff/records?email=jane%40example.org`)
+    await clickAndWait(page, 'a:has-text("Open the record")')
+    expect(await page.textContent('main')).toContain('Anonymised')
+    await expectAccessible(page)
+    await screenshot(page, 'admin-11-record')
+
     expect(problems).toEqual([])
     await context.close()
   })
