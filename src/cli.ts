@@ -25,6 +25,9 @@ Commands:
   import-records --study SLUG FILE
                       Import a survey platform CSV export of email records for a study:
                       all rows or none, with a report of every rejected row.
+  sweep [--dry-run]   Delete email addresses whose retention periods have run out, except under a
+                      restriction or while a request for the record is open. --dry-run only says
+                      what it would do.
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
                       prune expired sessions and rate-limit counters, minimise old sent mail.
@@ -140,6 +143,16 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'create-user':
       return createUser(args)
+    case 'sweep':
+      return withServices(async (services) => {
+        const report = await services.sweep.run({ dryRun: args.includes('--dry-run') })
+        const verb = report.dryRun ? 'Would delete' : 'Deleted'
+        console.log(
+          `Checked ${report.checked} records. ${verb} ${report.holdingsDeleted} holdings and ${report.dryRun ? 'would erase' : 'erased'} ${report.erased} addresses.`,
+        )
+        for (const d of report.deferred) console.log(`Deferred ${d.recordId}: ${d.reason}`)
+        return 0
+      })
     case 'import-records':
       return importRecords(args)
     case 'migrate':

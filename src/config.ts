@@ -17,7 +17,7 @@ export interface Config {
   secretGenerated: boolean
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent'
-  jobs: { enabled: boolean; intervalSeconds: number }
+  jobs: { enabled: boolean; intervalSeconds: number; sweepIntervalSeconds: number }
 }
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value)
@@ -59,6 +59,7 @@ const schema = z.object({
   ),
   JOBS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   JOBS_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(5).default(300)),
+  SWEEP_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(60).default(86400)),
 })
 
 export class ConfigError extends Error {
@@ -109,7 +110,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     secretGenerated: generated,
     trustProxy: e.TRUST_PROXY === 'true',
     logLevel: e.LOG_LEVEL,
-    jobs: { enabled: e.JOBS === 'on', intervalSeconds: e.JOBS_INTERVAL_SECONDS },
+    jobs: {
+      enabled: e.JOBS === 'on',
+      intervalSeconds: e.JOBS_INTERVAL_SECONDS,
+      sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
+    },
   }
 }
 

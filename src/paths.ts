@@ -44,6 +44,7 @@ export const staffPaths = {
   templates: '/staff/templates',
   records: '/staff/records',
   importRecords: '/staff/records/import',
+  recordTasks: '/staff/records/tasks',
   inviteUser: '/staff/users/new',
   user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
 }

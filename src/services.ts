@@ -8,6 +8,7 @@ import { casesRepo } from './cases/repo.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { recordsRepo } from './records/repo.js'
+import { retentionSweep } from './records/sweep.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
 import { settingsService } from './settings/service.js'
@@ -25,6 +26,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const studies = studiesRepo(db)
   const organisationName = "What Works for Children's Social Care"
   const templates = templatesService({ db, now })
+  const records = recordsRepo(db)
   return {
     db,
     config,
@@ -54,7 +56,8 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       now,
     }),
     cases: casesRepo(db),
-    records: recordsRepo(db),
+    records,
+    sweep: retentionSweep({ db, records, studies, now }),
     caseHandling: caseService({ db, publicUrl: config.publicUrl, serviceName, requests, studies, now }),
     templates,
     settings: settingsService({ db, now }),

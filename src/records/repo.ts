@@ -62,6 +62,33 @@ export function recordsRepo(db: Knex) {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
       return row && toRecord(row)
     },
+    /** Records still holding an address, in id order, for walking the whole table in batches. */
+    async pageNotErased(afterId: string, limit: number): Promise<{ record: EmailRecord; version: number }[]> {
+      const rows = await db<EmailRecordRow & { version: number }>('email_records')
+        .whereNull('erased_on')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+      return rows.map((row) => ({ record: toRecord(row), version: Number(row.version) }))
+    },
+    async openTasks(): Promise<
+      { id: string; recordId: string; title: string; createdAt: string; studyTitle: string }[]
+    > {
+      const query: Promise<
+        { id: string; record_id: string; title: string; created_at: string; study_title: string }[]
+      > = db('record_tasks as t')
+        .join('studies as s', 's.id', 't.study_id')
+        .whereNull('t.done_at')
+        .orderBy('t.created_at')
+        .select('t.id', 't.record_id', 't.title', 't.created_at', 's.title as study_title')
+      return (await query).map((r) => ({
+        id: r.id,
+        recordId: r.record_id,
+        title: r.title,
+        createdAt: r.created_at,
+        studyTitle: r.study_title,
+      }))
+    },
     async countByStudy(studyId: string): Promise<number> {
       const [row] = await db('email_records')
         .where({ study_id: studyId })

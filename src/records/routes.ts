@@ -5,11 +5,13 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
+import { recordEvent } from '../audit/events.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo } from '../domain/request-types.js'
 import { retentionStateAt, type RetentionState } from '../domain/retention.js'
+import { can } from '../domain/roles.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
 import type { Study } from '../studies/repo.js'
@@ -69,6 +71,7 @@ export function recordsRoutes(services: Services): Router {
       email: raw,
       found,
       canImport: req.staffUser?.role === 'admin',
+      canAct: req.staffUser ? can(req.staffUser.role, 'cases:act') : false,
     })
   })
 
@@ -125,6 +128,56 @@ export function recordsRoutes(services: Services): Router {
       errors: [{ field: `file-${study.slug}`, href: `#file-${study.slug}`, text }],
     })
   }
+
+  router.get(staffPaths.recordTasks, requirePermission('cases:act'), async (req, res) => {
+    const flash = req.session.flash
+    delete req.session.flash
+    res.render('records/tasks', {
+      title: 'Deletion tasks',
+      tasks: await records.openTasks(),
+      formatLongDate,
+      flash,
+      errors: [],
+    })
+  })
+
+  router.post('/staff/records/tasks/:taskId/done', requirePermission('cases:act'), async (req, res) => {
+    const note =
+      typeof (req.body as Record<string, unknown>).note === 'string'
+        ? String((req.body as Record<string, unknown>).note).trim()
+        : ''
+    const taskId = String(req.params.taskId)
+    if (!note) {
+      return res.status(400).render('records/tasks', {
+        title: 'Deletion tasks',
+        hasErrors: true,
+        tasks: await records.openTasks(),
+        formatLongDate,
+        flash: undefined,
+        errors: [{ field: 'note', href: `#note-${taskId}`, text: 'Enter what was done' }],
+        failedTask: taskId,
+      })
+    }
+    const at = services.now()
+    await services.db.transaction(async (trx) => {
+      const updated = await trx('record_tasks')
+        .where({ id: taskId })
+        .whereNull('done_at')
+        .update({ done_at: at.toISOString(), done_by: req.staffUser?.id ?? null, done_note: note })
+      if (updated !== 1) throw new NotFoundError()
+      await recordEvent(
+        trx,
+        {
+          actor: { type: 'staff', id: req.staffUser?.id ?? null },
+          subject: { type: 'record_task', id: taskId },
+          kind: 'record.task_done',
+        },
+        at,
+      )
+    })
+    req.session.flash = { kind: 'success', text: 'Task ticked off.' }
+    res.redirect(303, staffPaths.recordTasks)
+  })
 
   router.get('/staff/records/:id', requirePermission('cases:read'), async (req, res) => {
     const record = await records.findById(String(req.params.id))

@@ -35,6 +35,8 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/reset-two-factor`, allowed: ['admin'] },
   { method: 'get', path: () => '/staff/records', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: () => '/staff/records/import', allowed: ['admin'] },
+  { method: 'get', path: () => '/staff/records/tasks', allowed: ['admin', 'dpo'] },
+  { method: 'post', path: () => '/staff/records/tasks/no-such-task/done', allowed: ['admin', 'dpo'] },
   { method: 'post', path: () => `/staff/records/import?study=${studySlug}`, allowed: ['admin'] },
   { method: 'get', path: () => '/staff/records/no-such-record', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: () => '/staff/users', allowed: ['admin'] },
