@@ -43,6 +43,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       serviceName,
       requests,
       studies,
+      records,
       now,
       receiptTemplate: async () => (await templates.get('receipt')).body,
     }),

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor } from '../audit/events.js'
 import { addDays, formatLongDate, isIsoDate, londonDate, responseDeadline } from '../domain/clock.js'
-import { consentChoices, objectionChoices } from '../domain/data-map.js'
+import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { describeDaysLeft, dueSoonDays, urgency } from '../domain/queue.js'
 import { statusInfo } from '../domain/request-status.js'
@@ -16,6 +16,9 @@ import {
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
+import { retentionStateAt } from '../domain/retention.js'
+import { directMarketingObjection, rightForCategory, type DataCondition } from '../domain/rights.js'
+import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
 import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
@@ -380,6 +383,33 @@ export function casesRoutes(services: Services): Router {
       services.accounts.list(),
     ])
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
+    const record = request.recordId ? await services.records.findById(request.recordId) : undefined
+    const recordNow = record
+      ? retentionStateAt(
+          record.facts,
+          {
+            surveyClosesOn: study.surveyClosesOn,
+            platformMonthsAfterClose: study.platformRetentionMonths,
+            voucherMonthsAfterSent: study.voucherRetentionMonths,
+          },
+          today,
+        )
+      : undefined
+    const rights = dataMap.map((category) => {
+      const condition: DataCondition =
+        !recordNow || recordNow.state === 'erased'
+          ? 'erased'
+          : category.key === 'email' || recordNow.answersLinked
+            ? 'linked'
+            : 'anonymised'
+      const outcome =
+        request.type === 'objection' &&
+        request.details?.type === 'objection' &&
+        request.details.processing === 'direct_marketing'
+          ? directMarketingObjection()
+          : rightForCategory(request.type, category.lawfulBasis, condition)
+      return { category, outcome }
+    })
     const context = handling.letterContext(request, study, due)
     const wording = await services.templates.forCase(request.type)
     const drafts = Object.fromEntries(
@@ -435,6 +465,17 @@ export function casesRoutes(services: Services): Router {
           })
         : [],
       timeline: staffTimeline(events, staffNames),
+      recordPanel: request.clockStartOn
+        ? {
+            snapshot: request.recordSnapshot,
+            now: recordNow,
+            recordHref: record ? `${staffPaths.records}/${record.id}` : undefined,
+            stateLabels,
+            outcomeLabels: rightOutcomeLabels,
+            lawfulBasisLabels,
+            rights,
+          }
+        : undefined,
       messages: messages.map((m) => ({
         ...m,
         authorName: m.authorId ? (staffNames.get(m.authorId) ?? 'Staff') : 'The person',

@@ -155,3 +155,48 @@ export function retentionStateAt(facts: RecordFacts, policy: RetentionPolicy, to
 export function latestAllowedClose(originalCloseOn: IsoDate, allowedExtensionMonths: number): IsoDate {
   return addCalendarMonths(originalCloseOn, allowedExtensionMonths)
 }
+
+/** What a request learns of the record when it is confirmed; kept on the request as evidence. */
+export interface RecordSnapshot {
+  recordId: string | null
+  takenOn: IsoDate
+  state: RetentionState | 'no_record'
+  rule: string
+  answersLinked: boolean
+  holdings: { key: HoldingKey; keepUntil: IsoDate; status: Holding['status'] }[]
+}
+
+export function snapshotOf(
+  recordId: string | null,
+  view: RetentionView | null,
+  today: IsoDate,
+): RecordSnapshot {
+  if (!recordId || !view) {
+    return {
+      recordId: null,
+      takenOn: today,
+      state: 'no_record',
+      rule: 'No email record of this address was found.',
+      answersLinked: false,
+      holdings: [],
+    }
+  }
+  return {
+    recordId,
+    takenOn: today,
+    state: view.state,
+    rule: view.rule,
+    answersLinked: view.answersLinked,
+    holdings: view.holdings.map((h) => ({ key: h.key, keepUntil: h.keepUntil, status: h.status })),
+  }
+}
+
+/**
+ * When the record's state already answers a request, a short reason for the queue: nothing is
+ * held, or the address is already gone.
+ */
+export function recordAnswer(snapshot: RecordSnapshot, erasedOn: IsoDate | null): string | null {
+  if (snapshot.state === 'no_record') return 'no record of this address'
+  if (snapshot.state === 'erased' && erasedOn) return `address erased on ${formatLongDate(erasedOn)}`
+  return null
+}

@@ -7,7 +7,9 @@ import { requestTypeInfo, type RequestDetails, type RequestType } from '../domai
 import { fillPlaceholders } from '../cases/letters.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
+import type { RecordsRepo } from '../records/repo.js'
 import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
+import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import type { Study, StudiesRepo } from '../studies/repo.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
@@ -23,6 +25,7 @@ export interface IntakeDeps {
   serviceName: string
   requests: RequestsRepo
   studies: StudiesRepo
+  records: RecordsRepo
   now: () => Date
   /** The receipt's opening, as an administrator last worded it. */
   receiptTemplate: () => Promise<string>
@@ -197,12 +200,33 @@ export function intakeService(deps: IntakeDeps) {
     }
     const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
     const deadline = responseDeadline({ start })
+    // The request meets the person's email record: its state now is kept as evidence.
+    const today = londonDate(at)
+    const record = await deps.records.findForRequest(trx, request.studyId, request.emailHmac)
+    const snapshot = snapshotOf(
+      record?.id ?? null,
+      record
+        ? retentionStateAt(
+            record.facts,
+            {
+              surveyClosesOn: study.surveyClosesOn,
+              platformMonthsAfterClose: study.platformRetentionMonths,
+              voucherMonthsAfterSent: study.voucherRetentionMonths,
+            },
+            today,
+          )
+        : null,
+      today,
+    )
     await requests.update(trx, request.id, {
       status: 'received',
       reference,
       confirmed_at: at.toISOString(),
       clock_start_on: start,
       due_on: deadline.due,
+      record_id: record?.id ?? null,
+      record_snapshot: JSON.stringify(snapshot),
+      record_answer: recordAnswer(snapshot, record?.facts.erased?.on ?? null),
       updated_at: at.toISOString(),
       version: request.version + 1,
     })
@@ -215,6 +239,8 @@ export function intakeService(deps: IntakeDeps) {
         data: {
           reference,
           clockStartOn: start,
+          recordId: record?.id ?? null,
+          recordState: snapshot.state,
           identityEstablishedBy: how.via,
           ...(noteId ? { identityNoteId: noteId } : {}),
           dueOn: deadline.due,

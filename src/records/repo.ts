@@ -58,6 +58,13 @@ export function recordsRepo(db: Knex) {
         .orderBy('created_at')
       return rows.map(toRecord)
     },
+    /** The record a request is about: same study, same address (by HMAC), erased or not. */
+    async findForRequest(trx: Knex, studyId: string, emailHmac: string): Promise<EmailRecord | undefined> {
+      const row = await trx<EmailRecordRow>('email_records')
+        .where({ study_id: studyId, email_hmac: emailHmac })
+        .first()
+      return row && toRecord(row)
+    },
     async findById(id: string): Promise<EmailRecord | undefined> {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
       return row && toRecord(row)

@@ -10,7 +10,7 @@ import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo } from '../domain/request-types.js'
-import { retentionStateAt, type RetentionState } from '../domain/retention.js'
+import { retentionStateAt } from '../domain/retention.js'
 import { can } from '../domain/roles.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
@@ -18,17 +18,10 @@ import type { Study } from '../studies/repo.js'
 import { BadRequestError, NotFoundError, type FieldError } from '../web/errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { importEmailRecords } from './import.js'
+import { stateLabels } from './labels.js'
 import type { EmailRecord } from './repo.js'
 
 export const maxImportBytes = 50 * 1024 * 1024
-
-export const stateLabels: Record<RetentionState, { label: string; tagClass: string }> = {
-  active: { label: 'Active', tagClass: 'govuk-tag--green' },
-  retained: { label: 'Retained', tagClass: 'govuk-tag--blue' },
-  due_for_deletion: { label: 'Due for deletion', tagClass: 'govuk-tag--orange' },
-  restricted: { label: 'Restricted', tagClass: 'govuk-tag--purple' },
-  erased: { label: 'Erased', tagClass: 'govuk-tag--grey' },
-}
 
 const policyOf = (study: Study) => ({
   surveyClosesOn: study.surveyClosesOn,

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
+import type { RecordSnapshot } from '../domain/retention.js'
 import type { RequestStatus } from '../domain/request-status.js'
 
 export interface RightsRequest {
@@ -33,6 +34,8 @@ export interface RightsRequest {
   outcomeReason: string | null
   /** Why the email record's state already answers the request, when it does. */
   recordAnswer: string | null
+  recordId: string | null
+  recordSnapshot: RecordSnapshot | null
   version: number
   createdAt: string
   updatedAt: string
@@ -67,6 +70,8 @@ export interface RequestRow {
   outcome?: string | null
   outcome_reason?: string | null
   record_answer?: string | null
+  record_id?: string | null
+  record_snapshot?: string | null
   version: number
   created_at: string
   updated_at: string
@@ -122,6 +127,8 @@ export function toRightsRequest(row: RequestRow): RightsRequest {
     outcome: row.outcome ?? null,
     outcomeReason: row.outcome_reason ?? null,
     recordAnswer: row.record_answer ?? null,
+    recordId: row.record_id ?? null,
+    recordSnapshot: row.record_snapshot ? (JSON.parse(row.record_snapshot) as RecordSnapshot) : null,
     version: Number(row.version),
     createdAt: row.created_at,
     updatedAt: row.updated_at,

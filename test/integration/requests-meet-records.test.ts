@@ -1,0 +1,82 @@
+import { Readable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { importEmailRecords } from '../../src/records/import.js'
+import { createTestContext, testSecret, type TestContext } from '../helpers/context.js'
+import { fileConfirmedRequest } from '../helpers/requests.js'
+import { signedInAgent } from '../helpers/staff.js'
+
+let ctx: TestContext
+beforeEach(async () => {
+  ctx = await createTestContext({ now: '2021-11-01T10:00:00Z' })
+  const studyId = (await ctx.services.studies.listAccepting())[0]!.id
+  await importEmailRecords(
+    { db: ctx.services.db, secret: testSecret, now: ctx.now },
+    {
+      studyId,
+      open: () =>
+        Readable.from([
+          'email,participated,extracted\nlinked@example.org,2021-06-01,\nextracted@example.org,2021-06-01,2021-09-15\ngone@example.org,2021-06-01,\n',
+        ]),
+      actor: { type: 'system', id: 'test' },
+    },
+  )
+  await ctx.services
+    .db('email_records')
+    .where({ email_hmac: ctx.services.emailKey('gone@example.org') })
+    .update({ email: null, erased_on: '2021-10-03', erasure_reason: 'retention_schedule' })
+})
+afterEach(async () => {
+  await ctx.destroy()
+})
+
+const request = (id: string) => ctx.services.db('rights_requests').where({ id }).first()
+
+describe('a confirmed request meets the email record', () => {
+  it('links the record and keeps its state at confirmation as evidence', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
+    const row = await request(requestId)
+    expect(row.record_id).toBeTruthy()
+    expect(JSON.parse(String(row.record_snapshot))).toMatchObject({
+      state: 'retained',
+      answersLinked: true,
+      takenOn: '2021-11-01',
+    })
+    expect(row.record_answer).toBeNull()
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(page.text).toContain('Email record')
+    expect(page.text).toContain('What this right reaches')
+    expect(page.text).toContain('Art. 17(3)(b)') // survey answers: public task
+    expect(page.text).toContain('Applies, with limits') // email: legitimate interests
+  })
+
+  it('says the survey answers can no longer be identified once extracted', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'extracted@example.org', type: 'access' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(page.text).toContain('Cannot be identified')
+    expect(page.text).toContain('Art. 11(2)')
+  })
+
+  it('finds the tombstone of an erased address and flags the request in the queue', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'gone@example.org', type: 'erasure' })
+    expect(await request(requestId)).toMatchObject({ record_answer: 'address erased on 3 October 2021' })
+    expect(JSON.parse(String((await request(requestId)).record_snapshot)).rule).toContain(
+      'erased on 3 October 2021 under the retention schedule',
+    )
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const queue = await agent.get('/staff/requests').expect(200)
+    expect(queue.text).toContain('Record answers it: address erased on 3 October 2021')
+  })
+
+  it('flags a request for an address with no record', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'stranger@example.org' })
+    expect(await request(requestId)).toMatchObject({
+      record_id: null,
+      record_answer: 'no record of this address',
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(page.text).toContain('No email record of this address was found')
+  })
+})
