@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from 'node:fs'
 import { systemActor } from './audit/events.js'
 import { importEmailRecords } from './records/import.js'
 import { deadlineCommand } from './cli/deadline.js'
+import { fillDemo } from './demo.js'
 import { isStaffRole } from './domain/roles.js'
 import { ValidationError } from './web/errors.js'
 import { ConfigError, loadConfig } from './config.js'
@@ -28,6 +29,9 @@ Commands:
   sweep [--dry-run]   Delete email addresses whose retention periods have run out, except under a
                       restriction or while a request for the record is open. --dry-run only says
                       what it would do.
+  demo                Fill an empty database with demo data: three studies, a few hundred email
+                      records in every retention state, requests of every type and status, and
+                      three staff accounts (admin, dpo, auditor @demo.test) with a printed password.
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
                       prune expired sessions and rate-limit counters, minimise old sent mail.
@@ -143,6 +147,14 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'create-user':
       return createUser(args)
+    case 'demo':
+      return withServices(async (services) => {
+        const report = await fillDemo({ db: services.db, config: services.config, log: services.log })
+        console.log(`Demo data added: ${report.records} email records, ${report.requests} requests.`)
+        console.log(`Staff accounts: ${report.staff.join(', ')}`)
+        console.log(`Password for all three (shown once): ${report.password}`)
+        return 0
+      })
     case 'sweep':
       return withServices(async (services) => {
         const report = await services.sweep.run({ dryRun: args.includes('--dry-run') })

@@ -1,0 +1,223 @@
+import { randomBytes } from 'node:crypto'
+import { Readable } from 'node:stream'
+import type { Logger } from 'pino'
+import type { StaffUser } from './accounts/repo.js'
+import type { Config } from './config.js'
+import type { Db } from './db/knex.js'
+import { addDays, londonDate } from './domain/clock.js'
+import { requestTypes, type RequestDetails, type RequestType } from './domain/request-types.js'
+import { importEmailRecords } from './records/import.js'
+import { createServices, type Services } from './services.js'
+import { newId } from './security/tokens.js'
+
+export interface DemoReport {
+  password: string
+  staff: string[]
+  records: number
+  requests: number
+}
+
+// Close dates relative to today, so the demo always shows a closed survey and a running one.
+const demoStudies = [
+  { slug: 'demo-practice-supervision', title: 'Practice Supervision Survey (demo)', closesInDays: -55 },
+  { slug: 'demo-leadership-pathways', title: 'Leadership Pathways Survey (demo)', closesInDays: 200 },
+]
+
+function detailsFor(type: RequestType): RequestDetails {
+  switch (type) {
+    case 'rectification':
+      return { type, inaccurate: 'My email address is misspelt', correction: 'It should end in .org.uk' }
+    case 'restriction':
+      return { type, ground: 'accuracy', description: 'Please hold my data while you check it.' }
+    case 'objection':
+      return { type, processing: 'direct_marketing' }
+    case 'withdraw_consent':
+      return { type, consent: 'ethnicity' }
+    case 'erasure':
+      return { type, reason: 'I no longer want to take part.' }
+    default:
+      return { type }
+  }
+}
+
+/**
+ * Fills an empty database with demo data a newcomer can click through: three studies, a few
+ * hundred email records in every retention state, and requests of every type and status.
+ */
+export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): Promise<DemoReport> {
+  const { db } = deps
+  const existing = await db('rights_requests').count<{ n: number | string }[]>({ n: '*' })
+  const records = await db('email_records').count<{ n: number | string }[]>({ n: '*' })
+  if (Number(existing[0]?.n) > 0 || Number(records[0]?.n) > 0) {
+    throw new Error('The demo needs an empty database: this one already has requests or email records.')
+  }
+  const realNow = new Date()
+  let clock = new Date(realNow.getTime() - 120 * 86_400_000)
+  const services: Services = createServices({ ...deps, now: () => clock })
+  const at = (daysAgo: number) => {
+    clock = new Date(realNow.getTime() - daysAgo * 86_400_000)
+  }
+
+  const seed = (await services.studies.listAll())[0]
+  if (!seed) throw new Error('The seed study is missing')
+  const seedMap = await db('study_data_categories').where({ study_id: seed.id })
+  const studyIds: string[] = [seed.id]
+  for (const demo of demoStudies) {
+    const id = newId()
+    const stamp = realNow.toISOString()
+    await db('studies').insert({
+      id,
+      slug: demo.slug,
+      title: demo.title,
+      controller_name: seed.controllerName,
+      controller_address: seed.controllerAddress,
+      dpo_email: seed.dpoEmail,
+      privacy_notice_text: seed.privacyNoticeText,
+      privacy_notice_date: seed.privacyNoticeDate,
+      survey_closes_on: addDays(londonDate(realNow), demo.closesInDays),
+      survey_extension_months: 12,
+      accepting_requests: true,
+      platform_retention_months: 6,
+      voucher_retention_months: 2,
+      created_at: stamp,
+      updated_at: stamp,
+    })
+    await db('study_data_categories').insert(
+      seedMap.map((c: Record<string, unknown>) => ({ ...c, id: newId(), study_id: id })),
+    )
+    studyIds.push(id)
+  }
+
+  const password = randomBytes(12).toString('base64url')
+  const staff: StaffUser[] = []
+  for (const [role, name] of [
+    ['admin', 'Ada Admin'],
+    ['dpo', 'Dana Officer'],
+    ['auditor', 'Aubrey Auditor'],
+  ] as const) {
+    staff.push(
+      await services.accounts.createUser({ email: `${role}@demo.test`, role, displayName: name, password }),
+    )
+  }
+  const dpo = staff[1] as StaffUser
+
+  // Email records: vouchers, extractions, restrictions and tombstones spread over each study.
+  const today = londonDate(realNow)
+  let recordCount = 0
+  for (const [index, studyId] of studyIds.entries()) {
+    const lines = ['email,participated,voucher sent,extracted']
+    for (let i = 0; i < 120; i++) {
+      const participated = index === 0 ? '2021-06-15' : addDays(today, -200 + i)
+      const voucher = i % 3 === 0 ? '' : index === 0 ? '2021-07-20' : addDays(today, -150 + i)
+      const extracted = i % 4 === 0 ? (index === 0 ? '2021-09-10' : addDays(today, -40)) : ''
+      lines.push(
+        `person${i}@study${index + 1}.demo.test,${participated},${voucher > today ? '' : voucher},${extracted}`,
+      )
+    }
+    const report = await importEmailRecords(
+      { db, secret: deps.config.secret, now: () => realNow },
+      { studyId, open: () => Readable.from([lines.join('\n')]), actor: { type: 'system', id: 'demo' } },
+    )
+    recordCount += report.created
+  }
+  const seedRecords = db('email_records').where({ study_id: seed.id })
+  await seedRecords.clone().where('email', 'like', 'person1_@%').update({ restricted_since: '2022-01-10' })
+  await seedRecords
+    .clone()
+    .where('email', 'like', 'person2_@%')
+    .update({ email: null, erased_on: '2022-03-01', erasure_reason: 'retention_schedule' })
+
+  // Requests of every type, at different stages.
+  const emails = (n: number) => `person${n}@study3.demo.test`
+  let made = 0
+  const file = async (type: RequestType, n: number, daysAgo: number) => {
+    at(daysAgo)
+    const study = (await services.studies.findById(studyIds[n % 3] as string)) ?? seed
+    const email = n % 3 === 2 ? emails(n) : `person${n}@study${(n % 3) + 1}.demo.test`
+    const { requestId } = await services.intake.submit({
+      study,
+      type,
+      details: detailsFor(type),
+      email,
+      name: n % 2 ? `Person ${n}` : null,
+    })
+    made++
+    return requestId
+  }
+  const confirm = async (requestId: string) => {
+    const token = newTokenFor(
+      await db('outbox').where({ request_id: requestId, kind: 'confirm-request' }).first('text_body'),
+    )
+    return services.intake.confirm(token)
+  }
+  const version = async (id: string) => (await services.requests.findById(id))?.version ?? 0
+
+  let n = 0
+  for (const type of requestTypes) {
+    for (const stage of [
+      'received',
+      'clarification',
+      'extended',
+      'completed',
+      'refused',
+      'withdrawn',
+      'overdue',
+    ] as const) {
+      n++
+      const daysAgo = stage === 'overdue' ? 40 : stage === 'received' ? 3 + (n % 20) : 25
+      const id = await file(type, n, daysAgo)
+      await confirm(id)
+      at(daysAgo - 1)
+      if (stage === 'clarification' && type === 'access') {
+        await services.caseHandling.ask(
+          dpo,
+          id,
+          await version(id),
+          'clarification',
+          'Which data do you mean?',
+        )
+      } else if (stage === 'extended') {
+        await services.caseHandling.extend(
+          dpo,
+          id,
+          await version(id),
+          'This request is complex. We will answer by {due}.',
+        )
+      } else if (stage === 'completed') {
+        await services.caseHandling.assign(dpo, id, await version(id), dpo.id)
+        await services.caseHandling.complete(
+          dpo,
+          id,
+          await version(id),
+          'fulfilled',
+          '',
+          'We have done what you asked.',
+        )
+      } else if (stage === 'refused') {
+        await services.caseHandling.refuse(
+          dpo,
+          id,
+          await version(id),
+          'research_exemption',
+          'Erasure would seriously impair the research.',
+        )
+      } else if (stage === 'withdrawn') {
+        await services.caseHandling.close(dpo, id, await version(id), 'withdrawn', 'Withdrawn by email')
+      } else if (stage === 'received' && n % 2 === 0) {
+        await services.caseHandling.assign(dpo, id, await version(id), dpo.id)
+      }
+    }
+  }
+  // Unconfirmed, and lapsed as unverified.
+  await file('access', 90, 1)
+  await file('erasure', 91, 12)
+  at(0)
+  await services.intake.closeLapsedUnconfirmed()
+  return { password, staff: staff.map((s) => `${s.email} (${s.role})`), records: recordCount, requests: made }
+}
+
+function newTokenFor(row: { text_body: string } | undefined): string {
+  const token = /\/confirm\/([A-Za-z0-9_-]{43})/.exec(row?.text_body ?? '')?.[1]
+  if (!token) throw new Error('No confirmation link')
+  return token
+}
