@@ -8,7 +8,7 @@ import { generateToken, hashToken, isWellFormedToken, newId } from '../security/
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
 import { checkTotp, decryptTotpSecret, encryptTotpSecret } from './two-factor.js'
-import type { StaffRepo, StaffUser } from './repo.js'
+import type { StaffRepo, StaffUser, StaffUserRow } from './repo.js'
 
 export const lockAfterFailures = 5
 export const lockMinutes = 15
@@ -86,6 +86,18 @@ export function accountsService(deps: AccountsDeps) {
       })
     }
     if (errors.length > 0) throw new ValidationError(errors)
+  }
+
+  /** One change to a staff account, with its event, in one transaction. */
+  async function changeUser(actor: StaffUser, userId: string, changes: Partial<StaffUserRow>, kind: string) {
+    await db.transaction(async (trx) => {
+      await staff.update(trx, userId, { ...changes, updated_at: iso() })
+      await recordEvent(
+        trx,
+        { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind },
+        deps.now(),
+      )
+    })
   }
 
   return {
@@ -439,23 +451,16 @@ export function accountsService(deps: AccountsDeps) {
           { field: 'code', href: '#code', text: 'Enter the 6-digit code your app shows now' },
         ])
       }
-      await db.transaction(async (trx) => {
-        await staff.update(trx, user.id, {
+      await changeUser(
+        user,
+        user.id,
+        {
           totp_secret: encryptTotpSecret(secret, deps.secret),
           totp_enabled: true,
           totp_last_step: check.step,
-          updated_at: iso(),
-        })
-        await recordEvent(
-          trx,
-          {
-            actor: staffActor(user),
-            subject: { type: 'staff_user', id: user.id },
-            kind: 'staff.two_factor_enabled',
-          },
-          deps.now(),
-        )
-      })
+        },
+        'staff.two_factor_enabled',
+      )
     },
 
     async disableTwoFactor(user: StaffUser, code: string, adminsMustUseIt: boolean): Promise<void> {
@@ -469,23 +474,12 @@ export function accountsService(deps: AccountsDeps) {
           { field: 'code', href: '#code', text: 'Enter the 6-digit code your app shows now' },
         ])
       }
-      await db.transaction(async (trx) => {
-        await staff.update(trx, user.id, {
-          totp_secret: null,
-          totp_enabled: false,
-          totp_last_step: null,
-          updated_at: iso(),
-        })
-        await recordEvent(
-          trx,
-          {
-            actor: staffActor(user),
-            subject: { type: 'staff_user', id: user.id },
-            kind: 'staff.two_factor_disabled',
-          },
-          deps.now(),
-        )
-      })
+      await changeUser(
+        user,
+        user.id,
+        { totp_secret: null, totp_enabled: false, totp_last_step: null },
+        'staff.two_factor_disabled',
+      )
     },
 
     /** Checks a sign-in code and uses it up, so the same code cannot be used again. */

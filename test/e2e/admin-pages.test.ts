@@ -1,40 +1,21 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  clickAndWait,
-  expectAccessible,
-  launchBrowser,
-  screenshot,
-  startPortal,
-  watchConsole,
-  type RunningPortal,
-} from './browser.js'
+import { describe, expect, it } from 'vitest'
+import { clickAndWait, expectAccessible, screenshot, watchConsole, useBrowserAndPortal } from './browser.js'
 
-let browser: Browser
-let portal: RunningPortal
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-  portal = await startPortal()
-})
-afterAll(async () => {
-  await browser?.close()
-  await portal?.stop()
-})
+const setup = useBrowserAndPortal()
 
 describe('administration pages', () => {
   it('are accessible and look finished', async () => {
     const password = 'correct horse battery staple'
-    await portal.services.accounts.createUser({
+    await setup.portal().services.accounts.createUser({
       email: 'admin@portal.test',
       role: 'admin',
       displayName: 'Ada Admin',
       password,
     })
-    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    const context = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
-    await page.goto(`${portal.baseUrl}/staff/login`)
+    await page.goto(`${setup.portal().baseUrl}/staff/login`)
     await page.fill('#email', 'admin@portal.test')
     await page.fill('#password', password)
     await clickAndWait(page, 'button:has-text("Sign in")')
@@ -53,13 +34,13 @@ describe('administration pages', () => {
       ],
     ]
     for (const [path, name] of pages) {
-      const response = await page.goto(`${portal.baseUrl}${path}`)
+      const response = await page.goto(`${setup.portal().baseUrl}${path}`)
       expect(response?.status(), path).toBe(200)
       await expectAccessible(page)
       await screenshot(page, name)
       if (path === '/staff/account') expect(await page.locator('.app-qr svg').count()).toBe(1)
     }
-    await page.goto(`${portal.baseUrl}/staff/records/import`)
+    await page.goto(`${setup.portal().baseUrl}/staff/records/import`)
     await expectAccessible(page)
     await screenshot(page, 'admin-09-import')
     await page.setInputFiles('input[type="file"]', {
@@ -73,7 +54,7 @@ describe('administration pages', () => {
     expect(await page.locator('h1').textContent()).toContain('Records imported')
     await expectAccessible(page)
     await screenshot(page, 'admin-10-import-report')
-    await page.goto(`${portal.baseUrl}/staff/records?email=jane%40example.org`)
+    await page.goto(`${setup.portal().baseUrl}/staff/records?email=jane%40example.org`)
     await clickAndWait(page, 'a:has-text("Open the record")')
     expect(await page.textContent('main')).toContain('Anonymised')
     await expectAccessible(page)

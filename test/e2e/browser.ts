@@ -5,7 +5,7 @@ import path from 'node:path'
 import { createRequire } from 'node:module'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import pino from 'pino'
-import { expect } from 'vitest'
+import { afterAll, beforeAll, expect } from 'vitest'
 import { createApp } from '../../src/app.js'
 import { loadConfig } from '../../src/config.js'
 import { createServices, type Services } from '../../src/services.js'
@@ -124,4 +124,22 @@ export async function latestMail(services: Services, kind: string): Promise<{ to
 /** Clicks something that loads a new page, and waits for that page. */
 export async function clickAndWait(page: Page, selector: string): Promise<void> {
   await Promise.all([page.waitForNavigation(), page.click(selector)])
+}
+
+/** Starts one browser and one portal for a test file, and stops them after it. */
+export function useBrowserAndPortal(): { browser: () => Browser; portal: () => RunningPortal } {
+  let browser: Browser | undefined
+  let portal: RunningPortal | undefined
+  beforeAll(async () => {
+    browser = await launchBrowser()
+    portal = await startPortal()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await portal?.stop()
+  })
+  return {
+    browser: () => browser as Browser,
+    portal: () => portal as RunningPortal,
+  }
 }

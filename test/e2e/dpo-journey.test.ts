@@ -1,46 +1,33 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import {
   clickAndWait,
   expectAccessible,
   latestMail,
-  launchBrowser,
   screenshot,
-  startPortal,
   watchConsole,
-  type RunningPortal,
+  useBrowserAndPortal,
 } from './browser.js'
 
-let browser: Browser
-let portal: RunningPortal
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-  portal = await startPortal()
-})
-afterAll(async () => {
-  await browser?.close()
-  await portal?.stop()
-})
+const setup = useBrowserAndPortal()
 
 describe('a DPO takes an access request to a lawful answer', () => {
   it('asks for clarification, gets the reply, extends and completes', async () => {
     const password = 'correct horse battery staple'
-    await portal.services.accounts.createUser({
+    await setup.portal().services.accounts.createUser({
       email: 'dpo@portal.test',
       role: 'dpo',
       displayName: 'Dana Officer',
       password,
     })
-    const ctx = { services: portal.services } as unknown as TestContext
+    const ctx = { services: setup.portal().services } as unknown as TestContext
     await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
 
-    const staffContext = await browser.newContext({ viewport: { width: 1200, height: 900 } })
+    const staffContext = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
     const dpo = await staffContext.newPage()
     const problems = watchConsole(dpo)
-    await dpo.goto(`${portal.baseUrl}/staff/login`)
+    await dpo.goto(`${setup.portal().baseUrl}/staff/login`)
     await expectAccessible(dpo)
     await screenshot(dpo, 'staff-01-sign-in')
     await dpo.fill('#email', 'dpo@portal.test')
@@ -63,11 +50,11 @@ describe('a DPO takes an access request to a lawful answer', () => {
     await expectAccessible(dpo)
     await screenshot(dpo, 'staff-04-case-paused')
 
-    const question = await latestMail(portal.services, 'case-clarification')
+    const question = await latestMail(setup.portal().services, 'case-clarification')
     const statusUrl = /(http:\/\/127\.0\.0\.1:\d+\/status\/[A-Za-z0-9_-]{43})/.exec(
       question.text,
     )?.[1] as string
-    const personContext = await browser.newContext({ viewport: { width: 1000, height: 900 } })
+    const personContext = await setup.browser().newContext({ viewport: { width: 1000, height: 900 } })
     const person = await personContext.newPage()
     await person.goto(statusUrl)
     expect(await person.textContent('main')).toContain('Which data do you want')

@@ -1,35 +1,22 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   clickAndWait,
   expectAccessible,
   latestMail,
-  launchBrowser,
   screenshot,
-  startPortal,
   watchConsole,
-  type RunningPortal,
+  useBrowserAndPortal,
 } from './browser.js'
 
-let browser: Browser
-let portal: RunningPortal
-
-beforeAll(async () => {
-  browser = await launchBrowser()
-  portal = await startPortal()
-})
-afterAll(async () => {
-  await browser?.close()
-  await portal?.stop()
-})
+const setup = useBrowserAndPortal()
 
 describe('a participant files, confirms, follows and withdraws a request', () => {
   it('works end to end without accessibility violations', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 900 } })
+    const context = await setup.browser().newContext({ viewport: { width: 1100, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
 
-    await page.goto(portal.baseUrl)
+    await page.goto(setup.portal().baseUrl)
     expect(await page.locator('h1').textContent()).toContain('Exercise your data rights')
     expect(await page.evaluate(`document.body.classList.contains('js-enabled')`)).toBe(true)
     await expectAccessible(page)
@@ -40,7 +27,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '02-privacy-notice')
 
-    await page.goto(portal.baseUrl)
+    await page.goto(setup.portal().baseUrl)
     await clickAndWait(page, 'a.govuk-button:has-text("Start now")')
     await clickAndWait(page, 'button:has-text("Continue")')
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('Select what you want to do')
@@ -66,7 +53,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '05-check-your-email')
 
-    const confirmation = await latestMail(portal.services, 'confirm-request')
+    const confirmation = await latestMail(setup.portal().services, 'confirm-request')
     expect(confirmation.to).toBe('jane.doe@example.org')
     const confirmUrl = /(http:\/\/127\.0\.0\.1:\d+\/confirm\/[A-Za-z0-9_-]{43})/.exec(confirmation.text)?.[1]
     expect(confirmUrl).toBeDefined()
@@ -81,7 +68,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '07-status-confirmed')
 
-    const receipt = await latestMail(portal.services, 'request-received')
+    const receipt = await latestMail(setup.portal().services, 'request-received')
     expect(receipt.text).toMatch(/DSR-\d{4}-00001/)
 
     await clickAndWait(page, 'a.govuk-button:has-text("Withdraw this request")')
@@ -98,16 +85,16 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await expectAccessible(page)
     await screenshot(page, '10-link-used')
 
-    await page.goto(`${portal.baseUrl}/no-such-page`)
+    await page.goto(`${setup.portal().baseUrl}/no-such-page`)
     await expectAccessible(page)
     await screenshot(page, '11-not-found')
 
-    await page.goto(`${portal.baseUrl}/accessibility`)
+    await page.goto(`${setup.portal().baseUrl}/accessibility`)
     await expectAccessible(page)
     await screenshot(page, '12-accessibility')
 
     await page.setViewportSize({ width: 375, height: 800 })
-    await page.goto(portal.baseUrl)
+    await page.goto(setup.portal().baseUrl)
     await screenshot(page, '13-home-mobile')
 
     expect(problems).toEqual([])
