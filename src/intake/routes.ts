@@ -304,15 +304,24 @@ export function intakeRoutes(services: Services): Router {
     res.redirect(303, paths.status.show(result.statusToken))
   })
 
+  /** Resending counts against the IP and against the address the link belongs to. */
+  async function consumeResend(req: Request) {
+    const emailHmac = await intake.emailHmacOfConfirmLink(param(req, 'token'))
+    await limiter.consume([
+      { key: ipKey(req, 'resend'), rule: rateRules.resendPerIp },
+      ...(emailHmac ? [{ key: `resend:email:${emailHmac}`, rule: rateRules.resendPerEmail }] : []),
+    ])
+  }
+
   router.post('/confirm/:token/new-link', async (req, res) => {
-    await limiter.consume([{ key: ipKey(req, 'resend'), rule: rateRules.resendPerIp }])
+    await consumeResend(req)
     const link = await intake.inspectConfirmLink(param(req, 'token'))
     if (link.state === 'expired' && link.canSendNewLink) await intake.newLinkFromExpired(param(req, 'token'))
     res.redirect(303, paths.confirm.linkSent)
   })
 
   router.post('/confirm/:token/status-link', async (req, res) => {
-    await limiter.consume([{ key: ipKey(req, 'resend'), rule: rateRules.resendPerIp }])
+    await consumeResend(req)
     await intake.statusLinkFromUsed(param(req, 'token'))
     res.redirect(303, paths.confirm.linkSent)
   })

@@ -470,6 +470,13 @@ export function intakeService(deps: IntakeDeps) {
       return { state: 'valid', request, study: await requireStudy(request.studyId) }
     },
 
+    /** The address (as its HMAC) a confirmation link belongs to, for rate limits. */
+    async emailHmacOfConfirmLink(token: string): Promise<string | null> {
+      const found = await findLink(token, 'confirm')
+      if (!found) return null
+      return (await requests.findById(found.requestId))?.emailHmac ?? null
+    },
+
     /** Requests a new confirmation link from an expired one. */
     async newLinkFromExpired(token: string): Promise<RightsRequest | undefined> {
       const found = await findLink(token, 'confirm')

@@ -476,3 +476,26 @@ describe('errors', () => {
     await ctx.agent().get('/healthz').expect(503)
   })
 })
+
+describe('asking for new links', () => {
+  it('is limited per address as well as per IP', async () => {
+    const agent = ctx.agent()
+    await submit(agent, 'access', { email: 'again@example.org' })
+    await confirmLatest(agent, 303)
+    const link = linkIn((await ctx.outbox())[0]?.text_body ?? null, 'confirm')
+    const page = await agent.get(link).expect(410)
+    for (let i = 0; i < 3; i++) {
+      await agent
+        .post(`${link}/status-link`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) })
+        .expect(303)
+    }
+    await agent
+      .post(`${link}/status-link`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(429)
+    expect((await ctx.outbox()).filter((m) => m.kind === 'status-link')).toHaveLength(3)
+  })
+})
