@@ -1,7 +1,14 @@
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor } from '../audit/events.js'
-import { addDays, formatLongDate, isIsoDate, londonDate, responseDeadline } from '../domain/clock.js'
+import {
+  addCalendarMonths,
+  addDays,
+  formatLongDate,
+  isIsoDate,
+  londonDate,
+  responseDeadline,
+} from '../domain/clock.js'
 import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { describeDaysLeft, dueSoonDays, urgency } from '../domain/queue.js'
@@ -467,6 +474,13 @@ export function casesRoutes(services: Services): Router {
       timeline: staffTimeline(events, staffNames),
       recordPanel: request.clockStartOn
         ? {
+            record: record ?? null,
+            restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
+              value,
+              text: `${g.label} (${g.article})`,
+            })),
+            defaultGround: request.details?.type === 'restriction' ? request.details.ground : '',
+            defaultReview: addCalendarMonths(today, 3),
             snapshot: request.recordSnapshot,
             now: recordNow,
             recordHref: record ? `${staffPaths.records}/${record.id}` : undefined,
@@ -604,6 +618,31 @@ export function casesRoutes(services: Services): Router {
       return handling.close(user(req), id(req), version(req), as, field(req, 'note'))
     },
     'Request closed.',
+  )
+  action(
+    'erase-record',
+    [],
+    (req) => handling.eraseRecordNow(user(req), id(req), version(req)),
+    'The address is erased. Tick off the deletion tasks for the copies outside the portal.',
+  )
+  action(
+    'restrict-record',
+    ['restrictionGround', 'reviewOn'],
+    (req) =>
+      handling.restrictRecord(
+        user(req),
+        id(req),
+        version(req),
+        field(req, 'restrictionGround'),
+        field(req, 'reviewOn'),
+      ),
+    'The record is restricted: nothing will be deleted or used except for storage.',
+  )
+  action(
+    'lift-restriction',
+    ['lift-letter'],
+    (req) => handling.liftRestriction(user(req), id(req), version(req), field(req, 'lift-letter')),
+    'The person has been told, and the restriction is lifted.',
   )
   action('notes', ['note'], (req) => handling.addNote(user(req), id(req), field(req, 'note')), 'Note added.')
   action(

@@ -11,7 +11,8 @@ import {
   type CaseClock,
   type PauseKind,
 } from '../domain/case-clock.js'
-import { londonDate } from '../domain/clock.js'
+import { isIsoDate, londonDate } from '../domain/clock.js'
+import { isRestrictionGround } from '../domain/request-types.js'
 import { isOpen, type RequestStatus } from '../domain/request-status.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
@@ -81,6 +82,17 @@ export interface CaseDeps {
   requests: RequestsRepo
   studies: StudiesRepo
   now: () => Date
+}
+
+interface RecordRow {
+  id: string
+  study_id: string
+  email_hmac: string
+  voucher_sent_on: string | null
+  platform_deleted_on: string | null
+  voucher_deleted_on: string | null
+  erased_on: string | null
+  restricted_since: string | null
 }
 
 interface ActionOutcome<T> {
@@ -225,6 +237,13 @@ export function caseService(deps: CaseDeps) {
       },
       at,
     )
+  }
+
+  async function recordOf(trx: Knex, request: RightsRequest): Promise<RecordRow> {
+    if (!request.recordId) throw new ConflictError('No email record is linked to this request')
+    const record = await trx<RecordRow>('email_records').where({ id: request.recordId }).first()
+    if (!record || record.erased_on) throw new ConflictError('The email record has already been erased')
+    return record
   }
 
   function requireText(value: string, field: string, message: string): void {
@@ -699,6 +718,196 @@ export function caseService(deps: CaseDeps) {
         done++
       }
       return { done, skipped }
+    },
+
+    /**
+     * Erasure request: erases the address from every holding now (a tombstone stays), and creates
+     * a deletion task for each copy the portal cannot reach.
+     */
+    async eraseRecordNow(actor: StaffUser, requestId: string, version: number): Promise<void> {
+      await act(requestId, version, async (trx, request, _study, at) => {
+        if (request.type !== 'erasure') throw new ConflictError('Only an erasure request erases the record')
+        const record = await recordOf(trx, request)
+        if (record.restricted_since) {
+          throw new ValidationError([
+            { field: 'erase', href: '#erase', text: 'The record is restricted: lift the restriction first' },
+          ])
+        }
+        const today = londonDate(at)
+        const holdings: [string, string, string | null][] = [
+          ['survey_platform', 'Delete the address from the survey platform', record.platform_deleted_on],
+          [
+            'voucher_correspondence',
+            'Delete the voucher correspondence with this address',
+            record.voucher_sent_on ? record.voucher_deleted_on : today,
+          ],
+        ]
+        await trx('email_records')
+          .where({ id: record.id })
+          .update({
+            email: null,
+            erased_on: today,
+            erasure_reason: 'erasure_request',
+            platform_deleted_on: record.platform_deleted_on ?? today,
+            voucher_deleted_on: record.voucher_sent_on
+              ? (record.voucher_deleted_on ?? today)
+              : record.voucher_deleted_on,
+            updated_at: at.toISOString(),
+            version: trx.raw('version + 1'),
+          })
+        for (const [holding, title, deletedOn] of holdings) {
+          if (deletedOn) continue
+          await trx('record_tasks').insert({
+            id: newId(),
+            record_id: record.id,
+            study_id: record.study_id,
+            holding,
+            title,
+            created_at: at.toISOString(),
+          })
+          await trx('request_tasks').insert({
+            id: newId(),
+            request_id: request.id,
+            title,
+            created_by: actor.id,
+            created_at: at.toISOString(),
+          })
+        }
+        await recordEvent(
+          trx,
+          {
+            actor: staff(actor),
+            subject: { type: 'email_record', id: record.id },
+            kind: 'record.erased',
+            data: {
+              reason: 'erasure_request',
+              requestId: request.id,
+              erasedOn: today,
+              emailHmac: record.email_hmac,
+            },
+          },
+          at,
+        )
+        return {
+          changes: {},
+          event: { kind: 'case.record_erased', data: { recordId: record.id, erasedOn: today } },
+          actor: staff(actor),
+        }
+      })
+    },
+
+    /** Restriction request: a hold the sweep respects, with its Art. 18(1) ground and a review date. */
+    async restrictRecord(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      ground: string,
+      reviewOn: string,
+    ): Promise<void> {
+      if (!isRestrictionGround(ground)) {
+        throw new ValidationError([
+          {
+            field: 'restrictionGround',
+            href: '#restrictionGround',
+            text: 'Select the ground for the restriction',
+          },
+        ])
+      }
+      await act(requestId, version, async (trx, request, _study, at) => {
+        if (request.type !== 'restriction')
+          throw new ConflictError('Only a restriction request restricts the record')
+        const today = londonDate(at)
+        if (!isIsoDate(reviewOn) || reviewOn <= today) {
+          throw new ValidationError([
+            {
+              field: 'reviewOn',
+              href: '#reviewOn',
+              text: 'Enter a review date in the future, like 2027-01-31',
+            },
+          ])
+        }
+        const record = await recordOf(trx, request)
+        await trx('email_records')
+          .where({ id: record.id })
+          .update({
+            restricted_since: today,
+            restriction_ground: ground,
+            restriction_review_on: reviewOn,
+            updated_at: at.toISOString(),
+            version: trx.raw('version + 1'),
+          })
+        await recordEvent(
+          trx,
+          {
+            actor: staff(actor),
+            subject: { type: 'email_record', id: record.id },
+            kind: 'record.restricted',
+            data: { ground, reviewOn, requestId: request.id },
+          },
+          at,
+        )
+        return {
+          changes: {},
+          event: { kind: 'case.record_restricted', data: { recordId: record.id, ground, reviewOn } },
+          actor: staff(actor),
+        }
+      })
+    },
+
+    /** Lifting a restriction: the person is told first (Art. 18(3)), in the same step. */
+    async liftRestriction(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      letter: string,
+    ): Promise<void> {
+      requireText(letter, 'lift-letter', 'Enter the notice telling the person the restriction will be lifted')
+      await act(
+        requestId,
+        version,
+        async (trx, request, study, at) => {
+          const record = await recordOf(trx, request)
+          if (!record.restricted_since) throw new ConflictError('The record is not restricted')
+          const context = letterContext(request, study, request.dueOn)
+          await sendLetter(
+            trx,
+            request,
+            {
+              kind: 'restriction-lifted',
+              subject: `We are lifting the restriction on your data (${request.reference ?? ''})`,
+              body: wrapLetter(fillPlaceholders(letter, context), context),
+              authorId: actor.id,
+            },
+            at,
+            study,
+          )
+          await trx('email_records')
+            .where({ id: record.id })
+            .update({
+              restricted_since: null,
+              restriction_ground: null,
+              restriction_review_on: null,
+              updated_at: at.toISOString(),
+              version: trx.raw('version + 1'),
+            })
+          await recordEvent(
+            trx,
+            {
+              actor: staff(actor),
+              subject: { type: 'email_record', id: record.id },
+              kind: 'record.restriction_lifted',
+              data: { requestId: request.id, notifiedFirst: true },
+            },
+            at,
+          )
+          return {
+            changes: {},
+            event: { kind: 'case.restriction_lifted', data: { recordId: record.id } },
+            actor: staff(actor),
+          }
+        },
+        { allowClosed: true },
+      )
     },
 
     async addNote(actor: StaffUser, requestId: string, body: string): Promise<void> {

@@ -30,6 +30,9 @@ const titles: Record<string, string> = {
   'case.closed_as_duplicate': 'Closed as a duplicate',
   'case.closed_as_withdrawn': 'Closed as withdrawn',
   'case.note_added': 'Internal note added',
+  'case.record_erased': 'Email address erased from the record',
+  'case.record_restricted': 'Email record restricted',
+  'case.restriction_lifted': 'Person told; restriction lifted',
   'case.task_added': 'Task added',
   'case.task_done': 'Task done',
 }

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importEmailRecords } from '../../src/records/import.js'
-import { createTestContext, testSecret, type TestContext } from '../helpers/context.js'
+import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
@@ -78,5 +78,99 @@ describe('a confirmed request meets the email record', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
     expect(page.text).toContain('No email record of this address was found')
+  })
+})
+
+describe('rights that act on the record', () => {
+  async function casePage(agent: ReturnType<TestContext['agent']>, requestId: string) {
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    return {
+      page,
+      csrf: csrfFrom(page.text),
+      version: /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? '',
+    }
+  }
+
+  it('erasure erases the address now, keeps a tombstone and creates tasks for outside copies', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { csrf, version } = await casePage(agent, requestId)
+    await agent
+      .post(`/staff/requests/${requestId}/erase-record`)
+      .type('form')
+      .send({ _csrf: csrf, version })
+      .expect(303)
+    const record = await ctx.services
+      .db('email_records')
+      .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
+      .first()
+    expect(record).toMatchObject({ email: null, erasure_reason: 'erasure_request', erased_on: '2021-11-01' })
+    expect(await ctx.services.db('record_tasks').pluck('holding')).toEqual(['survey_platform'])
+    const after = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(after.text).toContain('Delete the address from the survey platform')
+    expect(after.text).toContain('at the person’s request')
+  })
+
+  it('restriction sets a hold the sweep respects, and lifting it tells the person first', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, {
+      email: 'linked@example.org',
+      type: 'restriction',
+      details: { type: 'restriction', ground: 'accuracy' },
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    let form = await casePage(agent, requestId)
+    const past = await agent
+      .post(`/staff/requests/${requestId}/restrict-record`)
+      .type('form')
+      .send({
+        _csrf: form.csrf,
+        version: form.version,
+        restrictionGround: 'accuracy',
+        reviewOn: '2021-10-01',
+      })
+      .expect(400)
+    expect(past.text).toContain('href="#reviewOn"')
+    await agent
+      .post(`/staff/requests/${requestId}/restrict-record`)
+      .type('form')
+      .send({
+        _csrf: form.csrf,
+        version: form.version,
+        restrictionGround: 'accuracy',
+        reviewOn: '2022-02-01',
+      })
+      .expect(303)
+    ctx.setNow('2022-03-01T10:00:00Z')
+    const sweep = await ctx.services.sweep.run()
+    expect(sweep.deferred.some((d) => d.reason.startsWith('restricted'))).toBe(true)
+
+    const { agent: later } = await signedInAgent(ctx, 'dpo', 'later@portal.test')
+    form = await casePage(later, requestId)
+    await later
+      .post(`/staff/requests/${requestId}/lift-restriction`)
+      .type('form')
+      .send({ _csrf: form.csrf, version: form.version, 'lift-letter': '' })
+      .expect(400)
+    await later
+      .post(`/staff/requests/${requestId}/lift-restriction`)
+      .type('form')
+      .send({
+        _csrf: form.csrf,
+        version: form.version,
+        'lift-letter': 'Your data is accurate, so we will lift the restriction.',
+      })
+      .expect(303)
+    expect((await ctx.outbox()).some((m) => m.kind === 'case-restriction-lifted')).toBe(true)
+    const kinds = await ctx.services
+      .db('events')
+      .whereIn('kind', ['case.message_sent', 'record.restriction_lifted'])
+      .pluck('kind')
+    expect(kinds).toContain('record.restriction_lifted')
+    expect(
+      await ctx.services
+        .db('email_records')
+        .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
+        .first(),
+    ).toMatchObject({ restricted_since: null })
   })
 })

@@ -7,13 +7,25 @@ import { signedInAgent } from '../helpers/staff.js'
 const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: StaffRole[] }[] = [
   { method: 'get', path: () => '/staff/requests', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: (ids) => `/staff/requests/${ids.request}`, allowed: ['admin', 'dpo', 'auditor'] },
-  ...['assign', 'ask', 'arrival', 'extend', 'message', 'refuse', 'complete', 'close', 'notes', 'tasks'].map(
-    (action) => ({
-      method: 'post' as const,
-      path: (ids: Ids) => `/staff/requests/${ids.request}/${action}`,
-      allowed: ['admin', 'dpo'] as StaffRole[],
-    }),
-  ),
+  ...[
+    'assign',
+    'ask',
+    'arrival',
+    'extend',
+    'message',
+    'refuse',
+    'complete',
+    'close',
+    'notes',
+    'tasks',
+    'erase-record',
+    'restrict-record',
+    'lift-restriction',
+  ].map((action) => ({
+    method: 'post' as const,
+    path: (ids: Ids) => `/staff/requests/${ids.request}/${action}`,
+    allowed: ['admin', 'dpo'] as StaffRole[],
+  })),
   {
     method: 'post',
     path: (ids) => `/staff/requests/${ids.request}/tasks/no-such-task/done`,
