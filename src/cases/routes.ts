@@ -475,6 +475,10 @@ export function casesRoutes(services: Services): Router {
       recordPanel: request.clockStartOn
         ? {
             record: record ?? null,
+            consentWithdrawnOn: record?.consentWithdrawnOn ?? null,
+            objectionDecision: record?.objection?.decision ?? null,
+            directMarketing:
+              request.details?.type === 'objection' && request.details.processing === 'direct_marketing',
             restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
               value,
               text: `${g.label} (${g.article})`,
@@ -643,6 +647,25 @@ export function casesRoutes(services: Services): Router {
     ['lift-letter'],
     (req) => handling.liftRestriction(user(req), id(req), version(req), field(req, 'lift-letter')),
     'The person has been told, and the restriction is lifted.',
+  )
+  action(
+    'withdraw-consent',
+    [],
+    (req) => handling.withdrawConsent(user(req), id(req), version(req)),
+    'Recorded: the consent-based data is excluded from further processing.',
+  )
+  action(
+    'decide-objection',
+    ['objectionDecision', 'objectionGrounds'],
+    (req) =>
+      handling.decideObjection(
+        user(req),
+        id(req),
+        version(req),
+        field(req, 'objectionDecision'),
+        field(req, 'objectionGrounds'),
+      ),
+    'The decision on the objection is recorded.',
   )
   action('notes', ['note'], (req) => handling.addNote(user(req), id(req), field(req, 'note')), 'Note added.')
   action(

@@ -854,6 +854,107 @@ export function caseService(deps: CaseDeps) {
       })
     },
 
+    /** Withdrawal of consent: the consent-based data is flagged for exclusion from further processing. */
+    async withdrawConsent(actor: StaffUser, requestId: string, version: number): Promise<void> {
+      await act(requestId, version, async (trx, request, _study, at) => {
+        if (request.type !== 'withdraw_consent')
+          throw new ConflictError('Only a withdrawal of consent does this')
+        const record = await recordOf(trx, request)
+        const today = londonDate(at)
+        await trx('email_records')
+          .where({ id: record.id })
+          .update({
+            consent_withdrawn_on: today,
+            updated_at: at.toISOString(),
+            version: trx.raw('version + 1'),
+          })
+        await recordEvent(
+          trx,
+          {
+            actor: staff(actor),
+            subject: { type: 'email_record', id: record.id },
+            kind: 'record.consent_withdrawn',
+            data: { requestId: request.id, on: today },
+          },
+          at,
+        )
+        return {
+          changes: {},
+          event: { kind: 'case.consent_withdrawn', data: { recordId: record.id } },
+          actor: staff(actor),
+        }
+      })
+    },
+
+    /**
+     * Objection: the processing objected to stops, unless the DPO records compelling legitimate
+     * grounds; an objection to direct marketing is absolute (Art. 21(3)).
+     */
+    async decideObjection(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      decision: string,
+      grounds: string,
+    ): Promise<void> {
+      if (decision !== 'stopped' && decision !== 'compelling_grounds') {
+        throw new ValidationError([
+          { field: 'objectionDecision', href: '#objectionDecision', text: 'Select the decision' },
+        ])
+      }
+      await act(requestId, version, async (trx, request, _study, at) => {
+        if (request.type !== 'objection' || request.details?.type !== 'objection')
+          throw new ConflictError('Only an objection does this')
+        if (decision === 'compelling_grounds') {
+          if (request.details.processing === 'direct_marketing') {
+            throw new ValidationError([
+              {
+                field: 'objectionDecision',
+                href: '#objectionDecision',
+                text: 'An objection to direct marketing is absolute: the processing must stop',
+              },
+            ])
+          }
+          requireText(grounds, 'objectionGrounds', 'Enter the compelling legitimate grounds')
+        }
+        const record = await recordOf(trx, request)
+        const today = londonDate(at)
+        await trx('email_records')
+          .where({ id: record.id })
+          .update({
+            objection_on: today,
+            objection_processing: request.details.processing,
+            objection_decision: decision,
+            updated_at: at.toISOString(),
+            version: trx.raw('version + 1'),
+          })
+        await recordEvent(
+          trx,
+          {
+            actor: staff(actor),
+            subject: { type: 'email_record', id: record.id },
+            kind: 'record.objection_decided',
+            data: { requestId: request.id, processing: request.details.processing, decision },
+          },
+          at,
+        )
+        if (decision === 'compelling_grounds') {
+          await trx('request_notes').insert({
+            id: newId(),
+            request_id: request.id,
+            author_id: actor.id,
+            body: `Compelling legitimate grounds: ${grounds.trim()}`,
+            created_at: at.toISOString(),
+          })
+        }
+        return {
+          changes: {},
+          event: { kind: 'case.objection_decided', data: { decision } },
+          actor: staff(actor),
+        }
+      })
+    },
+
     /** Lifting a restriction: the person is told first (Art. 18(3)), in the same step. */
     async liftRestriction(
       actor: StaffUser,

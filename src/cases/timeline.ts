@@ -30,6 +30,8 @@ const titles: Record<string, string> = {
   'case.closed_as_duplicate': 'Closed as a duplicate',
   'case.closed_as_withdrawn': 'Closed as withdrawn',
   'case.note_added': 'Internal note added',
+  'case.consent_withdrawn': 'Consent recorded as withdrawn',
+  'case.objection_decided': 'Decision on the objection recorded',
   'case.record_erased': 'Email address erased from the record',
   'case.record_restricted': 'Email record restricted',
   'case.restriction_lifted': 'Person told; restriction lifted',

@@ -8,6 +8,10 @@ export interface EmailRecord {
   emailHmac: string
   participatedOn: string | null
   facts: RecordFacts
+  restrictionGround: string | null
+  restrictionReviewOn: string | null
+  consentWithdrawnOn: string | null
+  objection: { on: string; processing: string | null; decision: string | null } | null
   createdAt: string
   updatedAt: string
 }
@@ -25,6 +29,12 @@ interface EmailRecordRow {
   erased_on: string | null
   erasure_reason: 'retention_schedule' | 'erasure_request' | null
   restricted_since: string | null
+  restriction_ground?: string | null
+  restriction_review_on?: string | null
+  consent_withdrawn_on?: string | null
+  objection_on?: string | null
+  objection_processing?: string | null
+  objection_decision?: string | null
   created_at: string
   updated_at: string
 }
@@ -45,6 +55,16 @@ const toRecord = (row: EmailRecordRow): EmailRecord => ({
     erased: row.erased_on ? { on: row.erased_on, reason: row.erasure_reason ?? 'retention_schedule' } : null,
     restriction: row.restricted_since ? { since: row.restricted_since } : null,
   },
+  restrictionGround: row.restriction_ground ?? null,
+  restrictionReviewOn: row.restriction_review_on ?? null,
+  consentWithdrawnOn: row.consent_withdrawn_on ?? null,
+  objection: row.objection_on
+    ? {
+        on: row.objection_on,
+        processing: row.objection_processing ?? null,
+        decision: row.objection_decision ?? null,
+      }
+    : null,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 })

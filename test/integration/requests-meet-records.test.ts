@@ -174,3 +174,80 @@ describe('rights that act on the record', () => {
     ).toMatchObject({ restricted_since: null })
   })
 })
+
+describe('withdrawal and objection', () => {
+  async function post(
+    agent: ReturnType<TestContext['agent']>,
+    requestId: string,
+    action: string,
+    fields: Record<string, string>,
+  ) {
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
+    return agent
+      .post(`/staff/requests/${requestId}/${action}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), version, ...fields })
+  }
+  const record = (email: string) =>
+    ctx.services
+      .db('email_records')
+      .where({ email_hmac: ctx.services.emailKey(email) })
+      .first()
+
+  it('records a withdrawal of consent on the record', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, {
+      email: 'linked@example.org',
+      type: 'withdraw_consent',
+      details: { type: 'withdraw_consent', consent: 'ethnicity' },
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    expect((await post(agent, requestId, 'withdraw-consent', {})).status).toBe(303)
+    expect(await record('linked@example.org')).toMatchObject({ consent_withdrawn_on: '2021-11-01' })
+  })
+
+  it('treats a direct marketing objection as absolute, and needs the grounds to continue other processing', async () => {
+    const { requestId: marketing } = await fileConfirmedRequest(ctx, {
+      email: 'linked@example.org',
+      type: 'objection',
+      details: { type: 'objection', processing: 'direct_marketing' },
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const refused = await post(agent, marketing, 'decide-objection', {
+      objectionDecision: 'compelling_grounds',
+      objectionGrounds: 'We want to',
+    })
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('absolute')
+    expect((await post(agent, marketing, 'decide-objection', { objectionDecision: 'stopped' })).status).toBe(
+      303,
+    )
+    expect(await record('linked@example.org')).toMatchObject({
+      objection_decision: 'stopped',
+      objection_processing: 'direct_marketing',
+    })
+
+    const { requestId: research } = await fileConfirmedRequest(ctx, {
+      email: 'extracted@example.org',
+      type: 'objection',
+      details: { type: 'objection', processing: 'purpose:occupation' },
+    })
+    expect(
+      (
+        await post(agent, research, 'decide-objection', {
+          objectionDecision: 'compelling_grounds',
+          objectionGrounds: '',
+        })
+      ).status,
+    ).toBe(400)
+    expect(
+      (
+        await post(agent, research, 'decide-objection', {
+          objectionDecision: 'compelling_grounds',
+          objectionGrounds: 'The research is in the public interest and the data is anonymised.',
+        })
+      ).status,
+    ).toBe(303)
+    expect(await record('extracted@example.org')).toMatchObject({ objection_decision: 'compelling_grounds' })
+  })
+})

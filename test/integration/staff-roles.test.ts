@@ -21,6 +21,8 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
     'erase-record',
     'restrict-record',
     'lift-restriction',
+    'withdraw-consent',
+    'decide-objection',
   ].map((action) => ({
     method: 'post' as const,
     path: (ids: Ids) => `/staff/requests/${ids.request}/${action}`,
