@@ -239,6 +239,29 @@ export function caseService(deps: CaseDeps) {
     )
   }
 
+  /** One change to an email record, with its event, inside the case action's transaction. */
+  async function changeRecord(
+    trx: Knex,
+    recordId: string,
+    changes: Record<string, unknown>,
+    event: { actor: Actor; kind: string; data: Record<string, unknown> },
+    at: Date,
+  ): Promise<void> {
+    await trx('email_records')
+      .where({ id: recordId })
+      .update({ ...changes, updated_at: at.toISOString(), version: trx.raw('version + 1') })
+    await recordEvent(
+      trx,
+      {
+        actor: event.actor,
+        subject: { type: 'email_record', id: recordId },
+        kind: event.kind,
+        data: event.data,
+      },
+      at,
+    )
+  }
+
   async function recordOf(trx: Knex, request: RightsRequest): Promise<RecordRow> {
     if (!request.recordId) throw new ConflictError('No email record is linked to this request')
     const record = await trx<RecordRow>('email_records').where({ id: request.recordId }).first()
@@ -827,20 +850,16 @@ export function caseService(deps: CaseDeps) {
           ])
         }
         const record = await recordOf(trx, request)
-        await trx('email_records')
-          .where({ id: record.id })
-          .update({
+        await changeRecord(
+          trx,
+          record.id,
+          {
             restricted_since: today,
             restriction_ground: ground,
             restriction_review_on: reviewOn,
-            updated_at: at.toISOString(),
-            version: trx.raw('version + 1'),
-          })
-        await recordEvent(
-          trx,
+          },
           {
             actor: staff(actor),
-            subject: { type: 'email_record', id: record.id },
             kind: 'record.restricted',
             data: { ground, reviewOn, requestId: request.id },
           },
@@ -861,18 +880,14 @@ export function caseService(deps: CaseDeps) {
           throw new ConflictError('Only a withdrawal of consent does this')
         const record = await recordOf(trx, request)
         const today = londonDate(at)
-        await trx('email_records')
-          .where({ id: record.id })
-          .update({
-            consent_withdrawn_on: today,
-            updated_at: at.toISOString(),
-            version: trx.raw('version + 1'),
-          })
-        await recordEvent(
+        await changeRecord(
           trx,
+          record.id,
+          {
+            consent_withdrawn_on: today,
+          },
           {
             actor: staff(actor),
-            subject: { type: 'email_record', id: record.id },
             kind: 'record.consent_withdrawn',
             data: { requestId: request.id, on: today },
           },
@@ -919,20 +934,16 @@ export function caseService(deps: CaseDeps) {
         }
         const record = await recordOf(trx, request)
         const today = londonDate(at)
-        await trx('email_records')
-          .where({ id: record.id })
-          .update({
+        await changeRecord(
+          trx,
+          record.id,
+          {
             objection_on: today,
             objection_processing: request.details.processing,
             objection_decision: decision,
-            updated_at: at.toISOString(),
-            version: trx.raw('version + 1'),
-          })
-        await recordEvent(
-          trx,
+          },
           {
             actor: staff(actor),
-            subject: { type: 'email_record', id: record.id },
             kind: 'record.objection_decided',
             data: { requestId: request.id, processing: request.details.processing, decision },
           },
@@ -982,20 +993,16 @@ export function caseService(deps: CaseDeps) {
             at,
             study,
           )
-          await trx('email_records')
-            .where({ id: record.id })
-            .update({
+          await changeRecord(
+            trx,
+            record.id,
+            {
               restricted_since: null,
               restriction_ground: null,
               restriction_review_on: null,
-              updated_at: at.toISOString(),
-              version: trx.raw('version + 1'),
-            })
-          await recordEvent(
-            trx,
+            },
             {
               actor: staff(actor),
-              subject: { type: 'email_record', id: record.id },
               kind: 'record.restriction_lifted',
               data: { requestId: request.id, notifiedFirst: true },
             },
