@@ -649,6 +649,12 @@ export function casesRoutes(services: Services): Router {
     'The person has been told, and the restriction is lifted.',
   )
   action(
+    'rectify-address',
+    ['correctedEmail'],
+    (req) => handling.rectifyAddress(user(req), id(req), version(req), field(req, 'correctedEmail')),
+    'The address is corrected. Tick off the task for the survey platform.',
+  )
+  action(
     'withdraw-consent',
     [],
     (req) => handling.withdrawConsent(user(req), id(req), version(req)),

@@ -12,6 +12,7 @@ import {
   type PauseKind,
 } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
+import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { isRestrictionGround } from '../domain/request-types.js'
 import { isOpen, type RequestStatus } from '../domain/request-status.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -77,6 +78,7 @@ export const replyMaxLength = 5000
 
 export interface CaseDeps {
   db: Knex
+  secret: string
   publicUrl: string
   serviceName: string
   requests: RequestsRepo
@@ -874,6 +876,79 @@ export function caseService(deps: CaseDeps) {
     },
 
     /** Withdrawal of consent: the consent-based data is flagged for exclusion from further processing. */
+    /**
+     * Rectification of the address: the record takes the corrected address (the old one survives
+     * only as its HMAC in the event) and the survey platform copy becomes a task.
+     */
+    async rectifyAddress(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      rawAddress: string,
+    ): Promise<void> {
+      const corrected = normaliseEmail(rawAddress)
+      if (!isValidEmail(corrected)) {
+        throw new ValidationError([
+          {
+            field: 'correctedEmail',
+            href: '#correctedEmail',
+            text: 'Enter the corrected address in the correct format, like name@example.com',
+          },
+        ])
+      }
+      await act(requestId, version, async (trx, request, _study, at) => {
+        if (request.type !== 'rectification')
+          throw new ConflictError('Only a rectification corrects the record')
+        const record = await recordOf(trx, request)
+        const newHmac = emailHmac(deps.secret, corrected)
+        if (newHmac === record.email_hmac) {
+          throw new ValidationError([
+            {
+              field: 'correctedEmail',
+              href: '#correctedEmail',
+              text: 'This is the address the record already holds',
+            },
+          ])
+        }
+        const clash: unknown = await trx('email_records')
+          .where({ study_id: record.study_id, email_hmac: newHmac })
+          .first('id')
+        if (clash) {
+          throw new ValidationError([
+            {
+              field: 'correctedEmail',
+              href: '#correctedEmail',
+              text: 'Another record in this study already holds this address',
+            },
+          ])
+        }
+        await changeRecord(
+          trx,
+          record.id,
+          { email: corrected, email_hmac: newHmac },
+          {
+            actor: staff(actor),
+            kind: 'record.address_rectified',
+            data: { requestId: request.id, previousEmailHmac: record.email_hmac, emailHmac: newHmac },
+          },
+          at,
+        )
+        await trx('record_tasks').insert({
+          id: newId(),
+          record_id: record.id,
+          study_id: record.study_id,
+          holding: 'survey_platform',
+          title: 'Correct the address on the survey platform',
+          created_at: at.toISOString(),
+        })
+        return {
+          changes: {},
+          event: { kind: 'case.address_rectified', data: { recordId: record.id } },
+          actor: staff(actor),
+        }
+      })
+    },
+
     async withdrawConsent(actor: StaffUser, requestId: string, version: number): Promise<void> {
       await act(requestId, version, async (trx, request, _study, at) => {
         if (request.type !== 'withdraw_consent')

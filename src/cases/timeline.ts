@@ -30,6 +30,7 @@ const titles: Record<string, string> = {
   'case.closed_as_duplicate': 'Closed as a duplicate',
   'case.closed_as_withdrawn': 'Closed as withdrawn',
   'case.note_added': 'Internal note added',
+  'case.address_rectified': 'Email address corrected on the record',
   'case.consent_withdrawn': 'Consent recorded as withdrawn',
   'case.objection_decided': 'Decision on the objection recorded',
   'case.record_erased': 'Email address erased from the record',

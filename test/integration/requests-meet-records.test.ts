@@ -251,3 +251,38 @@ describe('withdrawal and objection', () => {
     expect(await record('extracted@example.org')).toMatchObject({ objection_decision: 'compelling_grounds' })
   })
 })
+
+describe('rectification of the address', () => {
+  it('corrects the record, keeps the old address only as an HMAC and creates the platform task', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, {
+      email: 'linked@example.org',
+      type: 'rectification',
+      details: { type: 'rectification', inaccurate: 'typo', correction: 'linked@example.org.uk' },
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const send = async (correctedEmail: string) => {
+      const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+      const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
+      return agent
+        .post(`/staff/requests/${requestId}/rectify-address`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), version, correctedEmail })
+    }
+    expect((await send('not an address')).status).toBe(400)
+    expect((await send('extracted@example.org')).text).toContain(
+      'Another record in this study already holds this address',
+    )
+    expect((await send('linked@example.org.uk')).status).toBe(303)
+    const record = await ctx.services
+      .db('email_records')
+      .where({ email_hmac: ctx.services.emailKey('linked@example.org.uk') })
+      .first()
+    expect(record.email).toBe('linked@example.org.uk')
+    const event = await ctx.services.db('events').where({ kind: 'record.address_rectified' }).first()
+    expect(String(event.data)).toContain(ctx.services.emailKey('linked@example.org'))
+    expect(String(event.data)).not.toContain('example.org')
+    expect(await ctx.services.db('record_tasks').pluck('title')).toEqual([
+      'Correct the address on the survey platform',
+    ])
+  })
+})

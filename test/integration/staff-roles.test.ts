@@ -23,6 +23,7 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
     'lift-restriction',
     'withdraw-consent',
     'decide-objection',
+    'rectify-address',
   ].map((action) => ({
     method: 'post' as const,
     path: (ids: Ids) => `/staff/requests/${ids.request}/${action}`,
