@@ -1,0 +1,305 @@
+import {
+  daysBetween,
+  isIsoDate,
+  londonDate,
+  pausedDaysBetween,
+  responseDeadline,
+  type IsoDate,
+} from '../domain/clock.js'
+import type { PauseKind } from '../domain/case-clock.js'
+import { isOpen, requestStatuses, type RequestStatus } from '../domain/request-status.js'
+import { isRequestType, type RequestType } from '../domain/request-types.js'
+import {
+  retentionStateAt,
+  type RecordFacts,
+  type RecordSnapshot,
+  type RetentionPolicy,
+} from '../domain/retention.js'
+import type { StaffRole } from '../domain/roles.js'
+import type { FieldError } from '../web/errors.js'
+
+/**
+ * The auditor's request log (SPEC §6): one row per request whose identity was established (it got a
+ * reference, or was closed at confirmation as a duplicate of one that has). Requests never confirmed
+ * are not requests yet: they close as unverified and lose their details after 7 days.
+ */
+
+/** What the log reads about one request, as the repository maps it. */
+export interface RequestLogSource {
+  id: string
+  reference: string | null
+  type: RequestType
+  status: RequestStatus
+  channel: string
+  studySlug: string
+  policy: RetentionPolicy
+  receivedOn: IsoDate
+  clockStartOn: IsoDate | null
+  pausedDays: number
+  extended: boolean
+  pause: { kind: PauseKind; since: IsoDate } | null
+  /** UTC instant the request was closed. */
+  closedAt: string | null
+  outcome: string | null
+  outcomeReason: string | null
+  duplicateOfReference: string | null
+  assigneeRole: StaffRole | null
+  snapshot: RecordSnapshot | null
+  /** The linked email record's facts now; null when no record was linked. */
+  record: RecordFacts | null
+  requesterName: string | null
+  email: string | null
+}
+
+export type RecordStateColumn = RecordSnapshot['state']
+
+export interface RequestLogRow {
+  reference: string | null
+  type: RequestType
+  study: string
+  channel: string
+  received: IsoDate
+  clock_start: IsoDate | null
+  /** The one-month deadline (moved by clarification days). */
+  due: IsoDate | null
+  /** The three-month deadline, when extended. */
+  extended_due: IsoDate | null
+  /** London date the request was closed: answered, refused, withdrawn or closed as a duplicate. */
+  closed: IsoDate | null
+  status: RequestStatus
+  outcome: string | null
+  /** For refusals only: the ground. A completion's reasons are free text and stay on the case. */
+  refusal_ground: string | null
+  /** Calendar days from the clock's start to the answer, paused days included. */
+  days_taken: number | null
+  /** Answered by the statutory deadline; false for an open request already past it. */
+  on_time: boolean | null
+  extended: boolean
+  paused_days: number
+  assignee_role: StaffRole | null
+  duplicate_of: string | null
+  record_state_when_confirmed: RecordStateColumn | null
+  record_state_now: RecordStateColumn | null
+  requester_name?: string | null
+  requester_email?: string | null
+}
+
+export const requestLogColumns = [
+  'reference',
+  'type',
+  'study',
+  'channel',
+  'received',
+  'clock_start',
+  'due',
+  'extended_due',
+  'closed',
+  'status',
+  'outcome',
+  'refusal_ground',
+  'days_taken',
+  'on_time',
+  'extended',
+  'paused_days',
+  'assignee_role',
+  'duplicate_of',
+  'record_state_when_confirmed',
+  'record_state_now',
+] as const satisfies readonly (keyof RequestLogRow)[]
+
+export const identityColumns = [
+  'requester_name',
+  'requester_email',
+] as const satisfies readonly (keyof RequestLogRow)[]
+
+export function columnsFor(includeIdentities: boolean): (keyof RequestLogRow)[] {
+  return includeIdentities ? [...requestLogColumns, ...identityColumns] : [...requestLogColumns]
+}
+
+/** A request's statutory deadlines on a London date; none while the clock is stopped. */
+export function deadlinesOf(
+  source: Pick<RequestLogSource, 'status' | 'clockStartOn' | 'pausedDays' | 'extended' | 'pause'>,
+  today: IsoDate,
+): { due: IsoDate | null; extendedDue: IsoDate | null } {
+  if (!source.clockStartOn) return { due: null, extendedDue: null }
+  const open = isOpen(source.status)
+  if (open && source.pause && source.pause.kind !== 'clarification') return { due: null, extendedDue: null }
+  // An open clarification pause moves the deadline a day for every day it lasts.
+  const pausedDays =
+    source.pausedDays +
+    (open && source.pause?.kind === 'clarification' ? pausedDaysBetween(source.pause.since, today) : 0)
+  const start = source.clockStartOn
+  return {
+    due: responseDeadline({ start, pausedDays }).due,
+    extendedDue: source.extended ? responseDeadline({ start, extended: true, pausedDays }).due : null,
+  }
+}
+
+const answeredStatuses: readonly RequestStatus[] = ['completed', 'refused']
+
+/** Shapes one request into its log row, on a London date (today decides the record's state now). */
+export function requestLogRow(
+  source: RequestLogSource,
+  today: IsoDate,
+  options: { includeIdentities: boolean } = { includeIdentities: false },
+): RequestLogRow {
+  const { due, extendedDue } = deadlinesOf(source, today)
+  const statutoryDue = extendedDue ?? due
+  const closed = source.closedAt ? londonDate(new Date(source.closedAt)) : null
+  const answered = answeredStatuses.includes(source.status) && closed !== null
+  let onTime: boolean | null = null
+  if (answered && statutoryDue) onTime = closed <= statutoryDue
+  else if (isOpen(source.status) && statutoryDue && today > statutoryDue) onTime = false
+  const row: RequestLogRow = {
+    reference: source.reference,
+    type: source.type,
+    study: source.studySlug,
+    channel: source.channel,
+    received: source.receivedOn,
+    clock_start: source.clockStartOn,
+    due,
+    extended_due: extendedDue,
+    closed,
+    status: source.status,
+    outcome: source.outcome,
+    refusal_ground: source.status === 'refused' ? source.outcomeReason : null,
+    days_taken: answered && source.clockStartOn ? daysBetween(source.clockStartOn, closed) : null,
+    on_time: onTime,
+    extended: source.extended,
+    paused_days: source.pausedDays,
+    assignee_role: source.assigneeRole,
+    duplicate_of: source.duplicateOfReference,
+    record_state_when_confirmed: source.snapshot?.state ?? null,
+    record_state_now: recordStateNow(source, today),
+  }
+  if (options.includeIdentities) {
+    row.requester_name = source.requesterName
+    row.requester_email = source.email
+  }
+  return row
+}
+
+function recordStateNow(source: RequestLogSource, today: IsoDate): RecordStateColumn | null {
+  if (source.record) return retentionStateAt(source.record, source.policy, today).state
+  // Confirmed without a record to link: there is still none.
+  return source.snapshot ? 'no_record' : null
+}
+
+/**
+ * A spreadsheet runs a cell starting with = + - @ (or a tab or carriage return before one) as a
+ * formula. A leading apostrophe makes it text (OWASP, CSV injection).
+ */
+export function neutraliseFormula(text: string): string {
+  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text
+}
+
+/** One CSV cell: empty for nothing, yes/no for booleans, formulas neutralised. */
+export function csvCell(value: string | number | boolean | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'boolean') return value ? 'yes' : 'no'
+  return neutraliseFormula(String(value))
+}
+
+export function csvRecord(row: RequestLogRow, columns: readonly (keyof RequestLogRow)[]): string[] {
+  return columns.map((column) => csvCell(row[column]))
+}
+
+// Filters -------------------------------------------------------------------------------------
+
+export const exportFormats = ['csv', 'ndjson'] as const
+export type ExportFormat = (typeof exportFormats)[number]
+
+/** Statuses a logged request can have: never-confirmed ones are not in the log. */
+export const loggedStatuses: readonly RequestStatus[] = requestStatuses.filter(
+  (s) => s !== 'unconfirmed' && s !== 'unverified',
+)
+
+export interface RequestLogFilters {
+  receivedFrom?: IsoDate
+  receivedTo?: IsoDate
+  type?: RequestType
+  /** Study slug. */
+  study?: string
+  outcome?: string
+  status?: RequestStatus
+}
+
+export interface ReceivedRange {
+  receivedFrom?: IsoDate
+  receivedTo?: IsoDate
+}
+
+export type FilterValues = Record<'from' | 'to' | 'type' | 'study' | 'outcome' | 'status', string>
+
+const text = (input: Record<string, unknown>, name: string): string => {
+  const value = input[name]
+  return typeof value === 'string' ? value.trim() : ''
+}
+
+/** Received from/to, as typed: each a real date, and from no later than to. */
+export function parseReceivedRange(input: Record<string, unknown>): {
+  range: ReceivedRange
+  values: { from: string; to: string }
+  errors: FieldError[]
+} {
+  const values = { from: text(input, 'from'), to: text(input, 'to') }
+  const errors: FieldError[] = []
+  const range: ReceivedRange = {}
+  for (const [field, label] of [
+    ['from', 'Received from'],
+    ['to', 'Received to'],
+  ] as const) {
+    if (!values[field]) continue
+    if (isIsoDate(values[field])) range[field === 'from' ? 'receivedFrom' : 'receivedTo'] = values[field]
+    else errors.push({ field, href: `#${field}`, text: `${label} must be a real date, like 2026-03-31` })
+  }
+  if (range.receivedFrom && range.receivedTo && range.receivedFrom > range.receivedTo) {
+    errors.push({ field: 'to', href: '#to', text: 'Received to must be the same as or after received from' })
+  }
+  return { range, values, errors }
+}
+
+/** The export form's filters, checked against what exists; nothing unknown is silently ignored. */
+export function parseLogFilters(
+  input: Record<string, unknown>,
+  known: { studies: readonly string[]; outcomes: readonly string[] },
+): { filters: RequestLogFilters; values: FilterValues; errors: FieldError[] } {
+  const { range, values: dates, errors } = parseReceivedRange(input)
+  const values: FilterValues = {
+    ...dates,
+    type: text(input, 'type'),
+    study: text(input, 'study'),
+    outcome: text(input, 'outcome'),
+    status: text(input, 'status'),
+  }
+  const filters: RequestLogFilters = { ...range }
+  if (values.type) {
+    if (isRequestType(values.type)) filters.type = values.type
+    else errors.push({ field: 'type', href: '#type', text: 'Select a type of request from the list' })
+  }
+  if (values.study) {
+    if (known.studies.includes(values.study)) filters.study = values.study
+    else errors.push({ field: 'study', href: '#study', text: 'Select a study from the list' })
+  }
+  if (values.outcome) {
+    if (known.outcomes.includes(values.outcome)) filters.outcome = values.outcome
+    else errors.push({ field: 'outcome', href: '#outcome', text: 'Select an outcome from the list' })
+  }
+  if (values.status) {
+    const status = loggedStatuses.find((s) => s === values.status)
+    if (status) filters.status = status
+    else errors.push({ field: 'status', href: '#status', text: 'Select a status from the list' })
+  }
+  return { filters, values, errors }
+}
+
+export function parseFormat(raw: unknown): ExportFormat | undefined {
+  return exportFormats.find((f) => f === raw)
+}
+
+/** The filters as recorded in an export's event: only what was asked for. */
+export function describeFilters(filters: RequestLogFilters): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(filters).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  )
+}
