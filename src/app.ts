@@ -2,6 +2,7 @@ import express, { type Express } from 'express'
 import { accountRoutes } from './accounts/routes.js'
 import { casesRoutes } from './cases/routes.js'
 import { recordsRoutes } from './records/routes.js'
+import { reportsRoutes } from './reports/routes.js'
 import { templateRoutes } from './templates/routes.js'
 import { intakeRoutes } from './intake/routes.js'
 import { publicDir, viewsDir } from './paths-on-disk.js'
@@ -48,6 +49,7 @@ export function createApp(services: Services): Express {
   app.use(casesRoutes(services))
   app.use(templateRoutes(services))
   app.use(recordsRoutes(services))
+  app.use(reportsRoutes(services))
   app.use(notFoundHandler())
   app.use(errorHandler(log, { showDetail: config.env === 'development' }))
   return app

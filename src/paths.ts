@@ -47,6 +47,11 @@ export const staffPaths = {
   recordTasks: '/staff/records/tasks',
   inviteUser: '/staff/users/new',
   user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
+  dashboard: '/staff/dashboard',
+  exports: '/staff/exports',
+  requestLog: '/staff/exports/requests',
+  requestLogFile: (format: 'csv' | 'ndjson') => `/staff/exports/requests.${format}`,
+  auditTrailExport: '/staff/audit/trail.ndjson',
 }
 
 /** The URL segment for a request type: 'withdraw-consent' for 'withdraw_consent'. */

@@ -8,6 +8,7 @@ import { casesRepo } from './cases/repo.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { recordsRepo } from './records/repo.js'
+import { reportsService } from './reports/service.js'
 import { retentionSweep } from './records/sweep.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
@@ -69,6 +70,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       now,
     }),
     templates,
+    reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),

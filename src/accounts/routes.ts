@@ -408,8 +408,9 @@ export function accountRoutes(services: Services): Router {
     userAction((req) => accounts.resetLockout(req.staffUser!, param(req, 'id')), 'Failed sign-ins cleared.'),
   )
 
-  router.get(staffPaths.home, requirePermission('cases:read'), (_req, res) =>
-    res.redirect(303, staffPaths.queue),
+  // An auditor handles no cases: the dashboard is where their work starts.
+  router.get(staffPaths.home, requirePermission('cases:read'), (req, res) =>
+    res.redirect(303, req.staffUser?.role === 'auditor' ? staffPaths.dashboard : staffPaths.queue),
   )
 
   return router

@@ -1,0 +1,230 @@
+import type { Knex } from 'knex'
+import type { PauseKind } from '../domain/case-clock.js'
+import type { RequestStatus } from '../domain/request-status.js'
+import type { RequestType } from '../domain/request-types.js'
+import type { RecordFacts, RecordSnapshot } from '../domain/retention.js'
+import type { StaffRole } from '../domain/roles.js'
+import type { ReceivedRange, RequestLogFilters, RequestLogSource } from './request-log.js'
+
+/** Which rows a walk or a count reads: the log's filters, and requests confirmed by an instant. */
+export interface LogSelection extends RequestLogFilters {
+  /** Only requests confirmed at or before this UTC instant, so a count and its export agree. */
+  confirmedBy?: string
+  statuses?: readonly RequestStatus[]
+}
+
+interface LogRow {
+  id: string
+  reference: string | null
+  type: RequestType
+  status: RequestStatus
+  channel: string
+  received_at: string
+  received_on: string
+  clock_start_on: string | null
+  paused_days: number | string
+  extended: boolean | number
+  pause_kind: PauseKind | null
+  paused_since: string | null
+  closed_at: string | null
+  outcome: string | null
+  outcome_reason: string | null
+  record_snapshot: string | null
+  requester_name?: string | null
+  email?: string | null
+  study_slug: string
+  survey_closes_on: string
+  platform_retention_months: number | string
+  voucher_retention_months: number | string
+  assignee_role: StaffRole | null
+  duplicate_of_reference: string | null
+  record_id: string | null
+  voucher_sent_on: string | null
+  extracted_on: string | null
+  platform_deleted_on: string | null
+  voucher_deleted_on: string | null
+  erased_on: string | null
+  erasure_reason: 'retention_schedule' | 'erasure_request' | null
+  restricted_since: string | null
+}
+
+function factsOf(row: LogRow): RecordFacts | null {
+  if (!row.record_id) return null
+  return {
+    voucherSentOn: row.voucher_sent_on,
+    extractedOn: row.extracted_on,
+    deletedHoldings: {
+      ...(row.platform_deleted_on ? { survey_platform: row.platform_deleted_on } : {}),
+      ...(row.voucher_deleted_on ? { voucher_correspondence: row.voucher_deleted_on } : {}),
+    },
+    erased: row.erased_on ? { on: row.erased_on, reason: row.erasure_reason ?? 'retention_schedule' } : null,
+    restriction: row.restricted_since ? { since: row.restricted_since } : null,
+  }
+}
+
+function toSource(row: LogRow): RequestLogSource {
+  return {
+    id: row.id,
+    reference: row.reference,
+    type: row.type,
+    status: row.status,
+    channel: row.channel,
+    studySlug: row.study_slug,
+    policy: {
+      surveyClosesOn: row.survey_closes_on,
+      platformMonthsAfterClose: Number(row.platform_retention_months),
+      voucherMonthsAfterSent: Number(row.voucher_retention_months),
+    },
+    receivedOn: row.received_on,
+    clockStartOn: row.clock_start_on,
+    pausedDays: Number(row.paused_days),
+    extended: Boolean(row.extended),
+    pause: row.pause_kind && row.paused_since ? { kind: row.pause_kind, since: row.paused_since } : null,
+    closedAt: row.closed_at,
+    outcome: row.outcome,
+    outcomeReason: row.outcome_reason,
+    duplicateOfReference: row.duplicate_of_reference,
+    assigneeRole: row.assignee_role,
+    snapshot: row.record_snapshot ? (JSON.parse(row.record_snapshot) as RecordSnapshot) : null,
+    record: factsOf(row),
+    requesterName: row.requester_name ?? null,
+    email: row.email ?? null,
+  }
+}
+
+export const defaultBatchSize = 1000
+
+/** The only queries of the request log and the dashboard. */
+export function reportsRepo(db: Knex) {
+  /** Requests whose identity was established: those with a reference and duplicates closed at confirmation. */
+  function logged(selection: LogSelection) {
+    const query = db('rights_requests as r')
+      .join('studies as s', 's.id', 'r.study_id')
+      .whereNotNull('r.confirmed_at')
+    if (selection.confirmedBy) query.where('r.confirmed_at', '<=', selection.confirmedBy)
+    if (selection.receivedFrom) query.where('r.received_on', '>=', selection.receivedFrom)
+    if (selection.receivedTo) query.where('r.received_on', '<=', selection.receivedTo)
+    if (selection.type) query.where('r.type', selection.type)
+    if (selection.study) query.where('s.slug', selection.study)
+    if (selection.outcome) query.where('r.outcome', selection.outcome)
+    if (selection.status) query.where('r.status', selection.status)
+    if (selection.statuses) query.whereIn('r.status', selection.statuses)
+    return query
+  }
+
+  const requestColumns = [
+    'r.id',
+    'r.reference',
+    'r.type',
+    'r.status',
+    'r.channel',
+    'r.received_at',
+    'r.received_on',
+    'r.clock_start_on',
+    'r.paused_days',
+    'r.extended',
+    'r.pause_kind',
+    'r.paused_since',
+    'r.closed_at',
+    'r.outcome',
+    'r.outcome_reason',
+    'r.record_id',
+    'r.record_snapshot',
+    's.slug as study_slug',
+    's.survey_closes_on',
+    's.platform_retention_months',
+    's.voucher_retention_months',
+    'u.role as assignee_role',
+    'd.reference as duplicate_of_reference',
+    'e.voucher_sent_on',
+    'e.extracted_on',
+    'e.platform_deleted_on',
+    'e.voucher_deleted_on',
+    'e.erased_on',
+    'e.erasure_reason',
+    'e.restricted_since',
+  ]
+
+  return {
+    async count(selection: LogSelection): Promise<number> {
+      const [row] = await logged(selection).count<{ n: number | string }[]>({ n: '*' })
+      return Number(row?.n ?? 0)
+    },
+
+    /**
+     * Walks the log in the order received, a page at a time by keyset (received_at, id), so memory
+     * stays flat however many requests there are. Identities are read only when asked for.
+     */
+    async *walk(
+      selection: LogSelection,
+      options: { includeIdentities: boolean; batchSize?: number },
+    ): AsyncGenerator<RequestLogSource> {
+      const batchSize = options.batchSize ?? defaultBatchSize
+      const columns = options.includeIdentities
+        ? [...requestColumns, 'r.requester_name', 'r.email']
+        : requestColumns
+      let after: { receivedAt: string; id: string } | undefined
+      for (;;) {
+        const query = logged(selection)
+          .leftJoin('staff_users as u', 'u.id', 'r.assignee_id')
+          .leftJoin('rights_requests as d', 'd.id', 'r.duplicate_of')
+          .leftJoin('email_records as e', 'e.id', 'r.record_id')
+          .select(columns)
+        if (after) {
+          const { receivedAt, id } = after
+          // The >= lets the index seek straight to the page; the OR then skips the rows already read.
+          query
+            .where('r.received_at', '>=', receivedAt)
+            .where((q) =>
+              q.where('r.received_at', '>', receivedAt).orWhere((q2) => q2.where('r.id', '>', id)),
+            )
+        }
+        const rows = (await query
+          .orderBy([
+            { column: 'r.received_at', order: 'asc' },
+            { column: 'r.id', order: 'asc' },
+          ])
+          .limit(batchSize)) as LogRow[]
+        for (const row of rows) yield toSource(row)
+        const last = rows.at(-1)
+        if (!last || rows.length < batchSize) return
+        after = { receivedAt: last.received_at, id: last.id }
+      }
+    },
+
+    async countsByType(range: ReceivedRange): Promise<{ type: RequestType; count: number }[]> {
+      const rows = await logged(range)
+        .select('r.type')
+        .count<{ type: RequestType; n: number | string }[]>({ n: '*' })
+        .groupBy('r.type')
+      return rows.map((r) => ({ type: r.type, count: Number(r.n) }))
+    },
+
+    /** By the month of the London date received, `YYYY-MM`. */
+    async countsByMonth(range: ReceivedRange): Promise<{ month: string; count: number }[]> {
+      const month = db.raw('substr(r.received_on, 1, 7)')
+      const query: Promise<{ month: string; n: number | string }[]> = logged(range)
+        .select({ month })
+        .count({ n: '*' })
+        .groupBy(month)
+        .orderBy('month')
+      const rows = await query
+      return rows.map((r) => ({ month: r.month, count: Number(r.n) }))
+    },
+
+    async refusalsByGround(range: ReceivedRange): Promise<{ ground: string; count: number }[]> {
+      const rows = await logged({ ...range, status: 'refused' })
+        .select('r.outcome_reason')
+        .count<{ outcome_reason: string | null; n: number | string }[]>({ n: '*' })
+        .groupBy('r.outcome_reason')
+      return rows.map((r) => ({ ground: r.outcome_reason ?? 'not_recorded', count: Number(r.n) }))
+    },
+
+    async countExtended(range: ReceivedRange): Promise<number> {
+      const [row] = await logged(range).where('r.extended', true).count<{ n: number | string }[]>({ n: '*' })
+      return Number(row?.n ?? 0)
+    },
+  }
+}
+
+export type ReportsRepo = ReturnType<typeof reportsRepo>

@@ -1,0 +1,178 @@
+import { Router, type Request, type Response } from 'express'
+import type { StaffUser } from '../accounts/repo.js'
+import { outcomes } from '../cases/service.js'
+import { formatLongDate } from '../domain/clock.js'
+import { statusInfo } from '../domain/request-status.js'
+import { requestTypeInfo, requestTypes } from '../domain/request-types.js'
+import { can } from '../domain/roles.js'
+import { staffPaths } from '../paths.js'
+import type { Services } from '../services.js'
+import { ValidationError, type FieldError } from '../web/errors.js'
+import { requirePermission } from '../web/staff-auth.js'
+import { horizontalBarChart, verticalBarChart } from './charts.js'
+import { percentage } from './dashboard.js'
+import {
+  loggedStatuses,
+  parseFormat,
+  parseLogFilters,
+  parseReceivedRange,
+  type ExportFormat,
+  type FilterValues,
+  type RequestLogFilters,
+} from './request-log.js'
+import { reasonMaxLength, type RequestLogExport } from './service.js'
+
+/** Everything an outcome filter can match: the completion outcomes, and refused. */
+const outcomeLabels: Record<string, string> = { ...outcomes, refused: 'Refused' }
+
+interface ExportForm {
+  values: FilterValues & { format: string; identities: string; reason: string }
+  errors: FieldError[]
+}
+
+/** The auditor's pages: the dashboard and the request log export. Read-only but for the audit trail. */
+export function reportsRoutes(services: Services): Router {
+  const router = Router()
+  const { reports, studies } = services
+  const input = (req: Request): Record<string, unknown> =>
+    req.method === 'POST' ? ((req.body ?? {}) as Record<string, unknown>) : req.query
+
+  router.get(staffPaths.dashboard, requirePermission('audit:read'), async (req, res) => {
+    const { range, values, errors } = parseReceivedRange(input(req))
+    const figures = errors.length ? undefined : await reports.dashboard(range)
+    res.status(errors.length ? 400 : 200).render('reports/dashboard', {
+      title: 'Dashboard',
+      hasErrors: errors.length > 0,
+      errors,
+      errorFor: (field: string) => errors.find((e) => e.field === field)?.text,
+      values,
+      range,
+      figures,
+      formatLongDate,
+      percentage,
+      charts: figures && {
+        byType: horizontalBarChart(figures.byType.map((t) => ({ label: t.label, value: t.count }))),
+        byMonth: verticalBarChart(
+          figures.byMonth.map((m) => ({ label: m.short, sublabel: m.year, value: m.count })),
+        ),
+        refusals: horizontalBarChart(
+          figures.refusals.map((r) => ({ label: shortGround(r.label), value: r.count })),
+          { labelWidth: 300 },
+        ),
+        open: horizontalBarChart(figures.open.map((b) => ({ label: b.label, value: b.count }))),
+      },
+    })
+  })
+
+  async function renderExports(req: Request, res: Response, status: number, form: ExportForm) {
+    const user = req.staffUser as StaffUser
+    res.status(status).render('reports/exports', {
+      title: 'Exports',
+      hasErrors: form.errors.length > 0,
+      errors: form.errors,
+      errorFor: (field: string) => form.errors.find((e) => e.field === field)?.text,
+      values: form.values,
+      canIncludeIdentities: can(user.role, 'cases:act'),
+      reasonMaxLength,
+      studies: await studies.listAll(),
+      typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
+      outcomeItems: Object.entries(outcomeLabels).map(([value, text]) => ({ value, text })),
+      statusItems: loggedStatuses.map((s) => ({ value: s, text: statusInfo[s].label })),
+      paths: staffPaths,
+    })
+  }
+
+  const blankForm = (): ExportForm['values'] => ({
+    from: '',
+    to: '',
+    type: '',
+    study: '',
+    outcome: '',
+    status: '',
+    format: 'csv',
+    identities: '',
+    reason: '',
+  })
+
+  router.get(staffPaths.exports, requirePermission('audit:read'), (req, res) =>
+    renderExports(req, res, 200, { values: blankForm(), errors: [] }),
+  )
+
+  /** Checks the form; on a problem re-renders it (400) with what was typed and changes nothing. */
+  async function parseExportForm(req: Request, res: Response, fixedFormat?: ExportFormat) {
+    const body = input(req)
+    const all = await studies.listAll()
+    const { filters, values, errors } = parseLogFilters(body, {
+      studies: all.map((s) => s.slug),
+      outcomes: Object.keys(outcomeLabels),
+    })
+    const format = fixedFormat ?? parseFormat(body.format)
+    if (!format) errors.push({ field: 'format', href: '#format', text: 'Select CSV or NDJSON' })
+    const form: ExportForm = {
+      values: {
+        ...values,
+        format: fixedFormat ?? (typeof body.format === 'string' ? body.format : ''),
+        identities: body.identities === 'yes' ? 'yes' : '',
+        reason: typeof body.reason === 'string' ? body.reason : '',
+      },
+      errors,
+    }
+    if (errors.length > 0 || !format) {
+      await renderExports(req, res, 400, form)
+      return undefined
+    }
+    return { filters, format, form }
+  }
+
+  async function send(res: Response, job: RequestLogExport) {
+    res.setHeader('Content-Type', job.contentType)
+    res.setHeader('Content-Disposition', `attachment; filename="${job.filename}"`)
+    res.setHeader('Cache-Control', 'no-store')
+    await job.writeTo(res)
+  }
+
+  const downloads: [string, ExportFormat | undefined][] = [
+    [staffPaths.requestLog, undefined],
+    [staffPaths.requestLogFile('csv'), 'csv'],
+    [staffPaths.requestLogFile('ndjson'), 'ndjson'],
+  ]
+  for (const [path, fixedFormat] of downloads) {
+    router.get(path, requirePermission('audit:read'), async (req, res) => {
+      const parsed = await parseExportForm(req, res, fixedFormat)
+      if (!parsed) return
+      await send(
+        res,
+        await reports.exportRequestLog(req.staffUser as StaffUser, {
+          format: parsed.format,
+          filters: parsed.filters,
+        }),
+      )
+    })
+  }
+
+  // A POST: with identities ticked it records the stated reason in the audit trail.
+  router.post(staffPaths.requestLog, requirePermission('cases:act'), async (req, res) => {
+    const parsed = await parseExportForm(req, res)
+    if (!parsed) return
+    const { filters, format, form } = parsed
+    let job: RequestLogExport
+    try {
+      job = await reports.exportRequestLog(req.staffUser as StaffUser, {
+        format,
+        filters: filters satisfies RequestLogFilters,
+        ...(form.values.identities === 'yes' ? { identities: { reason: form.values.reason } } : {}),
+      })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      return renderExports(req, res, 400, { ...form, errors: error.errors })
+    }
+    await send(res, job)
+  })
+
+  return router
+}
+
+/** A refusal ground without its citation, to fit beside a bar; the table keeps the whole label. */
+function shortGround(label: string): string {
+  return label.replace(/\s*\(.*\)$/, '')
+}
