@@ -1,5 +1,6 @@
 import express, { type Express } from 'express'
 import { accountRoutes } from './accounts/routes.js'
+import { answerRoutes } from './answers/routes.js'
 import { casesRoutes } from './cases/routes.js'
 import { recordsRoutes } from './records/routes.js'
 import { reportsRoutes } from './reports/routes.js'
@@ -45,6 +46,7 @@ export function createApp(services: Services): Express {
   app.use(csrfProtection())
   app.use(staticPages())
   app.use(intakeRoutes(services))
+  app.use(answerRoutes(services))
   app.use(accountRoutes(services))
   app.use(casesRoutes(services))
   app.use(templateRoutes(services))

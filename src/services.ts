@@ -3,6 +3,7 @@ import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
 import { emailHmac } from './domain/email-address.js'
 import { staffRepo } from './accounts/repo.js'
+import { answersService } from './answers/service.js'
 import { accountsService } from './accounts/service.js'
 import { casesRepo } from './cases/repo.js'
 import { caseService } from './cases/service.js'
@@ -28,6 +29,15 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const organisationName = "What Works for Children's Social Care"
   const templates = templatesService({ db, now })
   const records = recordsRepo(db)
+  const caseHandling = caseService({
+    db,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+    serviceName,
+    requests,
+    studies,
+    now,
+  })
   return {
     db,
     config,
@@ -60,15 +70,8 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     cases: casesRepo(db),
     records,
     sweep: retentionSweep({ db, records, studies, now }),
-    caseHandling: caseService({
-      db,
-      secret: config.secret,
-      publicUrl: config.publicUrl,
-      serviceName,
-      requests,
-      studies,
-      now,
-    }),
+    caseHandling,
+    answers: answersService({ db, caseHandling, now }),
     templates,
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),

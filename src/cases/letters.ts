@@ -12,10 +12,21 @@ export interface LetterContext {
   dueOn: string | null
   controllerName: string
   dpoEmail: string
+  /** What the record's state says the answer did, drafted for the completion letter. */
+  details?: string
 }
 
 /** Placeholders a template may use; each is replaced by the case's own value. */
-export const placeholders = ['reference', 'name', 'request', 'received', 'due', 'controller', 'dpo'] as const
+export const placeholders = [
+  'reference',
+  'name',
+  'request',
+  'received',
+  'due',
+  'controller',
+  'dpo',
+  'details',
+] as const
 
 const completionByType: Record<RequestType, string> = {
   access:
@@ -45,9 +56,7 @@ const bodies: Record<Exclude<LetterKind, 'completion'>, string> = {
 }
 
 export function defaultLetter(kind: LetterKind, type: RequestType): string {
-  return kind === 'completion'
-    ? `${completionByType[type]}\n\n[Add the details of our answer.]`
-    : bodies[kind]
+  return kind === 'completion' ? `${completionByType[type]}\n\n{details}` : bodies[kind]
 }
 
 /** Fills the placeholders. Unknown ones stay as typed, so a typo is visible rather than lost. */
@@ -60,6 +69,7 @@ export function fillPlaceholders(template: string, context: LetterContext): stri
     due: context.dueOn ? formatLongDate(context.dueOn) : 'the date we will confirm',
     controller: context.controllerName,
     dpo: context.dpoEmail,
+    details: context.details ?? '',
   }
   return template.replace(/\{(\w+)\}/g, (match, key: string) =>
     Object.hasOwn(values, key) ? values[key as keyof typeof values] : match,

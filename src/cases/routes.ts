@@ -1,3 +1,4 @@
+import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor } from '../audit/events.js'
@@ -32,8 +33,12 @@ import { BadRequestError, NotFoundError, ValidationError, type FieldError } from
 import { staffChannels, type StaffChannel } from '../intake/service.js'
 import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
+import { availabilityOf } from '../answers/files.js'
+import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
+import { answerDetails, downloadExpiresOn, portableValuesNeeded } from '../domain/answer.js'
 import { fillPlaceholders } from './letters.js'
-import { caseClockOf, outcomes, refusalGrounds, StaleCaseError } from './service.js'
+import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
+import { caseClockOf, outcomes, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
 import { staffTimeline } from './timeline.js'
@@ -417,7 +422,55 @@ export function casesRoutes(services: Services): Router {
           : rightForCategory(request.type, category.lawfulBasis, condition)
       return { category, outcome }
     })
-    const context = handling.letterContext(request, study, due)
+    const answerFiles =
+      request.type === 'access' || request.type === 'portability'
+        ? await services.answers.files(request.id)
+        : []
+    const attachmentNames = answerFiles.filter((f) => f.kind === 'attachment').map((f) => f.filename)
+    const answerInput = request.clockStartOn
+      ? await services.answers.answerInput(services.db, request, study, today, attachmentNames)
+      : null
+    const restrictionGround = record?.restrictionGround
+      ? restrictionGrounds[record.restrictionGround as keyof typeof restrictionGrounds]
+      : undefined
+    const context = {
+      ...handling.letterContext(request, study, due),
+      details: answerInput
+        ? answerDetails(request.type, answerInput, {
+            restrictionGround: restrictionGround
+              ? `${restrictionGround.label.toLowerCase()}, ${restrictionGround.article}`
+              : null,
+            restrictionReviewOn: record?.restrictionReviewOn ?? null,
+            objectionDecision: record?.objection?.decision ?? null,
+            downloadsUntil: downloadExpiresOn(today),
+          })
+        : '',
+    }
+    const downloadCounts = await services.answers.downloadCounts(request.id)
+    const at = services.now()
+    const answerPanel =
+      (request.type === 'access' || request.type === 'portability') && request.clockStartOn
+        ? {
+            files: answerFiles.map((f) => ({
+              ...f,
+              availability: availabilityOf(f, at),
+              downloads: downloadCounts.get(f.id) ?? 0,
+              links: formatsOf[f.kind].map((format) => ({
+                format,
+                href: `${staffPaths.case(request.id)}/files/${f.id}/${format}`,
+              })),
+            })),
+            prepared: answerFiles.some((f) => f.kind !== 'attachment'),
+            valuesNeeded:
+              request.type === 'portability' && answerInput
+                ? portableValuesNeeded(answerInput.dataMap, answerInput.record)
+                : [],
+            answersLinked: answerInput?.record?.view.answersLinked ?? false,
+            recordErased: answerInput?.record?.view.state === 'erased',
+            attachmentTypes: Object.keys(attachmentTypes).join(', '),
+            maxAttachmentMb: maxAttachmentBytes / 1024 / 1024,
+          }
+        : undefined
     const wording = await services.templates.forCase(request.type)
     const drafts = Object.fromEntries(
       Object.entries(wording).map(([kind, text]) => [
@@ -501,6 +554,7 @@ export function casesRoutes(services: Services): Router {
       notes,
       tasks,
       openTasks: tasks.filter((t) => !t.doneAt).length,
+      answerPanel,
       assignees: staffList.filter((u) => !u.disabledAt && (u.role === 'admin' || u.role === 'dpo')),
       assigneeName: request.assigneeId ? (staffNames.get(request.assigneeId) ?? 'Unknown') : null,
       flash,
@@ -510,7 +564,7 @@ export function casesRoutes(services: Services): Router {
       errorFor: (field: string) => errors.find((e) => e.field === field)?.text,
       values: form.values ?? {},
       drafts,
-      refusalGrounds,
+      refusalItems: refusalGroundsFor(request.type).map((g) => ({ value: g, text: refusalGrounds[g] })),
       outcomes,
       today,
       paths: { action: (name: string) => `${staffPaths.case(request.id)}/${name}` },
@@ -673,6 +727,50 @@ export function casesRoutes(services: Services): Router {
       ),
     'The decision on the objection is recorded.',
   )
+  action(
+    'prepare-answer',
+    [],
+    (req) => {
+      const values: Record<string, string> = {}
+      for (const [name, value] of Object.entries(body(req))) {
+        if (name.startsWith('value-') && typeof value === 'string')
+          values[name.slice('value-'.length)] = value
+      }
+      return services.answers.prepare(user(req), id(req), version(req), values)
+    },
+    'The answer is prepared. Check it, then send it with the answer letter.',
+  )
+  router.post('/staff/requests/:id/attachments', requirePermission('cases:act'), async (req, res) => {
+    if (!req.is('multipart/form-data')) throw new BadRequestError('Expected a file upload')
+    try {
+      const upload = await receiveAttachment(req)
+      if (upload === 'too-large') {
+        throw new ValidationError([
+          {
+            field: 'attachment',
+            href: '#attachment',
+            text: `The file must be smaller than ${maxAttachmentBytes / 1024 / 1024} MB`,
+          },
+        ])
+      }
+      await services.answers.attach(user(req), id(req), upload)
+      req.session.flash = { kind: 'success', text: 'File attached to the answer.' }
+      res.redirect(303, staffPaths.case(id(req)))
+    } catch (error) {
+      if (error instanceof ValidationError)
+        return renderCase(req, res, 400, { name: 'attach', errors: error.errors, values: {} })
+      throw error
+    }
+  })
+  router.post(
+    '/staff/requests/:id/attachments/:fileId/remove',
+    requirePermission('cases:act'),
+    async (req, res) => {
+      await services.answers.removeAttachment(user(req), id(req), String(req.params.fileId))
+      req.session.flash = { kind: 'success', text: 'File removed from the answer.' }
+      res.redirect(303, staffPaths.case(id(req)))
+    },
+  )
   action('notes', ['note'], (req) => handling.addNote(user(req), id(req), field(req, 'note')), 'Note added.')
   action(
     'tasks',
@@ -696,4 +794,28 @@ export function casesRoutes(services: Services): Router {
   })
 
   return router
+}
+
+/** Reads one uploaded attachment into memory, refusing anything over the size limit. */
+function receiveAttachment(
+  req: Request,
+): Promise<{ filename: string; body: Buffer } | 'too-large' | undefined> {
+  return new Promise((resolve, reject) => {
+    let result: { filename: string; body: Buffer } | 'too-large' | undefined
+    const busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxAttachmentBytes } })
+    busboy.on('file', (_name, stream, info) => {
+      const chunks: Buffer[] = []
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('limit', () => {
+        result = 'too-large'
+      })
+      stream.on('end', () => {
+        if (result !== 'too-large' && info.filename)
+          result = { filename: info.filename, body: Buffer.concat(chunks) }
+      })
+    })
+    busboy.on('close', () => resolve(result))
+    busboy.on('error', reject)
+    req.pipe(busboy)
+  })
 }

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { StaffUser } from '../accounts/repo.js'
+import { publishFiles, revokeFilesOfRecord } from '../answers/files.js'
 import { recordEvent, type Actor } from '../audit/events.js'
 import {
   answerArrived,
@@ -13,6 +14,12 @@ import {
 } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
 import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
+import {
+  groundStatement,
+  isRefusalGroundFor,
+  refusalGrounds,
+  unfinishedReminder,
+} from '../domain/refusals.js'
 import { isRestrictionGround } from '../domain/request-types.js'
 import { isOpen, type RequestStatus } from '../domain/request-status.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -58,14 +65,7 @@ export interface CaseTask {
   doneByName: string | null
 }
 
-export const refusalGrounds = {
-  manifestly_unfounded: 'Manifestly unfounded (Art. 12(5))',
-  manifestly_excessive: 'Manifestly excessive (Art. 12(5))',
-  exemption: 'An exemption applies (Data Protection Act 2018, Schedules 2 to 4)',
-  research_exemption: 'Research: erasure would seriously impair it (Art. 17(3)(d))',
-  legal_claims: 'Needed for legal claims (Art. 17(3)(e))',
-} as const
-export type RefusalGround = keyof typeof refusalGrounds
+export { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
 
 export const outcomes = {
   fulfilled: 'Fulfilled',
@@ -290,6 +290,7 @@ export function caseService(deps: CaseDeps) {
   return {
     load,
     letterContext,
+    act,
 
     async messages(requestId: string): Promise<CaseMessage[]> {
       const rows = await db<{
@@ -598,15 +599,32 @@ export function caseService(deps: CaseDeps) {
       ground: string,
       letter: string,
     ): Promise<void> {
-      if (!Object.hasOwn(refusalGrounds, ground)) {
+      requireText(letter, 'letter', 'Enter the reasons for the refusal')
+      const reminder = unfinishedReminder(letter)
+      if (reminder) {
         throw new ValidationError([
-          { field: 'ground', href: '#ground', text: 'Select the reason for refusing' },
+          {
+            field: 'letter',
+            href: '#refuse-letter',
+            text: `Replace ${reminder} with the reasons for the refusal`,
+          },
         ])
       }
-      requireText(letter, 'letter', 'Enter the reasons for the refusal')
       await act(requestId, version, async (trx, request, study, at) => {
+        if (!isRefusalGroundFor(request.type, ground)) {
+          throw new ValidationError([
+            {
+              field: 'ground',
+              href: '#ground',
+              text:
+                Object.hasOwn(refusalGrounds, ground) && request.type !== 'erasure'
+                  ? 'Article 17(3) exemptions apply only to erasure requests'
+                  : 'Select the reason for refusing',
+            },
+          ])
+        }
         const context = letterContext(request, study, request.dueOn)
-        const body = `${fillPlaceholders(letter, context).trim()}\n\n${refusalRightsParagraph(context)}`
+        const body = `${fillPlaceholders(letter, context).trim()}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(context)}`
         await sendLetter(
           trx,
           request,
@@ -658,6 +676,17 @@ export function caseService(deps: CaseDeps) {
           throw new ValidationError([
             { field: 'outcome', href: '#outcome', text: 'Tick off every task before completing the request' },
           ])
+        if ((request.type === 'access' || request.type === 'portability') && outcome !== 'no_data_held') {
+          const prepared: unknown = await trx('request_files')
+            .where({ request_id: request.id })
+            .whereIn('kind', ['access_answer', 'portability_data'])
+            .first('id')
+          if (!prepared)
+            throw new ValidationError([
+              { field: 'outcome', href: '#outcome', text: 'Prepare the answer before sending it' },
+            ])
+        }
+        const published = await publishFiles(trx, request.id, at)
         const context = letterContext(request, study, request.dueOn)
         await sendLetter(
           trx,
@@ -688,6 +717,7 @@ export function caseService(deps: CaseDeps) {
               answeredOn: londonDate(at),
               dueOn: request.dueOn,
               onTime: londonDate(at) <= (request.dueOn ?? ''),
+              filesPublished: published,
             },
           },
           actor: staff(actor),
@@ -798,6 +828,7 @@ export function caseService(deps: CaseDeps) {
             created_at: at.toISOString(),
           })
         }
+        await revokeFilesOfRecord(trx, record.id, 'erasure_request', staff(actor), at)
         await recordEvent(
           trx,
           {

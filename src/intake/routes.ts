@@ -21,6 +21,8 @@ import { clockView } from '../domain/case-clock.js'
 import { formValues } from '../web/form-text.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
+import { availabilityOf } from '../answers/files.js'
+import { formatsOf } from '../answers/service.js'
 import { participantTimeline } from './timeline.js'
 import { formFields, parseRequestForm } from './validation.js'
 
@@ -342,7 +344,19 @@ export function intakeRoutes(services: Services): Router {
     const clock = caseClockOf(request)
     const view = clock ? clockView(clock, londonDate(services.now())) : undefined
     const messages = await services.caseHandling.messages(request.id)
+    const at = services.now()
+    const files = (await services.answers.files(request.id))
+      .filter((f) => f.publishedAt)
+      .map((f) => ({
+        ...f,
+        availability: availabilityOf(f, at),
+        links: formatsOf[f.kind].map((format) => ({
+          format,
+          href: `${paths.status.show(token)}/files/${f.id}/${format}`,
+        })),
+      }))
     res.status(status).render('intake/status', {
+      files,
       title: `Your request ${request.reference ?? ''}`.trim(),
       hasErrors: form.errors.length > 0,
       errors: form.errors,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { revokeFilesOfRecord } from '../answers/files.js'
 import { recordEvent, systemActor } from '../audit/events.js'
 import { londonDate } from '../domain/clock.js'
 import { openStatuses } from '../domain/request-status.js'
@@ -130,6 +131,13 @@ export function retentionSweep(deps: {
               )
             }
             if (allGone) {
+              await revokeFilesOfRecord(
+                trx,
+                record.id,
+                'retention_schedule',
+                systemActor('retention-sweep'),
+                at,
+              )
               await recordEvent(
                 trx,
                 {

@@ -50,7 +50,12 @@ export async function createTestContext(
     current = new Date(current.getTime() + 1)
     return current
   }
-  const services = createServices({ db, config, log: pino({ level: 'silent' }), now: tick })
+  const services = createServices({
+    db,
+    config,
+    log: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    now: tick,
+  })
   const app = createApp(services)
   return {
     services,

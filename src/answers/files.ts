@@ -1,0 +1,192 @@
+import { createHash } from 'node:crypto'
+import type { Knex } from 'knex'
+import { recordEvent, type Actor } from '../audit/events.js'
+import { downloadDays } from '../domain/answer.js'
+import { newId } from '../security/tokens.js'
+
+/** The files a request's answer delivers. */
+export type FileKind = 'access_answer' | 'portability_data' | 'attachment'
+
+export interface RequestFile {
+  id: string
+  requestId: string
+  kind: FileKind
+  filename: string
+  contentType: string
+  sizeBytes: number
+  sha256: string
+  createdAt: string
+  publishedAt: string | null
+  expiresAt: string | null
+  revokedAt: string | null
+  revokeReason: string | null
+  purgedAt: string | null
+}
+
+interface FileRow {
+  id: string
+  request_id: string
+  kind: FileKind
+  filename: string
+  content_type: string
+  size_bytes: number | string
+  sha256: string
+  created_at: string
+  published_at: string | null
+  expires_at: string | null
+  revoked_at: string | null
+  revoke_reason: string | null
+  purged_at: string | null
+}
+
+const columns = [
+  'id',
+  'request_id',
+  'kind',
+  'filename',
+  'content_type',
+  'size_bytes',
+  'sha256',
+  'created_at',
+  'published_at',
+  'expires_at',
+  'revoked_at',
+  'revoke_reason',
+  'purged_at',
+]
+
+const toFile = (row: FileRow): RequestFile => ({
+  id: row.id,
+  requestId: row.request_id,
+  kind: row.kind,
+  filename: row.filename,
+  contentType: row.content_type,
+  sizeBytes: Number(row.size_bytes),
+  sha256: row.sha256,
+  createdAt: row.created_at,
+  publishedAt: row.published_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+  revokeReason: row.revoke_reason,
+  purgedAt: row.purged_at,
+})
+
+/** Whether the person can download a file at an instant, and if not, why. */
+export type Availability = 'draft' | 'available' | 'expired' | 'revoked'
+
+export function availabilityOf(file: RequestFile, at: Date): Availability {
+  if (file.revokedAt) return 'revoked'
+  if (!file.publishedAt || !file.expiresAt) return 'draft'
+  return at.toISOString() >= file.expiresAt ? 'expired' : 'available'
+}
+
+export async function filesOf(db: Knex, requestId: string): Promise<RequestFile[]> {
+  const rows = await db('request_files')
+    .where({ request_id: requestId })
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .select<FileRow[]>(columns)
+  return rows.map(toFile)
+}
+
+export async function fileOf(db: Knex, requestId: string, fileId: string): Promise<RequestFile | undefined> {
+  const row = await db('request_files')
+    .where({ request_id: requestId, id: fileId })
+    .first<FileRow | undefined>(columns)
+  return row && toFile(row)
+}
+
+export async function bodyOf(db: Knex, fileId: string): Promise<Buffer | null> {
+  const row = await db('request_files')
+    .where({ id: fileId })
+    .first<{ body: Buffer | null } | undefined>('body')
+  return row?.body ? Buffer.from(row.body) : null
+}
+
+export async function insertFile(
+  trx: Knex,
+  file: {
+    requestId: string
+    kind: FileKind
+    filename: string
+    contentType: string
+    body: Buffer
+    createdBy: string
+  },
+  at: Date,
+): Promise<RequestFile> {
+  const row = {
+    id: newId(),
+    request_id: file.requestId,
+    kind: file.kind,
+    filename: file.filename,
+    content_type: file.contentType,
+    body: file.body,
+    size_bytes: file.body.length,
+    sha256: createHash('sha256').update(file.body).digest('hex'),
+    created_by: file.createdBy,
+    created_at: at.toISOString(),
+  }
+  await trx('request_files').insert(row)
+  return toFile({
+    ...row,
+    published_at: null,
+    expires_at: null,
+    revoked_at: null,
+    revoke_reason: null,
+    purged_at: null,
+  })
+}
+
+/** Publishing makes a request's draft files downloadable for the next 30 days. */
+export async function publishFiles(trx: Knex, requestId: string, at: Date): Promise<number> {
+  const expires = new Date(at.getTime() + downloadDays * 24 * 60 * 60 * 1000)
+  return trx('request_files')
+    .where({ request_id: requestId })
+    .whereNull('published_at')
+    .whereNull('revoked_at')
+    .update({ published_at: at.toISOString(), expires_at: expires.toISOString() })
+}
+
+/**
+ * Erasure takes back every download of the record's requests: the links stop working and the
+ * copies are removed, with one event for the record.
+ */
+export async function revokeFilesOfRecord(
+  trx: Knex,
+  recordId: string,
+  reason: 'erasure_request' | 'retention_schedule',
+  actor: Actor,
+  at: Date,
+): Promise<number> {
+  const requestIds = trx('rights_requests').where({ record_id: recordId }).select('id')
+  const ids = (
+    await trx<{ id: string }>('request_files')
+      .whereIn('request_id', requestIds)
+      .whereNull('revoked_at')
+      .select('id')
+  ).map((r) => r.id)
+  if (ids.length === 0) return 0
+  await trx('request_files')
+    .whereIn('id', ids)
+    .update({ revoked_at: at.toISOString(), revoke_reason: reason, body: null, purged_at: at.toISOString() })
+  await recordEvent(
+    trx,
+    {
+      actor,
+      subject: { type: 'email_record', id: recordId },
+      kind: 'record.downloads_revoked',
+      data: { reason, files: ids },
+    },
+    at,
+  )
+  return ids.length
+}
+
+/** Removes the contents of files whose download period is over; the row stays as evidence. */
+export async function purgeExpiredFiles(db: Knex, at: Date): Promise<number> {
+  return db('request_files')
+    .where('expires_at', '<=', at.toISOString())
+    .whereNull('purged_at')
+    .update({ body: null, purged_at: at.toISOString() })
+}

@@ -1,0 +1,389 @@
+import { addDays, formatLongDate, type IsoDate } from './clock.js'
+import { lawfulBasisLabels, portableCategories, type DataCategory } from './data-map.js'
+import type { RequestType } from './request-types.js'
+import type { RetentionView } from './retention.js'
+import { rightForCategory } from './rights.js'
+
+/**
+ * The answers an access (Art. 15) or portability (Art. 20) request produces, built from the email
+ * record's retention state and the study's data map. Pure: the same inputs give the same answer,
+ * so the answer the person downloads can be explained from the evidence on the case.
+ */
+
+/** How long a published answer can be downloaded. */
+export const downloadDays = 30
+
+export function downloadExpiresOn(publishedOn: IsoDate): IsoDate {
+  return addDays(publishedOn, downloadDays)
+}
+
+/** What is left of one category of data for this person. */
+export type CategoryHeld = 'held' | 'anonymised' | 'erased' | 'no_record'
+
+export interface AnswerStudy {
+  title: string
+  controllerName: string
+  controllerAddress: string
+  dpoEmail: string
+  privacyNoticeDate: IsoDate
+}
+
+export interface AnswerRecord {
+  email: string | null
+  participatedOn: IsoDate | null
+  voucherSentOn: IsoDate | null
+  extractedOn: IsoDate | null
+  erasedOn: IsoDate | null
+  consentWithdrawnOn: IsoDate | null
+  restrictionSince: IsoDate | null
+  view: RetentionView
+}
+
+export interface AnswerInput {
+  reference: string
+  generatedOn: IsoDate
+  study: AnswerStudy
+  dataMap: DataCategory[]
+  /** Null when no email record of the address was found. */
+  record: AnswerRecord | null
+  /** Names of the files the DPO attached (copies from the survey platform, say). */
+  attachments: string[]
+}
+
+export function categoryHeld(category: DataCategory, record: AnswerRecord | null): CategoryHeld {
+  if (!record) return 'no_record'
+  if (record.view.state === 'erased') return 'erased'
+  if (category.key === 'email' || category.linkedAfterExtraction || record.view.answersLinked) return 'held'
+  return 'anonymised'
+}
+
+const heldExplanation: Record<CategoryHeld, string> = {
+  held: 'We hold this and can link it to your email address.',
+  anonymised:
+    'This was anonymised when the survey data was extracted from the survey platform. It can no longer be linked to you, so it is not personal data about you any more (Article 11(2)).',
+  erased: 'We have deleted your email address, so nothing can be linked to you any more.',
+  no_record: 'We found no record of your email address for this study.',
+}
+
+export interface AccessAnswer {
+  kind: 'access'
+  reference: string
+  generatedOn: IsoDate
+  controller: { name: string; address: string; dataProtectionOfficer: string }
+  study: string
+  summary: string
+  emailRecord: {
+    emailAddress: string | null
+    tookPartOn: IsoDate | null
+    voucherSentOn: IsoDate | null
+    surveyDataExtractedOn: IsoDate | null
+    erasedOn: IsoDate | null
+    retentionState: string
+    retentionRule: string
+    restrictedSince: IsoDate | null
+    consentWithdrawnOn: IsoDate | null
+    whereHeld: { where: string; keptUntil: IsoDate; deletedOn: IsoDate | null }[]
+  } | null
+  data: {
+    category: string
+    held: CategoryHeld
+    explanation: string
+    value: string | null
+    purpose: string
+    lawfulBasis: string
+    specialCategory: boolean
+    whereHeld: string
+    retention: string
+  }[]
+  recipients: string[]
+  source: string
+  automatedDecisions: string
+  rights: string[]
+  complaints: string
+  attachments: string[]
+}
+
+export const rightsStatement = [
+  'To ask us to correct data that is wrong or incomplete (Article 16).',
+  'To ask us to delete your data (Article 17).',
+  'To ask us to limit how we use your data (Article 18).',
+  'To object to how we use your data (Article 21), and at any time to direct marketing.',
+  'To have the data you gave us with your consent in a reusable format (Article 20).',
+  'To withdraw your consent at any time, where we rely on it (Article 7(3)).',
+]
+
+export const complaintsStatement =
+  "You can complain to the Information Commissioner's Office (ICO): https://ico.org.uk/make-a-complaint/ or 0303 123 1113."
+
+export const noAutomatedDecisions =
+  'We do not make any decisions about you by automated means, and we do not profile you (Article 22).'
+
+function summaryOf(input: AnswerInput): string {
+  const { record } = input
+  if (!record)
+    return `We found no record of your email address for ${input.study.title}. We hold no personal data about you for this study.`
+  if (record.view.state === 'erased' && record.erasedOn) {
+    return `We deleted your email address on ${formatLongDate(record.erasedOn)}. We keep only a one-way code of it, so that we can tell you this; it cannot be turned back into your address.`
+  }
+  const anonymised = !record.view.answersLinked
+  return anonymised
+    ? `We hold your email address. Your survey answers were anonymised on ${record.extractedOn ? formatLongDate(record.extractedOn) : 'extraction'} and can no longer be linked to you.`
+    : 'We hold your email address, and your survey answers can still be linked to it on the survey platform.'
+}
+
+export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
+  const { record, study } = input
+  const hasCopy = input.attachments.length > 0
+  return {
+    kind: 'access',
+    reference: input.reference,
+    generatedOn: input.generatedOn,
+    controller: {
+      name: study.controllerName,
+      address: study.controllerAddress,
+      dataProtectionOfficer: study.dpoEmail,
+    },
+    study: study.title,
+    summary: summaryOf(input),
+    emailRecord: record
+      ? {
+          emailAddress: record.view.state === 'erased' ? null : record.email,
+          tookPartOn: record.participatedOn,
+          voucherSentOn: record.voucherSentOn,
+          surveyDataExtractedOn: record.extractedOn,
+          erasedOn: record.erasedOn,
+          retentionState: record.view.state,
+          retentionRule: record.view.rule,
+          restrictedSince: record.restrictionSince,
+          consentWithdrawnOn: record.consentWithdrawnOn,
+          whereHeld: record.view.holdings.map((h) => ({
+            where: h.label,
+            keptUntil: h.keepUntil,
+            deletedOn: h.deletedOn,
+          })),
+        }
+      : null,
+    data: input.dataMap.map((category) => {
+      const held = categoryHeld(category, record)
+      let value: string | null = null
+      if (held === 'held') {
+        if (category.key === 'email') value = record?.email ?? null
+        else value = hasCopy ? 'See the attached copy from the survey platform.' : null
+      }
+      return {
+        category: category.label,
+        held,
+        explanation: heldExplanation[held],
+        value,
+        purpose: category.purpose,
+        lawfulBasis: lawfulBasisLabels[category.lawfulBasis],
+        specialCategory: category.specialCategory,
+        whereHeld: category.heldIn,
+        retention: category.retentionRule,
+      }
+    }),
+    recipients: [...new Set(input.dataMap.map((c) => c.heldIn))],
+    source: record?.participatedOn
+      ? `You gave us this data when you took part in the survey on ${formatLongDate(record.participatedOn)}.`
+      : 'You gave us this data when you took part in the survey.',
+    automatedDecisions: noAutomatedDecisions,
+    rights: rightsStatement,
+    complaints: complaintsStatement,
+    attachments: input.attachments,
+  }
+}
+
+export interface PortabilityAnswer {
+  kind: 'portability'
+  reference: string
+  generatedOn: IsoDate
+  controller: string
+  study: string
+  data: {
+    key: string
+    category: string
+    value: string | null
+    lawfulBasis: string
+    providedOn: IsoDate | null
+  }[]
+  outOfScope: { category: string; reason: string; article: string }[]
+}
+
+/**
+ * Portability reaches only data the person provided on consent or a contract (Art. 20(1)) that can
+ * still be linked to them. Values come from the survey platform: the DPO copies them in.
+ */
+export function buildPortabilityAnswer(
+  input: AnswerInput,
+  values: Record<string, string>,
+): PortabilityAnswer {
+  const portable = new Set(portableCategories(input.dataMap).map((c) => c.key))
+  const data: PortabilityAnswer['data'] = []
+  const outOfScope: PortabilityAnswer['outOfScope'] = []
+  for (const category of input.dataMap) {
+    const held = categoryHeld(category, input.record)
+    if (!portable.has(category.key)) {
+      outOfScope.push({
+        category: category.label,
+        reason: `We use it on the basis of ${lawfulBasisLabels[category.lawfulBasis].toLowerCase()}; portability covers only data you gave us with your consent or under a contract.`,
+        article: category.lawfulBasis === 'public_task' ? 'Article 20(3)' : 'Article 20(1)',
+      })
+    } else if (held !== 'held') {
+      outOfScope.push({
+        category: category.label,
+        reason: heldExplanation[held],
+        article: held === 'anonymised' ? 'Article 11(2)' : 'Article 20(1)',
+      })
+    } else {
+      const value = values[category.key]?.trim()
+      data.push({
+        key: category.key,
+        category: category.label,
+        value: value === undefined || value === '' ? null : value,
+        lawfulBasis: lawfulBasisLabels[category.lawfulBasis],
+        providedOn: input.record?.participatedOn ?? null,
+      })
+    }
+  }
+  return {
+    kind: 'portability',
+    reference: input.reference,
+    generatedOn: input.generatedOn,
+    controller: input.study.controllerName,
+    study: input.study.title,
+    data,
+    outOfScope,
+  }
+}
+
+/** Categories whose values the DPO must copy in from the survey platform for a portability answer. */
+export function portableValuesNeeded(dataMap: DataCategory[], record: AnswerRecord | null): DataCategory[] {
+  return portableCategories(dataMap).filter((c) => categoryHeld(c, record) === 'held' && c.key !== 'email')
+}
+
+/** The rows of the portability CSV: a header, then one row per category provided. */
+export function portabilityRows(answer: PortabilityAnswer): string[][] {
+  return [
+    ['category', 'label', 'value', 'lawful_basis', 'provided_on'],
+    ...answer.data.map((d) => [d.key, d.category, d.value ?? '', d.lawfulBasis, d.providedOn ?? '']),
+  ]
+}
+
+export interface LetterFacts {
+  restrictionGround: string | null
+  restrictionReviewOn: IsoDate | null
+  objectionDecision: string | null
+  /** When the answer's downloads stop working, for access and portability. */
+  downloadsUntil: IsoDate
+}
+
+function listOf(labels: string[]): string {
+  const lower = labels.map((l) => l.toLowerCase())
+  if (lower.length <= 1) return lower.join('')
+  return `${lower.slice(0, -1).join(', ')} and ${lower.at(-1) ?? ''}`
+}
+
+/**
+ * The part of the answer letter that depends on the record: what was held, what the right did
+ * and what it could not do, with the article that says so. The DPO edits it before sending.
+ */
+export function answerDetails(type: RequestType, input: AnswerInput, facts: LetterFacts): string {
+  const { record } = input
+  const paragraphs: string[] = []
+  const erased = record?.view.state === 'erased'
+  const anonymised = input.dataMap.filter((c) => categoryHeld(c, record) === 'anonymised')
+  const anonymisedLine =
+    anonymised.length > 0 && record
+      ? `Your ${listOf(anonymised.map((c) => c.label))} were anonymised${record.extractedOn ? ` on ${formatLongDate(record.extractedOn)}` : ''} when the survey data was extracted. They can no longer be linked to you, so they are no longer personal data about you and this right does not apply to them (Article 11(2)).`
+      : null
+  if (!record) {
+    paragraphs.push(
+      `We searched our records for ${input.study.title} and found no record of your email address, so we hold no personal data about you for this study.`,
+    )
+    return paragraphs.join('\n\n')
+  }
+  if (erased && record.erasedOn) {
+    paragraphs.push(
+      `We deleted your email address on ${formatLongDate(record.erasedOn)}. We keep only a one-way code of it so that we can answer requests like this one; it cannot be turned back into your address.`,
+    )
+  }
+  switch (type) {
+    case 'access':
+      if (!erased) paragraphs.push(summaryOf(input))
+      paragraphs.push(
+        `You can download our full answer, as a page you can read and as a data file, from your request's status page until ${formatLongDate(facts.downloadsUntil)}. It sets out the data we hold, why we use it, our lawful basis, where it is held and who receives it, how long we keep it, where it came from and your rights.`,
+      )
+      break
+    case 'portability': {
+      const answer = buildPortabilityAnswer(input, {})
+      if (answer.data.length > 0) {
+        paragraphs.push(
+          `Your ${listOf(answer.data.map((d) => d.category))} can be downloaded as JSON and CSV files from your request's status page until ${formatLongDate(facts.downloadsUntil)}.`,
+        )
+      }
+      if (answer.outOfScope.length > 0) {
+        paragraphs.push(
+          `These are not covered by the right to data portability:\n${answer.outOfScope.map((o) => `- ${o.category}: ${o.reason} (${o.article})`).join('\n')}`,
+        )
+      }
+      break
+    }
+    case 'erasure': {
+      if (!erased) paragraphs.push('[Say what was deleted and when.]')
+      const kept = input.dataMap.filter(
+        (c) =>
+          categoryHeld(c, record) === 'held' &&
+          rightForCategory('erasure', c.lawfulBasis, 'linked').applies === 'no',
+      )
+      if (kept.length > 0) {
+        paragraphs.push(
+          `We have not deleted your ${listOf(kept.map((c) => c.label))}: we use them for research in the public interest, and the right to erasure does not apply to data we need for a task in the public interest (Article 17(3)(b)) or where erasure would seriously impair research (Article 17(3)(d)).`,
+        )
+      }
+      if (anonymisedLine) paragraphs.push(anonymisedLine)
+      break
+    }
+    case 'rectification':
+      paragraphs.push(
+        erased
+          ? 'As we no longer hold your email address, there is nothing left for us to correct.'
+          : 'We have corrected your email address in our records and asked the survey platform to correct it too.',
+      )
+      if (anonymisedLine) paragraphs.push(anonymisedLine)
+      break
+    case 'restriction':
+      if (record.restrictionSince) {
+        paragraphs.push(
+          `Since ${formatLongDate(record.restrictionSince)} we keep your data but do not use it${facts.restrictionGround ? ` (${facts.restrictionGround})` : ''}.${facts.restrictionReviewOn ? ` We will review this by ${formatLongDate(facts.restrictionReviewOn)}` : ''}${facts.restrictionReviewOn ? ', and we will tell you before we lift the restriction.' : ' We will tell you before we lift the restriction.'}`,
+        )
+      }
+      if (anonymisedLine) paragraphs.push(anonymisedLine)
+      break
+    case 'objection':
+      if (facts.objectionDecision === 'upheld')
+        paragraphs.push('We have stopped the processing you objected to.')
+      else if (facts.objectionDecision === 'overridden')
+        paragraphs.push(
+          'We have compelling legitimate grounds to continue the processing, which override your interests. [Explain the grounds.]',
+        )
+      if (anonymisedLine) paragraphs.push(anonymisedLine)
+      break
+    case 'withdraw_consent': {
+      const consent = input.dataMap.filter((c) => c.lawfulBasis === 'consent')
+      const linked = consent.filter((c) => categoryHeld(c, record) === 'held')
+      if (linked.length > 0 && record.consentWithdrawnOn) {
+        paragraphs.push(
+          `From ${formatLongDate(record.consentWithdrawnOn)} we no longer use your ${listOf(linked.map((c) => c.label))}.`,
+        )
+      }
+      const gone = consent.filter((c) => categoryHeld(c, record) === 'anonymised')
+      if (gone.length > 0) {
+        paragraphs.push(
+          `Your ${listOf(gone.map((c) => c.label))} were anonymised${record.extractedOn ? ` on ${formatLongDate(record.extractedOn)}` : ''} and can no longer be identified as yours, so we cannot pick them out to stop using them (Article 11(2)).`,
+        )
+      }
+      break
+    }
+  }
+  return paragraphs.join('\n\n')
+}

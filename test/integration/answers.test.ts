@@ -1,0 +1,296 @@
+import { Readable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { importEmailRecords } from '../../src/records/import.js'
+import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
+import { fileConfirmedRequest } from '../helpers/requests.js'
+import { signedInAgent } from '../helpers/staff.js'
+
+type Agent = ReturnType<TestContext['agent']>
+
+let ctx: TestContext
+beforeEach(async () => {
+  ctx = await createTestContext({ now: '2021-11-01T10:00:00Z' })
+  const studyId = (await ctx.services.studies.listAccepting())[0]!.id
+  await importEmailRecords(
+    { db: ctx.services.db, secret: testSecret, now: ctx.now },
+    {
+      studyId,
+      open: () =>
+        Readable.from([
+          'email,participated,voucher sent,extracted\nlinked@example.org,2021-06-01,2021-10-20,\nextracted@example.org,2021-06-01,,2021-09-15\n',
+        ]),
+      actor: { type: 'system', id: 'test' },
+    },
+  )
+})
+afterEach(async () => {
+  await ctx.destroy()
+})
+
+async function casePage(agent: Agent, requestId: string) {
+  const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+  return {
+    page,
+    csrf: csrfFrom(page.text),
+    version: /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? '',
+  }
+}
+
+async function act(agent: Agent, requestId: string, name: string, fields: Record<string, string> = {}) {
+  const { csrf, version } = await casePage(agent, requestId)
+  return agent
+    .post(`/staff/requests/${requestId}/${name}`)
+    .type('form')
+    .send({ _csrf: csrf, version, ...fields })
+}
+
+async function done(pending: Promise<{ status: number; text: string }>) {
+  const res = await pending
+  expect(res.status, res.text.slice(0, 2000)).toBe(303)
+  return res
+}
+
+const fileRows = (requestId: string) =>
+  ctx.services.db('request_files').where({ request_id: requestId }).orderBy('created_at')
+
+function fileLinks(html: string): string[] {
+  return [...html.matchAll(/href="(\/status\/[^"]+\/files\/[^"]+)"/g)].map((m) => m[1]!)
+}
+
+describe('the access answer', () => {
+  it('is prepared as a draft from the record, published on completion and downloaded for 30 days', async () => {
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+
+    const early = await act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Here it is.' })
+    expect(early.status).toBe(400)
+    expect(early.text).toContain('Prepare the answer before sending it')
+
+    await done(act(agent, requestId, 'prepare-answer'))
+    const [draft] = await fileRows(requestId)
+    expect(draft).toMatchObject({ kind: 'access_answer', published_at: null })
+    const answer = JSON.parse(Buffer.from(draft.body as Buffer).toString('utf8')) as Record<string, unknown>
+    expect(answer).toMatchObject({
+      kind: 'access',
+      emailRecord: {
+        emailAddress: 'linked@example.org',
+        tookPartOn: '2021-06-01',
+        voucherSentOn: '2021-10-20',
+      },
+      automatedDecisions: expect.stringContaining('do not make any decisions') as unknown,
+    })
+    const prepared = await ctx.services
+      .db('events')
+      .where({ subject_id: requestId, kind: 'case.answer_prepared' })
+      .first()
+    expect(JSON.parse(String(prepared.data))).toMatchObject({
+      evidence: { state: 'retained', answersLinked: true },
+    })
+
+    // Nothing shows on the person's page until the answer is sent.
+    const before = await ctx.agent().get(`/status/${statusToken}`).expect(200)
+    expect(fileLinks(before.text)).toEqual([])
+    const staffPreview = await agent.get(`/staff/requests/${requestId}/files/${draft.id}/html`).expect(200)
+    expect(staffPreview.headers['content-disposition']).toContain('attachment')
+
+    const { page } = await casePage(agent, requestId)
+    expect(page.text).toContain('You can download our full answer')
+    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Your answer is ready.' }))
+    expect(await fileRows(requestId)).toMatchObject([{ published_at: expect.any(String) as unknown }])
+
+    const person = ctx.agent()
+    const status = await person.get(`/status/${statusToken}`).expect(200)
+    const links = fileLinks(status.text)
+    expect(links).toHaveLength(2)
+    const html = await person.get(links.find((l) => l.endsWith('/html'))!).expect(200)
+    expect(html.headers['content-type']).toContain('text/html')
+    expect(html.headers['cache-control']).toBe('no-store')
+    expect(html.headers['content-security-policy']).toContain('sandbox')
+    expect(html.text).toContain('linked@example.org')
+    expect(html.text).toContain('Lawful basis')
+    expect(html.text).toContain('Information Commissioner')
+    const json = await person.get(links.find((l) => l.endsWith('/json'))!).expect(200)
+    expect(json.body).toMatchObject({
+      reference: expect.any(String),
+    })
+    const downloads = await ctx.services
+      .db('events')
+      .where({ subject_id: requestId, kind: 'download.fetched' })
+    expect(downloads).toHaveLength(2)
+    expect(downloads[0]).toMatchObject({ actor_type: 'participant' })
+
+    // Expiry is checked at the moment of download.
+    ctx.advanceDays(30)
+    const expired = await person.get(links[0]!).expect(410)
+    expect(expired.text).toContain('This download has expired')
+    const later = await person.get(`/status/${statusToken}`).expect(200)
+    expect(later.text).toContain('Expired on')
+  })
+
+  it('says plainly when the survey answers are anonymised', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await done(act(agent, requestId, 'prepare-answer'))
+    const [file] = await fileRows(requestId)
+    const answer = JSON.parse(Buffer.from(file.body as Buffer).toString('utf8')) as {
+      data: { category: string; held: string }[]
+    }
+    expect(answer.data.find((d) => d.category === 'Email address')?.held).toBe('held')
+    expect(answer.data.find((d) => d.category === 'Ethnicity')?.held).toBe('anonymised')
+  })
+
+  it('can be answered with no data held without preparing a file', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'stranger@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { page } = await casePage(agent, requestId)
+    expect(page.text).toContain('found no record of your email address')
+    await done(act(agent, requestId, 'complete', { outcome: 'no_data_held', letter: 'We hold nothing.' }))
+  })
+
+  it('takes attachments of the permitted kinds, and a draft one can be removed', async () => {
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { csrf } = await casePage(agent, requestId)
+    const upload = (name: string, content: string) =>
+      agent
+        .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`)
+        .attach('attachment', Buffer.from(content), name)
+
+    const refused = await upload('answers.exe', 'MZ')
+    expect(refused.status).toBe(400)
+    expect(refused.text).toContain('The file must be one of')
+    const empty = await agent
+      .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`)
+      .field('nothing', '')
+    expect(empty.status).toBe(400)
+    expect(empty.text).toContain('Choose a file to attach')
+    const noToken = await agent
+      .post(`/staff/requests/${requestId}/attachments`)
+      .attach('attachment', Buffer.from('a,b'), 'answers.csv')
+    expect(noToken.status).toBe(403)
+    expect(await fileRows(requestId)).toHaveLength(0)
+
+    await upload('../platform export.csv', 'question,answer\nq1,yes\n').expect(303)
+    await upload('spare.txt', 'spare').expect(303)
+    const files = await fileRows(requestId)
+    expect(files.map((f: { filename: string }) => f.filename)).toEqual(['platform_export.csv', 'spare.txt'])
+    const { csrf: csrf2 } = await casePage(agent, requestId)
+    await agent
+      .post(`/staff/requests/${requestId}/attachments/${files[1].id}/remove`)
+      .type('form')
+      .send({ _csrf: csrf2 })
+      .expect(303)
+    await done(act(agent, requestId, 'prepare-answer'))
+    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Attached.' }))
+    const status = await ctx.agent().get(`/status/${statusToken}`).expect(200)
+    const attachment = fileLinks(status.text).find((l) => l.endsWith('/file'))!
+    const got = await ctx.agent().get(attachment).expect(200)
+    expect(got.headers['content-disposition']).toContain('platform_export.csv')
+    expect(got.text).toBe('question,answer\nq1,yes\n')
+    expect(
+      await ctx.services
+        .db('events')
+        .where({ subject_id: requestId })
+        .whereIn('kind', ['case.file_attached', 'case.file_removed'])
+        .pluck('kind'),
+    ).toEqual(['case.file_attached', 'case.file_attached', 'case.file_removed'])
+  })
+
+  it('refuses attachments for an auditor', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'auditor')
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    await agent
+      .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrfFrom(page.text))}`)
+      .attach('attachment', Buffer.from('x'), 'x.txt')
+      .expect(403)
+  })
+})
+
+describe('the portability answer', () => {
+  it('holds the consent-based data the DPO copies in, as JSON and CSV, and names what is out of scope', async () => {
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, {
+      email: 'linked@example.org',
+      type: 'portability',
+    })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { page } = await casePage(agent, requestId)
+    expect(page.text).toContain('name="value-ethnicity"')
+    const tooLong = await act(agent, requestId, 'prepare-answer', { 'value-ethnicity': 'x'.repeat(2001) })
+    expect(tooLong.status).toBe(400)
+    expect(tooLong.text).toContain('Ethnicity must be 2000 characters or fewer')
+    expect(await fileRows(requestId)).toHaveLength(0)
+
+    await done(act(agent, requestId, 'prepare-answer', { 'value-ethnicity': '=HYPERLINK("x")' }))
+    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    const person = ctx.agent()
+    const links = fileLinks((await person.get(`/status/${statusToken}`)).text)
+    const json = (await person.get(links.find((l) => l.endsWith('/json'))!).expect(200)).body as {
+      data: { key: string; value: string }[]
+      outOfScope: { category: string; article: string }[]
+    }
+    expect(json.data).toEqual([expect.objectContaining({ key: 'ethnicity', value: '=HYPERLINK("x")' })])
+    expect(json.outOfScope.find((o) => o.category === 'Email address')?.article).toBe('Article 20(1)')
+    expect(json.outOfScope.find((o) => o.category === 'Occupation')?.article).toBe('Article 20(3)')
+    const csv = await person.get(links.find((l) => l.endsWith('/csv'))!).expect(200)
+    expect(csv.headers['content-type']).toContain('text/csv')
+    expect(csv.text.split('\r\n')[0]).toBe('category,label,value,lawful_basis,provided_on')
+    expect(csv.text).toContain(`ethnicity,Ethnicity,"'=HYPERLINK(""x"")",Consent,2021-06-01`)
+  })
+})
+
+describe('erasure and downloads', () => {
+  it('revokes every download of the record when the address is erased', async () => {
+    const access = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await done(act(agent, access.requestId, 'prepare-answer'))
+    await done(act(agent, access.requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    const link = fileLinks((await ctx.agent().get(`/status/${access.statusToken}`)).text)[0]!
+
+    const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
+    await done(act(agent, erasure.requestId, 'erase-record'))
+    const gone = await ctx.agent().get(link).expect(410)
+    expect(gone.text).toContain('This file has been deleted')
+    expect(await fileRows(access.requestId)).toMatchObject([{ body: null, revoke_reason: 'erasure_request' }])
+    expect(
+      await ctx.services.db('events').where({ kind: 'record.downloads_revoked' }).pluck('subject_type'),
+    ).toEqual(['email_record'])
+    const { page } = await casePage(agent, erasure.requestId)
+    expect(page.text).toContain('We deleted your email address on 1 November 2021')
+  })
+})
+
+describe('refusing an erasure', () => {
+  it('needs an Article 17(3) exemption only erasure may use, and the reasons written in', async () => {
+    const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
+    const access = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { page } = await casePage(agent, erasure.requestId)
+    expect(page.text).toContain('Public health (Art. 17(3)(c))')
+    expect((await casePage(agent, access.requestId)).page.text).not.toContain('Art. 17(3)(c)')
+
+    const wrongType = await act(agent, access.requestId, 'refuse', {
+      ground: 'research_exemption',
+      letter: 'Because.',
+    })
+    expect(wrongType.status).toBe(400)
+    expect(wrongType.text).toContain('Article 17(3) exemptions apply only to erasure requests')
+
+    const unfinished = await act(agent, erasure.requestId, 'refuse', {
+      ground: 'research_exemption',
+      letter: 'We have decided not to act. [Give the reasons.]',
+    })
+    expect(unfinished.status).toBe(400)
+    expect(unfinished.text).toContain('Replace [Give the reasons.] with the reasons for the refusal')
+
+    await done(
+      act(agent, erasure.requestId, 'refuse', {
+        ground: 'research_exemption',
+        letter: 'Removing one participant would bias the sample past repair.',
+      }),
+    )
+    const letter = (await ctx.outbox()).find((m) => m.kind === 'case-refusal')
+    expect(letter?.text_body).toContain('Research: erasure would seriously impair it (Art. 17(3)(d))')
+    expect(letter?.text_body).toContain('judicial remedy')
+  })
+})

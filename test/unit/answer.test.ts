@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest'
+import {
+  answerDetails,
+  buildAccessAnswer,
+  buildPortabilityAnswer,
+  categoryHeld,
+  downloadExpiresOn,
+  portabilityRows,
+  portableValuesNeeded,
+  type AnswerInput,
+  type AnswerRecord,
+} from '../../src/domain/answer.js'
+import type { DataCategory } from '../../src/domain/data-map.js'
+import { retentionStateAt, type RecordFacts } from '../../src/domain/retention.js'
+import {
+  groundStatement,
+  isRefusalGroundFor,
+  refusalGroundsFor,
+  unfinishedReminder,
+} from '../../src/domain/refusals.js'
+
+const category = (
+  key: string,
+  lawfulBasis: DataCategory['lawfulBasis'],
+  extra: Partial<DataCategory> = {},
+) => ({
+  key,
+  label: key === 'email' ? 'Email address' : key.charAt(0).toUpperCase() + key.slice(1),
+  purpose: `Purpose of ${key}`,
+  lawfulBasis,
+  specialCategory: false,
+  heldIn: key === 'email' ? 'The survey platform and voucher correspondence' : 'The survey platform',
+  retentionRule: `Rule for ${key}`,
+  linkedAfterExtraction: false,
+  ...extra,
+})
+
+const dataMap: DataCategory[] = [
+  category('email', 'legitimate_interests'),
+  category('occupation', 'public_task'),
+  category('ethnicity', 'consent', { specialCategory: true }),
+]
+
+const policy = { surveyClosesOn: '2021-08-31', platformMonthsAfterClose: 6, voucherMonthsAfterSent: 2 }
+
+function record(
+  facts: Partial<RecordFacts>,
+  today = '2021-11-01',
+  extra: Partial<AnswerRecord> = {},
+): AnswerRecord {
+  const all: RecordFacts = {
+    voucherSentOn: null,
+    extractedOn: null,
+    deletedHoldings: {},
+    erased: null,
+    restriction: null,
+    ...facts,
+  }
+  return {
+    email: all.erased ? null : 'person@example.org',
+    participatedOn: '2021-06-01',
+    voucherSentOn: all.voucherSentOn,
+    extractedOn: all.extractedOn,
+    erasedOn: all.erased?.on ?? null,
+    consentWithdrawnOn: null,
+    restrictionSince: all.restriction?.since ?? null,
+    view: retentionStateAt(all, policy, today),
+    ...extra,
+  }
+}
+
+const input = (r: AnswerRecord | null, attachments: string[] = []): AnswerInput => ({
+  reference: 'DSR-2021-0001',
+  generatedOn: '2021-11-01',
+  study: {
+    title: 'The study',
+    controllerName: 'The controller',
+    controllerAddress: '1 High Street',
+    dpoEmail: 'dpo@controller.test',
+    privacyNoticeDate: '2021-06-16',
+  },
+  dataMap,
+  record: r,
+  attachments,
+})
+
+describe('what is left of each category', () => {
+  it.each([
+    ['email', {}, 'held'],
+    ['occupation', {}, 'held'],
+    ['occupation', { extractedOn: '2021-09-15' }, 'anonymised'],
+    ['email', { extractedOn: '2021-09-15' }, 'held'],
+    ['email', { erased: { on: '2021-10-03', reason: 'retention_schedule' as const } }, 'erased'],
+  ])('%s with %j is %s', (key, facts, expected) => {
+    const c = dataMap.find((d) => d.key === key)!
+    expect(categoryHeld(c, record(facts))).toBe(expected)
+  })
+
+  it('is no_record without a record', () => {
+    expect(categoryHeld(dataMap[0]!, null)).toBe('no_record')
+  })
+
+  it('keeps a category linked after extraction when the data map says so', () => {
+    expect(
+      categoryHeld({ ...dataMap[1]!, linkedAfterExtraction: true }, record({ extractedOn: '2021-09-15' })),
+    ).toBe('held')
+  })
+})
+
+describe('the access answer', () => {
+  it('holds every item Article 15 names, with the person’s own dates', () => {
+    const answer = buildAccessAnswer(input(record({ voucherSentOn: '2021-10-20' })))
+    expect(answer.emailRecord).toMatchObject({
+      emailAddress: 'person@example.org',
+      tookPartOn: '2021-06-01',
+      retentionState: 'retained',
+      whereHeld: [
+        { where: 'Survey platform', keptUntil: '2022-02-28', deletedOn: null },
+        { where: 'Voucher correspondence', keptUntil: '2021-12-20', deletedOn: null },
+      ],
+    })
+    expect(answer.data.map((d) => [d.category, d.held, d.lawfulBasis])).toEqual([
+      ['Email address', 'held', 'Legitimate interests'],
+      ['Occupation', 'held', 'Public task'],
+      ['Ethnicity', 'held', 'Consent'],
+    ])
+    expect(answer.data[0]?.value).toBe('person@example.org')
+    expect(answer.data[1]?.value).toBeNull()
+    expect(answer.recipients).toEqual([
+      'The survey platform and voucher correspondence',
+      'The survey platform',
+    ])
+    expect(answer.source).toContain('1 June 2021')
+    expect(answer.automatedDecisions).toContain('do not make any decisions')
+    expect(answer.rights.join(' ')).toContain('Article 17')
+    expect(answer.complaints).toContain("Information Commissioner's Office")
+  })
+
+  it('points to the attached copy for survey data still linked', () => {
+    const answer = buildAccessAnswer(input(record({}), ['platform.csv']))
+    expect(answer.data[1]?.value).toBe('See the attached copy from the survey platform.')
+    expect(answer.attachments).toEqual(['platform.csv'])
+  })
+
+  it('says when the address was deleted and holds nothing else', () => {
+    const answer = buildAccessAnswer(
+      input(record({ erased: { on: '2021-10-03', reason: 'retention_schedule' } })),
+    )
+    expect(answer.summary).toContain('We deleted your email address on 3 October 2021')
+    expect(answer.emailRecord?.emailAddress).toBeNull()
+    expect(answer.data.every((d) => d.held === 'erased' && d.value === null)).toBe(true)
+  })
+
+  it('says when there is no record at all', () => {
+    const answer = buildAccessAnswer(input(null))
+    expect(answer.emailRecord).toBeNull()
+    expect(answer.summary).toContain('We found no record of your email address')
+  })
+})
+
+describe('the portability answer', () => {
+  it('holds only consent and contract data still linked, and names the rest with the article', () => {
+    const answer = buildPortabilityAnswer(input(record({})), { ethnicity: ' Mixed ', occupation: 'ignored' })
+    expect(answer.data).toEqual([
+      {
+        key: 'ethnicity',
+        category: 'Ethnicity',
+        value: 'Mixed',
+        lawfulBasis: 'Consent',
+        providedOn: '2021-06-01',
+      },
+    ])
+    expect(answer.outOfScope.map((o) => [o.category, o.article])).toEqual([
+      ['Email address', 'Article 20(1)'],
+      ['Occupation', 'Article 20(3)'],
+    ])
+    expect(portabilityRows(answer)).toEqual([
+      ['category', 'label', 'value', 'lawful_basis', 'provided_on'],
+      ['ethnicity', 'Ethnicity', 'Mixed', 'Consent', '2021-06-01'],
+    ])
+  })
+
+  it('treats an empty value as not answered', () => {
+    expect(buildPortabilityAnswer(input(record({})), { ethnicity: '  ' }).data[0]?.value).toBeNull()
+  })
+
+  it('moves anonymised consent data out of scope under Article 11(2)', () => {
+    const r = record({ extractedOn: '2021-09-15' })
+    const answer = buildPortabilityAnswer(input(r), {})
+    expect(answer.data).toEqual([])
+    expect(answer.outOfScope.find((o) => o.category === 'Ethnicity')?.article).toBe('Article 11(2)')
+    expect(portableValuesNeeded(dataMap, r)).toEqual([])
+    expect(portableValuesNeeded(dataMap, record({})).map((c) => c.key)).toEqual(['ethnicity'])
+  })
+})
+
+describe('the answer letter drafted from the record', () => {
+  const facts = {
+    restrictionGround: null,
+    restrictionReviewOn: null,
+    objectionDecision: null,
+    downloadsUntil: downloadExpiresOn('2021-11-01'),
+  }
+
+  it('gives downloads 30 days', () => {
+    expect(downloadExpiresOn('2021-11-01')).toBe('2021-12-01')
+  })
+
+  it('tells an access requester where to download and until when', () => {
+    expect(answerDetails('access', input(record({})), facts)).toContain('until 1 December 2021')
+  })
+
+  it('explains what erasure could not reach, with the articles', () => {
+    const linked = answerDetails('erasure', input(record({})), facts)
+    expect(linked).toContain('Article 17(3)(b)')
+    expect(linked).toContain('your occupation')
+    const anonymised = answerDetails('erasure', input(record({ extractedOn: '2021-09-15' })), facts)
+    expect(anonymised).toContain('anonymised on 15 September 2021')
+    expect(anonymised).toContain('Article 11(2)')
+    const erased = answerDetails(
+      'erasure',
+      input(record({ erased: { on: '2021-11-01', reason: 'erasure_request' } })),
+      facts,
+    )
+    expect(erased).toContain('We deleted your email address on 1 November 2021')
+    expect(erased).not.toContain('[Say what was deleted')
+  })
+
+  it('says no data is held when there is no record', () => {
+    expect(answerDetails('rectification', input(null), facts)).toContain(
+      'found no record of your email address',
+    )
+  })
+
+  it('says withdrawn consent after anonymisation can no longer be identified', () => {
+    const text = answerDetails('withdraw_consent', input(record({ extractedOn: '2021-09-15' })), facts)
+    expect(text).toContain('can no longer be identified as yours')
+    const linked = answerDetails(
+      'withdraw_consent',
+      input(record({}, '2021-11-01', { consentWithdrawnOn: '2021-11-01' })),
+      facts,
+    )
+    expect(linked).toContain('From 1 November 2021 we no longer use your ethnicity')
+  })
+
+  it('describes a restriction with its ground and review date', () => {
+    const text = answerDetails('restriction', input(record({ restriction: { since: '2021-10-30' } })), {
+      ...facts,
+      restrictionGround: 'accuracy contested',
+      restrictionReviewOn: '2022-01-30',
+    })
+    expect(text).toContain('Since 30 October 2021 we keep your data but do not use it (accuracy contested)')
+    expect(text).toContain('review this by 30 January 2022')
+  })
+
+  it('reports the objection decision', () => {
+    expect(
+      answerDetails('objection', input(record({})), { ...facts, objectionDecision: 'upheld' }),
+    ).toContain('We have stopped the processing you objected to.')
+  })
+})
+
+describe('refusal grounds', () => {
+  it('offers the Article 17(3) exemptions for erasure only', () => {
+    expect(refusalGroundsFor('erasure')).toContain('public_health')
+    expect(refusalGroundsFor('access')).toEqual(['manifestly_unfounded', 'manifestly_excessive', 'exemption'])
+    expect(isRefusalGroundFor('access', 'research_exemption')).toBe(false)
+    expect(isRefusalGroundFor('erasure', 'research_exemption')).toBe(true)
+    expect(isRefusalGroundFor('erasure', 'made_up')).toBe(false)
+  })
+
+  it('names the ground in the letter', () => {
+    expect(groundStatement('legal_claims')).toBe(
+      'We are relying on this ground: Needed for legal claims (Art. 17(3)(e)).',
+    )
+  })
+
+  it('finds reminders left in square brackets', () => {
+    expect(unfinishedReminder('Dear you. [Give the reasons.] Bye')).toBe('[Give the reasons.]')
+    expect(unfinishedReminder('Under Article 17(3)(d) [x] we keep it.')).toBeNull()
+  })
+})
