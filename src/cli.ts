@@ -34,7 +34,8 @@ Commands:
                       three staff accounts (admin, dpo, auditor @demo.test) with a printed password.
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
-                      prune expired sessions and rate-limit counters, minimise old sent mail.
+                      prune expired sessions and rate-limit counters, minimise old sent mail,
+                      remove the contents of downloads past their 30 days.
   send-mail           Deliver the mail waiting in the outbox now.
   help                Show this help.
 `
@@ -179,6 +180,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Expired sessions removed: ${report.sessionsPruned}`)
         console.log(`Rate-limit counters removed: ${report.rateCountersPruned}`)
         console.log(`Sent messages minimised: ${report.sentMailMinimised}`)
+        console.log(`Expired downloads removed: ${report.expiredFilesPurged}`)
         return 0
       })
     case 'send-mail':

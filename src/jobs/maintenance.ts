@@ -1,3 +1,4 @@
+import { purgeExpiredFiles } from '../answers/files.js'
 import { minimiseSentMail } from '../mail/outbox.js'
 import type { Services } from '../services.js'
 
@@ -6,6 +7,7 @@ export interface MaintenanceReport {
   sessionsPruned: number
   rateCountersPruned: number
   sentMailMinimised: number
+  expiredFilesPurged: number
 }
 
 const sentMailKeptDays = 7
@@ -17,5 +19,6 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
   const rateCountersPruned = await services.limiter.prune()
   const cutoff = new Date(services.now().getTime() - sentMailKeptDays * 24 * 60 * 60 * 1000)
   const sentMailMinimised = await minimiseSentMail(services.db, cutoff)
-  return { unconfirmedClosed, sessionsPruned, rateCountersPruned, sentMailMinimised }
+  const expiredFilesPurged = await purgeExpiredFiles(services.db, services.now())
+  return { unconfirmedClosed, sessionsPruned, rateCountersPruned, sentMailMinimised, expiredFilesPurged }
 }

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { runMaintenance } from '../../src/jobs/maintenance.js'
 import { importEmailRecords } from '../../src/records/import.js'
 import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
@@ -125,6 +126,9 @@ describe('the access answer', () => {
     expect(expired.text).toContain('This download has expired')
     const later = await person.get(`/status/${statusToken}`).expect(200)
     expect(later.text).toContain('Expired on')
+    const report = await runMaintenance(ctx.services)
+    expect(report.expiredFilesPurged).toBe(1)
+    expect(await fileRows(requestId)).toMatchObject([{ body: null, purged_at: expect.any(String) as unknown }])
   })
 
   it('says plainly when the survey answers are anonymised', async () => {
