@@ -1,0 +1,161 @@
+import { eventHash, genesisHash, type ChainEvent } from './chain.js'
+
+/**
+ * - `changed`: an event's content no longer matches its hash (or a hash an earlier verification
+ *   saw at that place);
+ * - `deleted`: an event links to one that is not in the trail (a gap), or the trail ends before
+ *   an event an earlier verification saw;
+ * - `reordered`: an event links to one that is elsewhere in the trail, or `seq` goes backwards.
+ */
+export type BreakKind = 'changed' | 'deleted' | 'reordered'
+
+export interface ChainBreak {
+  kind: BreakKind
+  /** Where the chain breaks: the event whose link or content fails. */
+  seq: number
+  eventId: string | null
+  eventKind: string | null
+  /** What is wrong, in a sentence. */
+  detail: string
+}
+
+export interface ChainVerification {
+  ok: boolean
+  /** Events found intact before the first break (all of them when the chain is whole). */
+  eventsChecked: number
+  /** The last event read, which a later verification can hold the trail to. */
+  head: { seq: number; hash: string } | null
+  firstBreak: ChainBreak | null
+}
+
+export interface VerifyOptions {
+  /**
+   * An event an earlier verification saw at the head. A chain can be cut short or rewritten from
+   * some point on without a broken link; holding it to a known head catches both.
+   */
+  anchor?: { seq: number; hash: string } | null
+  /** How many events before and after a broken link are searched to tell a move from a deletion. */
+  window?: number
+}
+
+const defaultWindow = 10_000
+
+/**
+ * Walks a trail in order and reports the first broken link. Memory is bounded by the window, so
+ * a trail of any length can be checked as it streams from the database or a file.
+ */
+export async function verifyChain(
+  events: AsyncIterable<ChainEvent> | Iterable<ChainEvent>,
+  options: VerifyOptions = {},
+): Promise<ChainVerification> {
+  const window = options.window ?? defaultWindow
+  const anchor = options.anchor ?? null
+  const iterator = iterate(events)
+  // Hashes of the last `window` events read, to recognise a link to an earlier event.
+  const recent = new Map<string, number>()
+  let previous: ChainEvent | null = null
+  let checked = 0
+  let anchorSeen = false
+  const result = (firstBreak: ChainBreak | null): ChainVerification => ({
+    ok: firstBreak === null,
+    eventsChecked: checked,
+    head: previous ? { seq: previous.seq, hash: previous.hash } : null,
+    firstBreak,
+  })
+  const breakAt = (event: ChainEvent, kind: BreakKind, detail: string): ChainBreak => ({
+    kind,
+    seq: event.seq,
+    eventId: event.id,
+    eventKind: event.kind,
+    detail,
+  })
+  try {
+    for (;;) {
+      const step = await iterator.next()
+      if (step.done) break
+      const event = step.value
+      if (eventHash(event) !== event.hash) {
+        return result(breakAt(event, 'changed', 'its content no longer matches its hash'))
+      }
+      if (previous && event.seq <= previous.seq) {
+        return result(breakAt(event, 'reordered', `it comes after seq ${previous.seq} in the trail`))
+      }
+      const expected = previous ? previous.hash : genesisHash
+      if (event.prevHash !== expected) {
+        return result(breakAt(event, ...(await classifyLink(event, previous, recent, iterator, window))))
+      }
+      if (anchor && event.seq === anchor.seq) {
+        if (event.hash !== anchor.hash) {
+          return result(
+            breakAt(
+              event,
+              'changed',
+              'it is not the event an earlier verification saw here: the trail was rewritten from this point',
+            ),
+          )
+        }
+        anchorSeen = true
+      }
+      recent.set(event.hash, event.seq)
+      if (recent.size > window) recent.delete(recent.keys().next().value as string)
+      previous = event
+      checked++
+    }
+  } finally {
+    await iterator.return?.()
+  }
+  if (anchor && !anchorSeen) {
+    return result({
+      kind: 'deleted',
+      seq: anchor.seq,
+      eventId: null,
+      eventKind: null,
+      detail: previous
+        ? `the trail ends at seq ${previous.seq}, but an earlier verification saw it reach seq ${anchor.seq}`
+        : `the trail is empty, but an earlier verification saw it reach seq ${anchor.seq}`,
+    })
+  }
+  return result(null)
+}
+
+/** Why an event does not link to the one before it: moved, or the one it follows is gone. */
+async function classifyLink(
+  event: ChainEvent,
+  previous: ChainEvent | null,
+  recent: Map<string, number>,
+  iterator: AsyncIterator<ChainEvent>,
+  window: number,
+): Promise<[BreakKind, string]> {
+  const after = previous ? `seq ${previous.seq}` : 'the start of the trail'
+  const earlier = recent.get(event.prevHash)
+  if (earlier !== undefined) {
+    return ['reordered', `it was chained after seq ${earlier}, but comes after ${after}`]
+  }
+  if (event.prevHash === genesisHash) {
+    return ['reordered', `it is the first event of the trail, but comes after ${after}`]
+  }
+  for (let i = 0; i < window; i++) {
+    const step = await iterator.next()
+    if (step.done) break
+    if (step.value.hash === event.prevHash) {
+      return ['reordered', `it was chained after seq ${step.value.seq}, which comes later in the trail`]
+    }
+  }
+  if (!previous) return ['deleted', 'the event it was chained after is missing from the start of the trail']
+  if (event.seq > previous.seq + 1) {
+    return ['deleted', `the event it was chained after is missing (seq jumps from ${previous.seq})`]
+  }
+  return [
+    'deleted',
+    'the event it was chained after is no longer in the trail: removed, or replaced and re-hashed',
+  ]
+}
+
+function iterate(events: AsyncIterable<ChainEvent> | Iterable<ChainEvent>): AsyncIterator<ChainEvent> {
+  if (Symbol.asyncIterator in events) return events[Symbol.asyncIterator]()
+  const sync = events[Symbol.iterator]()
+  return {
+    next: () => Promise.resolve(sync.next()),
+    return: () => Promise.resolve(sync.return?.() ?? { done: true as const, value: undefined }),
+  }
+}
