@@ -185,6 +185,9 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
         )
       } else if (stage === 'completed') {
         await services.caseHandling.assign(dpo, id, await version(id), dpo.id)
+        if (type === 'access' || type === 'portability') {
+          await services.answers.prepare(dpo, id, await version(id), { ethnicity: 'Prefer not to say' })
+        }
         await services.caseHandling.complete(
           dpo,
           id,
@@ -198,8 +201,10 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
           dpo,
           id,
           await version(id),
-          'research_exemption',
-          'Erasure would seriously impair the research.',
+          type === 'erasure' ? 'research_exemption' : 'manifestly_excessive',
+          type === 'erasure'
+            ? 'Removing one participant’s answers would seriously impair the research.'
+            : 'This repeats a request we answered last month, with nothing changed since.',
         )
       } else if (stage === 'withdrawn') {
         await services.caseHandling.close(dpo, id, await version(id), 'withdrawn', 'Withdrawn by email')
