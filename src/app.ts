@@ -3,6 +3,7 @@ import { accountRoutes } from './accounts/routes.js'
 import { answerRoutes } from './answers/routes.js'
 import { casesRoutes } from './cases/routes.js'
 import { recordsRoutes } from './records/routes.js'
+import { studyRoutes } from './studies/routes.js'
 import { reportsRoutes } from './reports/routes.js'
 import { templateRoutes } from './templates/routes.js'
 import { intakeRoutes } from './intake/routes.js'
@@ -51,6 +52,7 @@ export function createApp(services: Services): Express {
   app.use(casesRoutes(services))
   app.use(templateRoutes(services))
   app.use(recordsRoutes(services))
+  app.use(studyRoutes(services))
   app.use(reportsRoutes(services))
   app.use(notFoundHandler())
   app.use(errorHandler(log, { showDetail: config.env === 'development' }))

@@ -45,6 +45,14 @@ export const staffPaths = {
   records: '/staff/records',
   importRecords: '/staff/records/import',
   recordTasks: '/staff/records/tasks',
+  studies: '/staff/studies',
+  study: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}`,
+  editStudy: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}/edit`,
+  newStudyCategory: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}/new-category`,
+  studyCategory: (slug: string, key: string) =>
+    `/staff/studies/${encodeURIComponent(slug)}/categories/${encodeURIComponent(key)}`,
+  removeStudyCategory: (slug: string, key: string) =>
+    `/staff/studies/${encodeURIComponent(slug)}/categories/${encodeURIComponent(key)}/remove`,
   inviteUser: '/staff/users/new',
   user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
   dashboard: '/staff/dashboard',

@@ -13,6 +13,7 @@ import { reportsService } from './reports/service.js'
 import { retentionSweep } from './records/sweep.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
+import { studiesService } from './studies/service.js'
 import { settingsService } from './settings/service.js'
 import { templatesService } from './templates/service.js'
 import { rateLimiter } from './web/rate-limit.js'
@@ -47,6 +48,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     organisationName,
     requests,
     studies,
+    studyAdmin: studiesService({ db, studies, now }),
     intake: intakeService({
       db,
       secret: config.secret,

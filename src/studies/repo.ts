@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { DataCategory, LawfulBasis } from '../domain/data-map.js'
+import { newId } from '../security/tokens.js'
 
 export interface Study {
   id: string
@@ -17,6 +18,29 @@ export interface Study {
   acceptingRequests: boolean
 }
 
+/** What an administrator may change about a study: everything but its id and slug. */
+export type StudyDetails = Omit<Study, 'id' | 'slug'>
+
+/** A study with the moment it last changed, which an edit form carries to detect a concurrent change. */
+export interface VersionedStudy {
+  study: Study
+  version: string
+}
+
+const studyColumns: Record<keyof StudyDetails, keyof StudyRow> = {
+  title: 'title',
+  controllerName: 'controller_name',
+  controllerAddress: 'controller_address',
+  dpoEmail: 'dpo_email',
+  privacyNoticeText: 'privacy_notice_text',
+  privacyNoticeDate: 'privacy_notice_date',
+  surveyClosesOn: 'survey_closes_on',
+  surveyExtensionMonths: 'survey_extension_months',
+  platformRetentionMonths: 'platform_retention_months',
+  voucherRetentionMonths: 'voucher_retention_months',
+  acceptingRequests: 'accepting_requests',
+}
+
 interface StudyRow {
   id: string
   slug: string
@@ -31,6 +55,7 @@ interface StudyRow {
   platform_retention_months?: number
   voucher_retention_months?: number
   accepting_requests: boolean | number
+  updated_at?: string
 }
 
 interface CategoryRow {
@@ -97,6 +122,74 @@ export function studiesRepo(db: Knex) {
         .orderBy('position')
       return rows.map(toCategory)
     },
+
+    // Writes to a study and its data map, each inside the caller's transaction.
+    async findVersioned(trx: Knex, slug: string): Promise<VersionedStudy | undefined> {
+      const row = await trx<StudyRow>('studies').where({ slug }).first()
+      return row && { study: toStudy(row), version: String(row.updated_at) }
+    },
+
+    async dataMapIn(trx: Knex, studyId: string): Promise<DataCategory[]> {
+      const rows = await trx<CategoryRow>('study_data_categories')
+        .where({ study_id: studyId })
+        .orderBy('position')
+      return rows.map(toCategory)
+    },
+
+    /**
+     * Applies the changes and moves the version on, only if the study is still at the version the
+     * form was opened at. False when someone else changed it first.
+     */
+    async update(
+      trx: Knex,
+      studyId: string,
+      expectedVersion: string,
+      changes: Partial<StudyDetails>,
+      at: Date,
+    ): Promise<boolean> {
+      const row: Record<string, unknown> = { updated_at: at.toISOString() }
+      for (const [field, value] of Object.entries(changes)) {
+        row[studyColumns[field as keyof StudyDetails]] = value
+      }
+      const updated = await trx('studies').where({ id: studyId, updated_at: expectedVersion }).update(row)
+      return updated === 1
+    },
+
+    async addCategory(trx: Knex, studyId: string, category: DataCategory): Promise<void> {
+      const last = await trx<CategoryRow>('study_data_categories')
+        .where({ study_id: studyId })
+        .max<{ position: number | string | null }>('position as position')
+        .first()
+      await trx('study_data_categories').insert({
+        id: newId(),
+        study_id: studyId,
+        position: last?.position === null || last?.position === undefined ? 0 : Number(last.position) + 1,
+        ...categoryRow(category),
+      })
+    },
+
+    async updateCategory(trx: Knex, studyId: string, category: DataCategory): Promise<void> {
+      await trx('study_data_categories')
+        .where({ study_id: studyId, key: category.key })
+        .update(categoryRow(category))
+    },
+
+    async removeCategory(trx: Knex, studyId: string, key: string): Promise<void> {
+      await trx('study_data_categories').where({ study_id: studyId, key }).delete()
+    },
+  }
+}
+
+function categoryRow(category: DataCategory) {
+  return {
+    key: category.key,
+    label: category.label,
+    purpose: category.purpose,
+    lawful_basis: category.lawfulBasis,
+    special_category: category.specialCategory,
+    held_in: category.heldIn,
+    retention_rule: category.retentionRule,
+    linked_after_extraction: category.linkedAfterExtraction,
   }
 }
 
