@@ -86,7 +86,8 @@ export async function filesOf(db: Knex, requestId: string): Promise<RequestFile[
     .orderBy('created_at', 'asc')
     .orderBy('id', 'asc')
     .select<FileRow[]>(columns)
-  return rows.map(toFile)
+  // The answer itself first, then what was attached to it.
+  return rows.map(toFile).sort((a, b) => Number(a.kind === 'attachment') - Number(b.kind === 'attachment'))
 }
 
 export async function fileOf(db: Knex, requestId: string, fileId: string): Promise<RequestFile | undefined> {

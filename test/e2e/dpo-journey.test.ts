@@ -77,8 +77,10 @@ describe('a DPO takes an access request to a lawful answer', () => {
     expect(await dpo.textContent('main')).toContain('extended from')
     await screenshot(dpo, 'staff-05-case-extended')
 
+    await clickAndWait(dpo, 'button:has-text("Prepare the answer")')
+    expect(await dpo.textContent('main')).toContain('Draft: only staff can see it')
     await dpo.click('summary:has-text("Complete with an answer")')
-    await dpo.check('input[name="outcome"][value="fulfilled"]')
+    await dpo.check('input[name="outcome"][value="no_data_held"]')
     await clickAndWait(dpo, 'button:has-text("Send answer and complete")')
     expect(await dpo.textContent('main')).toContain('The request is completed')
     await expectAccessible(dpo)
