@@ -1,5 +1,6 @@
 import express, { type Express } from 'express'
 import { accountRoutes } from './accounts/routes.js'
+import { auditRoutes } from './audit/routes.js'
 import { answerRoutes } from './answers/routes.js'
 import { casesRoutes } from './cases/routes.js'
 import { recordsRoutes } from './records/routes.js'
@@ -8,6 +9,7 @@ import { reportsRoutes } from './reports/routes.js'
 import { templateRoutes } from './templates/routes.js'
 import { intakeRoutes } from './intake/routes.js'
 import { publicDir, viewsDir } from './paths-on-disk.js'
+import { can } from './domain/roles.js'
 import type { Services } from './services.js'
 import { csrfProtection } from './web/csrf.js'
 import { errorHandler, notFoundHandler } from './web/error-handler.js'
@@ -33,6 +35,7 @@ export function createApp(services: Services): Express {
     serviceName: services.serviceName,
     serviceUrl: '/',
     component,
+    can,
     org: { name: services.organisationName },
   })
 
@@ -54,6 +57,7 @@ export function createApp(services: Services): Express {
   app.use(recordsRoutes(services))
   app.use(studyRoutes(services))
   app.use(reportsRoutes(services))
+  app.use(auditRoutes(services))
   app.use(notFoundHandler())
   app.use(errorHandler(log, { showDetail: config.env === 'development' }))
   return app

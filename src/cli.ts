@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
 import { systemActor } from './audit/events.js'
 import { importEmailRecords } from './records/import.js'
+import { describeVerification, parseAuditVerifyArgs, verifyTrailFile } from './cli/audit-verify.js'
 import { deadlineCommand } from './cli/deadline.js'
 import { fillDemo } from './demo.js'
 import { isStaffRole } from './domain/roles.js'
@@ -37,6 +38,9 @@ Commands:
                       prune expired sessions and rate-limit counters, minimise old sent mail,
                       remove the contents of downloads past their 30 days.
   send-mail           Deliver the mail waiting in the outbox now.
+  audit-verify [--file PATH]
+                      Check the audit trail's hash chain: the database's (recording the check), or
+                      an exported NDJSON file offline. Exit code 0 intact, 1 broken, 2 usage.
   help                Show this help.
 `
 
@@ -183,6 +187,18 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Expired downloads removed: ${report.expiredFilesPurged}`)
         return 0
       })
+    case 'audit-verify': {
+      const parsed = parseAuditVerifyArgs(args)
+      const result =
+        'exitCode' in parsed
+          ? parsed
+          : parsed.file
+            ? await verifyTrailFile(parsed.file)
+            : await withServices(async (services) => describeVerification(await services.audit.verify('cli')))
+      process.stdout.write(result.stdout)
+      process.stderr.write(result.stderr)
+      return result.exitCode
+    }
     case 'send-mail':
       return withServices(async (services) => {
         const transport = createMailTransport(services.config)

@@ -60,6 +60,8 @@ export const staffPaths = {
   requestLog: '/staff/exports/requests',
   requestLogFile: (format: 'csv' | 'ndjson') => `/staff/exports/requests.${format}`,
   auditTrailExport: '/staff/audit/trail.ndjson',
+  audit: '/staff/audit',
+  auditVerify: '/staff/audit/verify',
 }
 
 /** The URL segment for a request type: 'withdraw-consent' for 'withdraw_consent'. */

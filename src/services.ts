@@ -3,6 +3,7 @@ import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
 import { emailHmac } from './domain/email-address.js'
 import { staffRepo } from './accounts/repo.js'
+import { auditService } from './audit/service.js'
 import { answersService } from './answers/service.js'
 import { accountsService } from './accounts/service.js'
 import { casesRepo } from './cases/repo.js'
@@ -77,6 +78,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     templates,
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),
+    audit: auditService({ db, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),
     /** The keyed hash rate limits and lookups use in place of an address. */

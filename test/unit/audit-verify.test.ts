@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { eventHash, genesisHash, type ChainEvent } from '../../src/audit/chain.js'
 import { verifyChain } from '../../src/audit/verify.js'
+import { describeVerification, parseAuditVerifyArgs, verifyTrailFile } from '../../src/cli/audit-verify.js'
 
 /** A clean chain of n events, seq 1…n. */
 function chain(n: number): ChainEvent[] {
@@ -148,5 +149,34 @@ describe('verifying the chain', () => {
     }
     expect((await verifyChain(source())).ok).toBe(false)
     expect(closed).toBe(true)
+  })
+})
+
+describe('the audit-verify command line', () => {
+  it('takes an optional --file and nothing else', () => {
+    expect(parseAuditVerifyArgs([])).toEqual({ file: null })
+    expect(parseAuditVerifyArgs(['--file', 'a.ndjson'])).toEqual({ file: 'a.ndjson' })
+    expect(parseAuditVerifyArgs(['--file=b.ndjson'])).toEqual({ file: 'b.ndjson' })
+    expect(parseAuditVerifyArgs(['--file'])).toMatchObject({ exitCode: 2 })
+    expect(parseAuditVerifyArgs(['--files', 'x'])).toMatchObject({ exitCode: 2 })
+    expect(parseAuditVerifyArgs(['x.ndjson'])).toMatchObject({ exitCode: 2 })
+  })
+
+  it('says in one line whether the trail is intact, or where it breaks and how', async () => {
+    const events = chain(3)
+    expect(describeVerification(await verifyChain(events))).toEqual({
+      stdout: `Audit trail intact: 3 events checked; last event seq 3, hash ${events[2]!.hash}.\n`,
+      stderr: '',
+      exitCode: 0,
+    })
+    const broken = describeVerification(await verifyChain([events[0]!, events[2]!]))
+    expect(broken).toMatchObject({ exitCode: 1 })
+    expect(broken.stdout).toBe(
+      'Audit trail broken at seq 3 (id event-3, kind request.note_added): deleted, the event it was chained after is missing (seq jumps from 1); 1 events intact before it.\n',
+    )
+  })
+
+  it('reports a missing file as a usage error', async () => {
+    expect(await verifyTrailFile('/nonexistent/trail.ndjson')).toMatchObject({ exitCode: 2 })
   })
 })

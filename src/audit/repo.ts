@@ -1,0 +1,160 @@
+import type { Knex } from 'knex'
+import type { ChainEvent, JsonValue } from './chain.js'
+import type { BreakKind, ChainBreak } from './verify.js'
+
+export interface VerificationRun {
+  id: string
+  verifiedAt: string
+  /** A staff user's id, or 'cli'. */
+  verifiedBy: string
+  /** The staff member's name, when a staff member ran it. */
+  verifierName: string | null
+  result: 'ok' | 'broken'
+  eventsChecked: number
+  head: { seq: number; hash: string } | null
+  firstBreak: ChainBreak | null
+}
+
+interface ChainRow {
+  seq: number | string
+  id: string
+  occurred_at: string
+  actor_type: string
+  actor_id: string | null
+  subject_type: string
+  subject_id: string
+  kind: string
+  data: string
+  prev_hash: string | null
+  hash: string | null
+}
+
+interface VerificationRow {
+  id: string
+  verified_at: string
+  verified_by: string
+  verifier_name?: string | null
+  result: 'ok' | 'broken'
+  events_checked: number | string
+  head_seq: number | string | null
+  head_hash: string | null
+  broken_seq: number | string | null
+  broken_event_id: string | null
+  broken_event_kind: string | null
+  broken_kind: BreakKind | null
+  broken_detail: string | null
+}
+
+function toChainEvent(row: ChainRow): ChainEvent {
+  return {
+    seq: Number(row.seq),
+    id: row.id,
+    occurredAt: row.occurred_at,
+    actor: { type: row.actor_type, id: row.actor_id },
+    subject: { type: row.subject_type, id: row.subject_id },
+    kind: row.kind,
+    data: parseData(row.data),
+    // A row that lost its hash reads as one whose content no longer matches it.
+    prevHash: row.prev_hash ?? '',
+    hash: row.hash ?? '',
+  }
+}
+
+/** Data that is no longer JSON is kept as its text, so the verifier reports it as changed. */
+function parseData(text: string): JsonValue {
+  try {
+    return JSON.parse(text) as JsonValue
+  } catch {
+    return text
+  }
+}
+
+function toVerificationRun(row: VerificationRow): VerificationRun {
+  return {
+    id: row.id,
+    verifiedAt: row.verified_at,
+    verifiedBy: row.verified_by,
+    verifierName: row.verifier_name ?? null,
+    result: row.result,
+    eventsChecked: Number(row.events_checked),
+    head: row.head_seq !== null && row.head_hash ? { seq: Number(row.head_seq), hash: row.head_hash } : null,
+    firstBreak:
+      row.broken_seq !== null && row.broken_kind
+        ? {
+            kind: row.broken_kind,
+            seq: Number(row.broken_seq),
+            eventId: row.broken_event_id,
+            eventKind: row.broken_event_kind,
+            detail: row.broken_detail ?? '',
+          }
+        : null,
+  }
+}
+
+/** The queries on the chain itself and on the record of its verifications. */
+export function auditRepo(db: Knex) {
+  return {
+    /** The last event's seq; inside an append's transaction, that append's own. */
+    async headSeq(trx: Knex = db): Promise<number | null> {
+      const row = await trx<ChainRow>('events').orderBy('seq', 'desc').first('seq')
+      return row ? Number(row.seq) : null
+    },
+
+    /** The chain in order up to an event, a page at a time, so memory stays flat for any length. */
+    async *chain(throughSeq: number, pageSize = 1000): AsyncGenerator<ChainEvent> {
+      let after = 0
+      for (;;) {
+        const rows = await db<ChainRow>('events')
+          .where('seq', '>', after)
+          .andWhere('seq', '<=', throughSeq)
+          .orderBy('seq', 'asc')
+          .limit(pageSize)
+        for (const row of rows) yield toChainEvent(row)
+        const last = rows.at(-1)
+        if (!last || rows.length < pageSize) return
+        after = Number(last.seq)
+      }
+    },
+
+    async insertVerification(trx: Knex, run: Omit<VerificationRun, 'verifierName'>): Promise<void> {
+      await trx('audit_verifications').insert({
+        id: run.id,
+        verified_at: run.verifiedAt,
+        verified_by: run.verifiedBy,
+        result: run.result,
+        events_checked: run.eventsChecked,
+        head_seq: run.head?.seq ?? null,
+        head_hash: run.head?.hash ?? null,
+        broken_seq: run.firstBreak?.seq ?? null,
+        broken_event_id: run.firstBreak?.eventId ?? null,
+        broken_event_kind: run.firstBreak?.eventKind ?? null,
+        broken_kind: run.firstBreak?.kind ?? null,
+        broken_detail: run.firstBreak?.detail ?? null,
+      })
+    },
+
+    /** The latest verifications, newest first, with the name of the staff member who ran each. */
+    async recentVerifications(limit: number): Promise<VerificationRun[]> {
+      const rows = await db<VerificationRow>('audit_verifications as v')
+        .leftJoin('staff_users as s', 's.id', 'v.verified_by')
+        .orderBy('v.verified_at', 'desc')
+        .orderBy('v.id', 'desc')
+        .limit(limit)
+        .select('v.*', 's.display_name as verifier_name')
+      return rows.map(toVerificationRun)
+    },
+
+    /** The head the last intact verification saw: the trail must still reach it unchanged. */
+    async lastIntactHead(): Promise<{ seq: number; hash: string } | null> {
+      const row = await db<VerificationRow>('audit_verifications')
+        .where({ result: 'ok' })
+        .whereNotNull('head_seq')
+        .orderBy('verified_at', 'desc')
+        .orderBy('id', 'desc')
+        .first()
+      return row ? toVerificationRun(row).head : null
+    },
+  }
+}
+
+export type AuditRepo = ReturnType<typeof auditRepo>
