@@ -60,6 +60,31 @@ describe('administration pages', () => {
     await expectAccessible(page)
     await screenshot(page, 'admin-11-record')
 
+    const study = '/staff/studies/increasing-diversity-in-social-work-management'
+    const studyPages: [string, string][] = [
+      ['/staff/studies', 'admin-12-studies'],
+      [`${study}/edit`, 'admin-14-study-edit'],
+      [`${study}/new-category`, 'admin-15-study-category'],
+      [`${study}/categories/age/remove`, 'admin-16-study-category-remove'],
+    ]
+    for (const [path, name] of studyPages) {
+      const response = await page.goto(`${setup.portal().baseUrl}${path}`)
+      expect(response?.status(), path).toBe(200)
+      await expectAccessible(page)
+      await screenshot(page, name)
+    }
+    await page.goto(`${setup.portal().baseUrl}${study}/edit`)
+    await page.fill('#surveyClosesOn', '2021-09-30')
+    await page.fill('#voucherRetentionMonths', '')
+    await clickAndWait(page, 'button:has-text("Save study details")')
+    expect(await page.locator('.govuk-error-summary').count()).toBe(1)
+    await expectAccessible(page)
+    await page.fill('#voucherRetentionMonths', '3')
+    await clickAndWait(page, 'button:has-text("Save study details")')
+    expect(await page.textContent('main')).toContain('Survey closes: 31 August 2021 → 30 September 2021')
+    await expectAccessible(page)
+    await screenshot(page, 'admin-13-study')
+
     expect(problems).toEqual([])
     await context.close()
   })
