@@ -36,7 +36,9 @@ Commands:
   migrate             Apply database migrations.
   maintenance         Close unconfirmed requests older than 7 days (removing what they held),
                       prune expired sessions and rate-limit counters, minimise old sent mail,
-                      remove the contents of downloads past their 30 days.
+                      remove the contents of downloads past their 30 days, and remove the
+                      requester's address and name from requests closed longer than
+                      CONTACT_RETENTION_MONTHS (24 by default).
   send-mail           Deliver the mail waiting in the outbox now.
   audit-verify [--file PATH]
                       Check the audit trail's hash chain: the database's (recording the check), or
@@ -185,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Rate-limit counters removed: ${report.rateCountersPruned}`)
         console.log(`Sent messages minimised: ${report.sentMailMinimised}`)
         console.log(`Expired downloads removed: ${report.expiredFilesPurged}`)
+        console.log(`Closed requests' contact details removed: ${report.contactsPurged}`)
         return 0
       })
     case 'audit-verify': {

@@ -18,6 +18,8 @@ export interface Config {
   trustProxy: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent'
   jobs: { enabled: boolean; intervalSeconds: number; sweepIntervalSeconds: number }
+  /** Calendar months a closed request keeps the requester's contact details. */
+  contactRetentionMonths: number
 }
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value)
@@ -60,6 +62,10 @@ const schema = z.object({
   JOBS: z.preprocess(emptyToUndefined, z.enum(['on', 'off']).default('on')),
   JOBS_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(5).default(300)),
   SWEEP_INTERVAL_SECONDS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(60).default(86400)),
+  CONTACT_RETENTION_MONTHS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(1200).default(24),
+  ),
 })
 
 export class ConfigError extends Error {
@@ -115,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       intervalSeconds: e.JOBS_INTERVAL_SECONDS,
       sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     },
+    contactRetentionMonths: e.CONTACT_RETENTION_MONTHS,
   }
 }
 

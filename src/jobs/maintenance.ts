@@ -1,5 +1,6 @@
 import { purgeExpiredFiles } from '../answers/files.js'
 import { minimiseSentMail } from '../mail/outbox.js'
+import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
 import type { Services } from '../services.js'
 
 export interface MaintenanceReport {
@@ -8,6 +9,7 @@ export interface MaintenanceReport {
   rateCountersPruned: number
   sentMailMinimised: number
   expiredFilesPurged: number
+  contactsPurged: number
 }
 
 const sentMailKeptDays = 7
@@ -20,5 +22,18 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
   const cutoff = new Date(services.now().getTime() - sentMailKeptDays * 24 * 60 * 60 * 1000)
   const sentMailMinimised = await minimiseSentMail(services.db, cutoff)
   const expiredFilesPurged = await purgeExpiredFiles(services.db, services.now())
-  return { unconfirmedClosed, sessionsPruned, rateCountersPruned, sentMailMinimised, expiredFilesPurged }
+  const contactsPurged = await purgeClosedRequestContacts({
+    db: services.db,
+    requests: services.requests,
+    now: services.now,
+    months: services.config.contactRetentionMonths,
+  })
+  return {
+    unconfirmedClosed,
+    sessionsPruned,
+    rateCountersPruned,
+    sentMailMinimised,
+    expiredFilesPurged,
+    contactsPurged,
+  }
 }

@@ -3,7 +3,7 @@ import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { RecordSnapshot } from '../domain/retention.js'
-import type { RequestStatus } from '../domain/request-status.js'
+import { closedStatuses, type RequestStatus } from '../domain/request-status.js'
 
 export interface RightsRequest {
   id: string
@@ -241,6 +241,47 @@ export function requestsRepo(db: Knex) {
         .orderBy('created_at')
         .limit(limit)
       return rows.map(toRightsRequest)
+    },
+    /** Closed before an instant and still holding contact details, in (closed_at, id) order. */
+    async listClosedWithContact(
+      closedBefore: string,
+      after: { closedAt: string; id: string } | null,
+      limit: number,
+    ): Promise<RightsRequest[]> {
+      let query = db<RequestRow>('rights_requests')
+        .whereIn('status', closedStatuses)
+        .where('closed_at', '<', closedBefore)
+        .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
+      if (after) {
+        query = query.where((q) =>
+          q
+            .where('closed_at', '>', after.closedAt)
+            .orWhere((t) => t.where('closed_at', after.closedAt).where('id', '>', after.id)),
+        )
+      }
+      const rows = await query.orderBy('closed_at', 'asc').orderBy('id', 'asc').limit(limit)
+      return rows.map(toRightsRequest)
+    },
+    /**
+     * Removes the requester's address and name, and the copies of the address in the request's
+     * mail; false when another run got there first.
+     */
+    async removeContact(trx: Knex, id: string, at: Date): Promise<boolean> {
+      const updated = await trx('rights_requests')
+        .where({ id })
+        .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
+        .update({
+          email: null,
+          requester_name: null,
+          updated_at: at.toISOString(),
+          version: trx.raw('version + 1'),
+        })
+      if (updated !== 1) return false
+      await trx('outbox')
+        .where({ request_id: id })
+        .update({ to_address: null, text_body: null, html_body: null })
+      await trx('outbox').where({ request_id: id, status: 'pending' }).update({ status: 'cancelled' })
+      return true
     },
     async expireLinks(trx: Knex, requestId: string, purpose: LinkPurpose, at: Date): Promise<void> {
       await trx('request_links')

@@ -29,6 +29,14 @@ describe('loadConfig', () => {
     expect(config.secureCookies).toBe(true)
   })
 
+  it('keeps the contact details of closed requests for 24 months unless told otherwise', () => {
+    const secret = { SECRET: 's'.repeat(32) }
+    expect(loadConfig(secret).contactRetentionMonths).toBe(24)
+    expect(loadConfig({ ...secret, CONTACT_RETENTION_MONTHS: '36' }).contactRetentionMonths).toBe(36)
+    expect(() => loadConfig({ ...secret, CONTACT_RETENTION_MONTHS: '0' })).toThrow(/CONTACT_RETENTION_MONTHS/)
+    expect(() => loadConfig({ ...secret, CONTACT_RETENTION_MONTHS: 'two years' })).toThrow(ConfigError)
+  })
+
   it('lists every problem at once', () => {
     try {
       loadConfig({
