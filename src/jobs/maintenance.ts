@@ -1,4 +1,5 @@
 import { purgeExpiredFiles } from '../answers/files.js'
+import { recordEvent, systemActor } from '../audit/events.js'
 import { minimiseSentMail } from '../mail/outbox.js'
 import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
 import type { Services } from '../services.js'
@@ -20,7 +21,22 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
   const sessionsPruned = await services.sessionStore.prune()
   const rateCountersPruned = await services.limiter.prune()
   const cutoff = new Date(services.now().getTime() - sentMailKeptDays * 24 * 60 * 60 * 1000)
-  const sentMailMinimised = await minimiseSentMail(services.db, cutoff)
+  const sentMailMinimised = await services.db.transaction(async (trx) => {
+    const minimised = await minimiseSentMail(trx, cutoff)
+    if (minimised > 0) {
+      await recordEvent(
+        trx,
+        {
+          actor: systemActor('maintenance'),
+          subject: { type: 'outbox', id: 'sent-mail' },
+          kind: 'mail.minimised',
+          data: { messages: minimised, sentBefore: cutoff.toISOString() },
+        },
+        services.now(),
+      )
+    }
+    return minimised
+  })
   const expiredFilesPurged = await purgeExpiredFiles(services.db, services.now())
   const contactsPurged = await purgeClosedRequestContacts({
     db: services.db,
