@@ -85,3 +85,19 @@ describe('contact details of closed requests', () => {
     expect(await request(closed)).toMatchObject({ email: null })
   })
 })
+
+describe('maintenance', () => {
+  it('records minimising old sent mail as one event, without the addresses', async () => {
+    ctx.setNow('2026-02-01T10:00:00Z')
+    await fileConfirmedRequest(ctx, { email: 'sent@example.org' })
+    await ctx.services.db('outbox').update({ status: 'sent' })
+    ctx.setNow('2026-03-02T10:00:00Z')
+    const report = await runMaintenance(ctx.services)
+    expect(report.sentMailMinimised).toBeGreaterThan(0)
+    const events = await ctx.services.db('events').where({ kind: 'mail.minimised' })
+    expect(events).toHaveLength(1)
+    expect(JSON.parse(String(events[0].data))).toMatchObject({ messages: report.sentMailMinimised })
+    expect((await runMaintenance(ctx.services)).sentMailMinimised).toBe(0)
+    expect(await ctx.services.db('events').where({ kind: 'mail.minimised' })).toHaveLength(1)
+  })
+})
