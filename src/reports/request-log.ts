@@ -130,9 +130,23 @@ export function deadlinesOf(
     (open && source.pause?.kind === 'clarification' ? pausedDaysBetween(source.pause.since, today) : 0)
   const start = source.clockStartOn
   return {
-    due: responseDeadline({ start, pausedDays }).due,
-    extendedDue: source.extended ? responseDeadline({ start, extended: true, pausedDays }).due : null,
+    due: dueDate(start, false, pausedDays),
+    extendedDue: source.extended ? dueDate(start, true, pausedDays) : null,
   }
+}
+
+// A log holds many requests per day; each deadline is worked out once (a few thousand a year at most).
+const dueDates = new Map<string, IsoDate>()
+
+function dueDate(start: IsoDate, extended: boolean, pausedDays: number): IsoDate {
+  const key = `${start}|${extended}|${pausedDays}`
+  let due = dueDates.get(key)
+  if (due === undefined) {
+    due = responseDeadline({ start, extended, pausedDays }).due
+    if (dueDates.size >= 100_000) dueDates.clear()
+    dueDates.set(key, due)
+  }
+  return due
 }
 
 const answeredStatuses: readonly RequestStatus[] = ['completed', 'refused']
