@@ -70,13 +70,15 @@ export function auditRoutes(services: Services): Router {
   })
 
   router.get(staffPaths.auditTrailExport, requirePermission('audit:read'), async (req, res) => {
-    const { lines } = await audit.exportTrail({ type: 'staff', id: req.staffUser!.id })
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8')
     res.setHeader(
       'Content-Disposition',
       `attachment; filename="audit-trail-${londonDate(services.now())}.ndjson"`,
     )
     res.setHeader('Cache-Control', 'no-store')
+    // A HEAD request downloads nothing, so nothing is exported or recorded.
+    if (req.method === 'HEAD') return res.end()
+    const { lines } = await audit.exportTrail({ type: 'staff', id: req.staffUser!.id })
     await streamLines(res, lines, services.log)
   })
 

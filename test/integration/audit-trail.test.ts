@@ -251,6 +251,9 @@ describe('the exported trail', () => {
     expect(res.headers['content-disposition']).toBe('attachment; filename="audit-trail-2026-03-02.ndjson"')
     expect(res.headers['cache-control']).toBe('no-store')
     const lines = text.trimEnd().split('\n')
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await agent.head('/staff/audit/trail.ndjson').expect(200)
+    expect(await ctx.services.db('events').where({ kind: 'audit.trail_exported' })).toHaveLength(1)
     // Everything before, the auditor's sign-in, and the export's own event.
     expect(lines.length).toBe(Number(before[0]!.n) + 3)
     const last = JSON.parse(lines.at(-1)!) as Record<string, unknown>
