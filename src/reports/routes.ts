@@ -124,11 +124,21 @@ export function reportsRoutes(services: Services): Router {
     return { filters, format, form }
   }
 
-  async function send(res: Response, job: RequestLogExport) {
+  async function send(req: Request, res: Response, job: RequestLogExport) {
     res.setHeader('Content-Type', job.contentType)
     res.setHeader('Content-Disposition', `attachment; filename="${job.filename}"`)
     res.setHeader('Cache-Control', 'no-store')
-    await job.writeTo(res)
+    try {
+      await job.writeTo(res)
+    } catch (error) {
+      // The pipeline has already cut the download short, so it cannot pass for a whole log.
+      if ((error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+        services.log.info({ reqId: req.id }, 'request log export abandoned by the client')
+      } else {
+        services.log.error({ reqId: req.id, err: error }, 'request log export failed')
+      }
+      res.destroy()
+    }
   }
 
   const downloads: [string, ExportFormat | undefined][] = [
@@ -141,6 +151,7 @@ export function reportsRoutes(services: Services): Router {
       const parsed = await parseExportForm(req, res, fixedFormat)
       if (!parsed) return
       await send(
+        req,
         res,
         await reports.exportRequestLog(req.staffUser as StaffUser, {
           format: parsed.format,
@@ -166,7 +177,7 @@ export function reportsRoutes(services: Services): Router {
       if (!(error instanceof ValidationError)) throw error
       return renderExports(req, res, 400, { ...form, errors: error.errors })
     }
-    await send(res, job)
+    await send(req, res, job)
   })
 
   return router

@@ -102,6 +102,37 @@ describe('a large request log export', () => {
     }
   }, 60_000)
 
+  it('stops reading the database when the client goes away', async () => {
+    const server = ctx.app.listen(0, '127.0.0.1')
+    await once(server, 'listening')
+    const pages = watchPages(ctx)
+    try {
+      const { port } = server.address() as AddressInfo
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        path: '/staff/exports/requests.ndjson',
+        headers: { cookie },
+      })
+      req.end()
+      const [res] = (await once(req, 'response')) as [IncomingMessage]
+      await once(res, 'data')
+      req.destroy()
+      let seen = -1
+      while (seen !== pages.sizes.length) {
+        seen = pages.sizes.length
+        await new Promise((resolve) => setTimeout(resolve, 150))
+      }
+      expect(pages.sizes.length).toBeLessThan(many / 1000 / 2)
+      // The server carries on serving.
+      const again = await fetch(`http://127.0.0.1:${port}/staff/dashboard`, { headers: { cookie } })
+      expect(again.status).toBe(200)
+    } finally {
+      pages.stop()
+      server.close()
+    }
+  }, 60_000)
+
   it('stops reading the database while the client is not reading (backpressure)', async () => {
     const reports = reportsService({ db: ctx.services.db, now: ctx.services.now, batchSize: 100 })
     const job = await reports.exportRequestLog(auditor, {
