@@ -186,8 +186,25 @@ export async function revokeFilesOfRecord(
 
 /** Removes the contents of files whose download period is over; the row stays as evidence. */
 export async function purgeExpiredFiles(db: Knex, at: Date): Promise<number> {
-  return db('request_files')
-    .where('expires_at', '<=', at.toISOString())
-    .whereNull('purged_at')
-    .update({ body: null, purged_at: at.toISOString() })
+  return db.transaction(async (trx) => {
+    const ids = (
+      await trx('request_files')
+        .where('expires_at', '<=', at.toISOString())
+        .whereNull('purged_at')
+        .select<{ id: string }[]>('id')
+    ).map((r) => r.id)
+    if (ids.length === 0) return 0
+    await trx('request_files').whereIn('id', ids).update({ body: null, purged_at: at.toISOString() })
+    await recordEvent(
+      trx,
+      {
+        actor: { type: 'system', id: 'maintenance' },
+        subject: { type: 'request_files', id: 'expired' },
+        kind: 'downloads.expired_removed',
+        data: { files: ids },
+      },
+      at,
+    )
+    return ids.length
+  })
 }

@@ -25,3 +25,8 @@ export function emailHmac(secret: string, normalised: string): string {
 export function containsEmailAddress(text: string): boolean {
   return /[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)
 }
+
+/** Replaces anything that looks like an email address, for text kept after contact details go. */
+export function redactEmailAddresses(text: string, replacement = '[address removed]'): string {
+  return text.replace(/[^\s@"'<>(),;:]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z0-9-]*[A-Za-z0-9]/g, replacement)
+}

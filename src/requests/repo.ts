@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { redactEmailAddresses } from '../domain/email-address.js'
 import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
@@ -263,10 +264,17 @@ export function requestsRepo(db: Knex) {
       return rows.map(toRightsRequest)
     },
     /**
-     * Removes the requester's address and name, and the copies of the address in the request's
-     * mail; false when another run got there first.
+     * Removes the requester's address and name, the copies of the address in the request's mail,
+     * and the name and any address quoted in its letters and details; false when another run got
+     * there first.
      */
     async removeContact(trx: Knex, id: string, at: Date): Promise<boolean> {
+      const before = await trx('rights_requests')
+        .where({ id })
+        .first<{ requester_name: string | null; details: string | null } | undefined>(
+          'requester_name',
+          'details',
+        )
       const updated = await trx('rights_requests')
         .where({ id })
         .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
@@ -277,6 +285,24 @@ export function requestsRepo(db: Knex) {
           version: trx.raw('version + 1'),
         })
       if (updated !== 1) return false
+      // Letters greet the person by name and a rectification may quote an address: those go too,
+      // while what was decided and why stays readable.
+      const scrub = (text: string): string => {
+        const name = before?.requester_name?.trim()
+        const named = name && name.length > 1 ? text.split(name).join('[name removed]') : text
+        return redactEmailAddresses(named)
+      }
+      const messages = await trx('request_messages')
+        .where({ request_id: id })
+        .select<{ id: string; body: string }[]>('id', 'body')
+      for (const message of messages) {
+        const body = scrub(message.body)
+        if (body !== message.body) await trx('request_messages').where({ id: message.id }).update({ body })
+      }
+      if (before?.details) {
+        const details = scrub(before.details)
+        if (details !== before.details) await trx('rights_requests').where({ id }).update({ details })
+      }
       await trx('outbox')
         .where({ request_id: id })
         .update({ to_address: null, text_body: null, html_body: null })

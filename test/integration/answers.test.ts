@@ -128,7 +128,12 @@ describe('the access answer', () => {
     expect(later.text).toContain('Expired on')
     const report = await runMaintenance(ctx.services)
     expect(report.expiredFilesPurged).toBe(1)
-    expect(await fileRows(requestId)).toMatchObject([{ body: null, purged_at: expect.any(String) as unknown }])
+    expect(
+      await ctx.services.db('events').where({ kind: 'downloads.expired_removed' }).pluck('data'),
+    ).toEqual([JSON.stringify({ files: [draft.id] })])
+    expect(await fileRows(requestId)).toMatchObject([
+      { body: null, purged_at: expect.any(String) as unknown },
+    ])
   })
 
   it('says plainly when the survey answers are anonymised', async () => {

@@ -63,6 +63,41 @@ describe('contact details of closed requests', () => {
     expect(await ctx.services.audit.verify('cli')).toMatchObject({ result: 'ok', firstBreak: null })
   })
 
+  it('go from the letters and the request details too, leaving what was decided', async () => {
+    ctx.setNow('2024-02-01T09:00:00Z')
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, {
+      email: 'old@example.org',
+      type: 'rectification',
+      details: {
+        type: 'rectification',
+        inaccurate: 'My address old@example.org',
+        correction: 'new@example.net',
+      },
+    })
+    await ctx.services.db('rights_requests').where({ id: requestId }).update({ requester_name: 'Sam Person' })
+    await ctx.services.db('request_messages').insert({
+      id: 'letter-1',
+      request_id: requestId,
+      direction: 'to_person',
+      kind: 'message',
+      subject: 'About your request',
+      body: 'Dear Sam Person,\n\nWe will correct old@example.org to new@example.net.',
+      created_at: ctx.now().toISOString(),
+    })
+    await ctx.services.intake.withdraw(statusToken)
+    ctx.setNow('2026-03-02T10:00:00Z')
+    await runMaintenance(ctx.services)
+    const letter = await ctx.services.db('request_messages').where({ id: 'letter-1' }).first()
+    expect(letter.body).toBe(
+      'Dear [name removed],\n\nWe will correct [address removed] to [address removed].',
+    )
+    const row = await request(requestId)
+    expect(JSON.parse(String(row.details))).toMatchObject({
+      inaccurate: 'My address [address removed]',
+      correction: '[address removed]',
+    })
+  })
+
   it('are found a page at a time', async () => {
     const ids = [
       await closedAt('2023-05-01T09:00:00Z', 'a@example.org'),

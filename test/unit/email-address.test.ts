@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   containsEmailAddress,
+  redactEmailAddresses,
   emailHmac,
   isValidEmail,
   normaliseEmail,
@@ -48,5 +49,17 @@ describe('containsEmailAddress', () => {
   it('spots addresses inside text', () => {
     expect(containsEmailAddress('{"to":"jane@example.org"}')).toBe(true)
     expect(containsEmailAddress('{"emailHmac":"ab12"}')).toBe(false)
+  })
+})
+
+describe('redactEmailAddresses', () => {
+  it('replaces each address and keeps the punctuation around it', () => {
+    expect(redactEmailAddresses('Write to Jane.Doe+x@Example.co.uk, or "b@c.org".')).toBe(
+      'Write to [address removed], or "[address removed]".',
+    )
+  })
+
+  it('leaves text without an address alone', () => {
+    expect(redactEmailAddresses('Meet @ noon at example.org')).toBe('Meet @ noon at example.org')
   })
 })
