@@ -1,6 +1,6 @@
 /**
  * How much memory the request log export needs: fills a SQLite file with N confirmed requests, then
- * streams the CSV export to /dev/null while sampling the process's memory.
+ * streams the CSV export to /dev/null while sampling the process's memory; then times the dashboard.
  *
  *   npm run -s bench:export -- [N]        (N defaults to 200,000)
  */
@@ -120,6 +120,11 @@ try {
   console.log(`RSS:  baseline ${mb(baseline.rss)}, peak ${mb(peakRss)} (+${mb(peakRss - baseline.rss)})`)
   console.log(
     `Heap: baseline ${mb(baseline.heapUsed)}, peak ${mb(peakHeap)} (+${mb(peakHeap - baseline.heapUsed)}); live after a collection at most ${mb(peakLive)} (+${mb(peakLive - baseline.heapUsed)})`,
+  )
+  const dashboardStart = process.hrtime.bigint()
+  await services.reports.dashboard({})
+  console.log(
+    `Dashboard over all ${count.toLocaleString('en-GB')} requests: ${(Number(process.hrtime.bigint() - dashboardStart) / 1e9).toFixed(1)} s`,
   )
   console.log(
     `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, ${mb(totalmem())} RAM, Node ${process.version}`,

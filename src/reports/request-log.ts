@@ -151,19 +151,54 @@ function dueDate(start: IsoDate, extended: boolean, pausedDays: number): IsoDate
 
 const answeredStatuses: readonly RequestStatus[] = ['completed', 'refused']
 
+// London's offset changes only on the hour, so every instant in one UTC hour has the same London date.
+const londonDatesByHour = new Map<string, IsoDate>()
+
+function londonDateOf(instant: string): IsoDate {
+  const hour = instant.slice(0, 13)
+  let date = londonDatesByHour.get(hour)
+  if (date === undefined) {
+    date = londonDate(new Date(instant))
+    if (londonDatesByHour.size >= 100_000) londonDatesByHour.clear()
+    londonDatesByHour.set(hour, date)
+  }
+  return date
+}
+
+/** The clock facts of a request, all a row's deadline figures need. */
+export type ClockSource = Pick<
+  RequestLogSource,
+  'status' | 'clockStartOn' | 'pausedDays' | 'extended' | 'pause' | 'closedAt'
+>
+
+/** How a request stands against its deadline on a London date: closed when, how long, on time. */
+export function handlingOf(
+  source: ClockSource,
+  today: IsoDate,
+): Pick<RequestLogRow, 'due' | 'extended_due' | 'closed' | 'days_taken' | 'on_time'> {
+  const { due, extendedDue } = deadlinesOf(source, today)
+  const statutoryDue = extendedDue ?? due
+  const closed = source.closedAt ? londonDateOf(source.closedAt) : null
+  const answered = answeredStatuses.includes(source.status) && closed !== null
+  let onTime: boolean | null = null
+  if (answered && statutoryDue) onTime = closed <= statutoryDue
+  else if (isOpen(source.status) && statutoryDue && today > statutoryDue) onTime = false
+  return {
+    due,
+    extended_due: extendedDue,
+    closed,
+    days_taken: answered && source.clockStartOn ? daysBetween(source.clockStartOn, closed) : null,
+    on_time: onTime,
+  }
+}
+
 /** Shapes one request into its log row, on a London date (today decides the record's state now). */
 export function requestLogRow(
   source: RequestLogSource,
   today: IsoDate,
   options: { includeIdentities: boolean } = { includeIdentities: false },
 ): RequestLogRow {
-  const { due, extendedDue } = deadlinesOf(source, today)
-  const statutoryDue = extendedDue ?? due
-  const closed = source.closedAt ? londonDate(new Date(source.closedAt)) : null
-  const answered = answeredStatuses.includes(source.status) && closed !== null
-  let onTime: boolean | null = null
-  if (answered && statutoryDue) onTime = closed <= statutoryDue
-  else if (isOpen(source.status) && statutoryDue && today > statutoryDue) onTime = false
+  const handling = handlingOf(source, today)
   const row: RequestLogRow = {
     reference: source.reference,
     type: source.type,
@@ -171,14 +206,14 @@ export function requestLogRow(
     channel: source.channel,
     received: source.receivedOn,
     clock_start: source.clockStartOn,
-    due,
-    extended_due: extendedDue,
-    closed,
+    due: handling.due,
+    extended_due: handling.extended_due,
+    closed: handling.closed,
     status: source.status,
     outcome: source.outcome,
     refusal_ground: source.status === 'refused' ? source.outcomeReason : null,
-    days_taken: answered && source.clockStartOn ? daysBetween(source.clockStartOn, closed) : null,
-    on_time: onTime,
+    days_taken: handling.days_taken,
+    on_time: handling.on_time,
     extended: source.extended,
     paused_days: source.pausedDays,
     assignee_role: source.assigneeRole,

@@ -18,6 +18,7 @@ import {
   columnsFor,
   csvRecord,
   describeFilters,
+  handlingOf,
   requestLogRow,
   type ExportFormat,
   type ReceivedRange,
@@ -164,17 +165,14 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
       const extended = await repo.countExtended(range)
       // Days to answer and days left need each request's clock: streamed, never held.
       const answered = answeredTally()
-      for await (const source of repo.walk(
+      for await (const clock of repo.walkClocks(
         { ...range, statuses: ['completed', 'refused'] },
-        { includeIdentities: false, batchSize: deps.batchSize },
+        deps.batchSize,
       ))
-        answered.add(requestLogRow(source, today))
+        answered.add({ status: clock.status, ...handlingOf(clock, today) })
       const open = openTally(today)
-      for await (const source of repo.walk(
-        { ...range, statuses: openStatuses },
-        { includeIdentities: false, batchSize: deps.batchSize },
-      ))
-        open.add(requestLogRow(source, today))
+      for await (const clock of repo.walkClocks({ ...range, statuses: openStatuses }, deps.batchSize))
+        open.add(handlingOf(clock, today))
       const counts = new Map(byType.map((t) => [t.type, t.count]))
       const bands = open.bands()
       return {
