@@ -150,6 +150,8 @@ export function reportsRoutes(services: Services): Router {
     router.get(path, requirePermission('audit:read'), async (req, res) => {
       const parsed = await parseExportForm(req, res, fixedFormat)
       if (!parsed) return
+      // A HEAD request sends no rows, so it exports nothing and records nothing.
+      if (req.method === 'HEAD') return res.setHeader('Cache-Control', 'no-store').end()
       await send(
         req,
         res,

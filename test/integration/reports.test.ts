@@ -369,6 +369,13 @@ describe('request log export', () => {
     expect((await events('export.request_log')).length).toBe(before)
   })
 
+  it('a HEAD request exports and records nothing', async () => {
+    const before = (await events('export.request_log')).length
+    const res = await agents.auditor.head('/staff/exports/requests.csv')
+    expect(res.status).toBe(200)
+    expect((await events('export.request_log')).length).toBe(before)
+  })
+
   it('records every export with its format, filters and rows', async () => {
     await asText(agents.auditor.get('/staff/exports/requests.ndjson?type=erasure&from=2026-01-01'))
     const last = (await events('export.request_log')).at(-1)

@@ -65,6 +65,15 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
   { method: 'get', path: () => '/staff/audit', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'post', path: () => '/staff/audit/verify', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: () => '/staff/audit/trail.ndjson', allowed: ['admin', 'dpo', 'auditor'] },
+  { method: 'get', path: () => '/staff/dashboard', allowed: ['admin', 'dpo', 'auditor'] },
+  { method: 'get', path: () => '/staff/exports', allowed: ['admin', 'dpo', 'auditor'] },
+  { method: 'get', path: () => '/staff/exports/requests.csv', allowed: ['admin', 'dpo', 'auditor'] },
+  {
+    method: 'get',
+    path: () => '/staff/exports/requests?format=ndjson',
+    allowed: ['admin', 'dpo', 'auditor'],
+  },
+  { method: 'post', path: () => '/staff/exports/requests', allowed: ['admin', 'dpo'] },
 ]
 
 const studySlug = 'increasing-diversity-in-social-work-management'
