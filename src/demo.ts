@@ -185,6 +185,12 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
         )
       } else if (stage === 'completed') {
         await services.caseHandling.assign(dpo, id, await version(id), dpo.id)
+        if (type === 'access') {
+          await services.answers.attach(dpo, id, {
+            filename: 'survey-answers.csv',
+            body: Buffer.from('question,answer\nOccupation,Team manager\nEthnicity,Prefer not to say\n'),
+          })
+        }
         if (type === 'access' || type === 'portability') {
           await services.answers.prepare(dpo, id, await version(id), { ethnicity: 'Prefer not to say' })
         }

@@ -74,7 +74,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     records,
     sweep: retentionSweep({ db, records, studies, now }),
     caseHandling,
-    answers: answersService({ db, caseHandling, now }),
+    answers: answersService({ db, caseHandling, requests, now }),
     templates,
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import { recordEvent, type Actor } from '../audit/events.js'
-import { downloadDays } from '../domain/answer.js'
+import { downloadExpiresOn } from '../domain/answer.js'
+import { addDays, londonDate, startOfLondonDay } from '../domain/clock.js'
 import { newId } from '../security/tokens.js'
 
 /** The files a request's answer delivers. */
@@ -21,6 +22,8 @@ export interface RequestFile {
   revokedAt: string | null
   revokeReason: string | null
   purgedAt: string | null
+  /** The last London day the person can download it. */
+  availableUntil: string | null
 }
 
 interface FileRow {
@@ -69,6 +72,7 @@ const toFile = (row: FileRow): RequestFile => ({
   revokedAt: row.revoked_at,
   revokeReason: row.revoke_reason,
   purgedAt: row.purged_at,
+  availableUntil: row.expires_at ? addDays(londonDate(new Date(row.expires_at)), -1) : null,
 })
 
 /** Whether the person can download a file at an instant, and if not, why. */
@@ -139,14 +143,22 @@ export async function insertFile(
   })
 }
 
-/** Publishing makes a request's draft files downloadable for the next 30 days. */
+/**
+ * Publishing makes a request's draft files downloadable through the 30th London day after today;
+ * they stop at the start of the next.
+ */
 export async function publishFiles(trx: Knex, requestId: string, at: Date): Promise<number> {
-  const expires = new Date(at.getTime() + downloadDays * 24 * 60 * 60 * 1000)
+  const expires = startOfLondonDay(addDays(downloadExpiresOn(londonDate(at)), 1))
   return trx('request_files')
     .where({ request_id: requestId })
     .whereNull('published_at')
     .whereNull('revoked_at')
     .update({ published_at: at.toISOString(), expires_at: expires.toISOString() })
+}
+
+/** A closed request's unsent drafts are not kept: they hold personal data nobody will receive. */
+export async function discardDrafts(trx: Knex, requestId: string): Promise<number> {
+  return trx('request_files').where({ request_id: requestId }).whereNull('published_at').delete()
 }
 
 /**
@@ -170,7 +182,11 @@ export async function revokeFilesOfRecord(
   if (ids.length === 0) return 0
   await trx('request_files')
     .whereIn('id', ids)
-    .update({ revoked_at: at.toISOString(), revoke_reason: reason, body: null, purged_at: at.toISOString() })
+    .update({ revoked_at: at.toISOString(), revoke_reason: reason })
+  await trx('request_files')
+    .whereIn('id', ids)
+    .whereNull('purged_at')
+    .update({ body: null, purged_at: at.toISOString() })
   await recordEvent(
     trx,
     {
@@ -184,27 +200,45 @@ export async function revokeFilesOfRecord(
   return ids.length
 }
 
-/** Removes the contents of files whose download period is over; the row stays as evidence. */
-export async function purgeExpiredFiles(db: Knex, at: Date): Promise<number> {
-  return db.transaction(async (trx) => {
-    const ids = (
-      await trx('request_files')
-        .where('expires_at', '<=', at.toISOString())
-        .whereNull('purged_at')
-        .select<{ id: string }[]>('id')
-    ).map((r) => r.id)
-    if (ids.length === 0) return 0
-    await trx('request_files').whereIn('id', ids).update({ body: null, purged_at: at.toISOString() })
-    await recordEvent(
-      trx,
-      {
-        actor: { type: 'system', id: 'maintenance' },
-        subject: { type: 'request_files', id: 'expired' },
-        kind: 'downloads.expired_removed',
-        data: { files: ids },
-      },
-      at,
-    )
-    return ids.length
-  })
+/**
+ * Removes the contents of files whose download period is over, a batch at a time with an event
+ * each; the rows stay as evidence. Safe to run twice at once: a file is claimed by its update.
+ */
+export async function purgeExpiredFiles(db: Knex, at: Date, batchSize = 500): Promise<number> {
+  let purged = 0
+  for (;;) {
+    const done = await db.transaction(async (trx) => {
+      const candidates = (
+        await trx('request_files')
+          .where('expires_at', '<=', at.toISOString())
+          .whereNull('purged_at')
+          .orderBy('id')
+          .limit(batchSize)
+          .select<{ id: string }[]>('id')
+      ).map((r) => r.id)
+      const claimed: string[] = []
+      for (const id of candidates) {
+        const updated = await trx('request_files')
+          .where({ id })
+          .whereNull('purged_at')
+          .update({ body: null, purged_at: at.toISOString() })
+        if (updated === 1) claimed.push(id)
+      }
+      if (claimed.length > 0) {
+        await recordEvent(
+          trx,
+          {
+            actor: { type: 'system', id: 'maintenance' },
+            subject: { type: 'request_files', id: 'expired' },
+            kind: 'downloads.expired_removed',
+            data: { files: claimed },
+          },
+          at,
+        )
+      }
+      return { claimed: claimed.length, more: candidates.length === batchSize }
+    })
+    purged += done.claimed
+    if (!done.more) return purged
+  }
 }

@@ -48,7 +48,9 @@ export function answerRoutes(services: Services): Router {
     who: Actor,
     context: { dpoEmail: string; reference: string; backLink: string },
   ): Promise<void> {
-    const result = await answers.download(requestId, fileId, format, who)
+    const result = await answers.download(requestId, fileId, format, who, {
+      record: res.req.method !== 'HEAD',
+    })
     if (!result.download) {
       res.setHeader('Cache-Control', 'no-store')
       res.status(410).render('answers/unavailable', {

@@ -10,16 +10,14 @@ import {
   portabilityRows,
   portableValuesNeeded,
   type AccessAnswer,
-  type AnswerInput,
   type PortabilityAnswer,
 } from '../domain/answer.js'
-import { londonDate, type IsoDate } from '../domain/clock.js'
+import { londonDate } from '../domain/clock.js'
 import { isOpen } from '../domain/request-status.js'
-import { retentionStateAt } from '../domain/retention.js'
-import { recordsRepo } from '../records/repo.js'
+import { buildAnswerInput } from './input.js'
 import { neutraliseFormula } from '../reports/request-log.js'
-import type { RightsRequest } from '../requests/repo.js'
-import { studiesRepo, type Study } from '../studies/repo.js'
+import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
+import type { Study } from '../studies/repo.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
 import {
   availabilityOf,
@@ -68,6 +66,7 @@ type CaseService = ReturnType<typeof caseService>
 
 export interface AnswersDeps {
   db: Knex
+  requests: RequestsRepo
   caseHandling: CaseService
   now: () => Date
 }
@@ -88,52 +87,7 @@ function extensionOf(name: string): string {
 export function answersService(deps: AnswersDeps) {
   const { db, caseHandling } = deps
 
-  async function answerInput(
-    conn: Knex,
-    request: RightsRequest,
-    study: Study,
-    today: IsoDate,
-    attachments: string[],
-  ): Promise<AnswerInput> {
-    const record = request.recordId ? await recordsRepo(conn).findById(request.recordId) : undefined
-    const view = record
-      ? retentionStateAt(
-          record.facts,
-          {
-            surveyClosesOn: study.surveyClosesOn,
-            platformMonthsAfterClose: study.platformRetentionMonths,
-            voucherMonthsAfterSent: study.voucherRetentionMonths,
-          },
-          today,
-        )
-      : undefined
-    return {
-      reference: request.reference ?? '',
-      generatedOn: today,
-      study: {
-        title: study.title,
-        controllerName: study.controllerName,
-        controllerAddress: study.controllerAddress,
-        dpoEmail: study.dpoEmail,
-        privacyNoticeDate: study.privacyNoticeDate,
-      },
-      dataMap: await studiesRepo(conn).dataMap(study.id),
-      record:
-        record && view
-          ? {
-              email: record.email,
-              participatedOn: record.participatedOn,
-              voucherSentOn: record.facts.voucherSentOn,
-              extractedOn: record.facts.extractedOn,
-              erasedOn: record.facts.erased?.on ?? null,
-              consentWithdrawnOn: record.consentWithdrawnOn,
-              restrictionSince: record.facts.restriction?.since ?? null,
-              view,
-            }
-          : null,
-      attachments,
-    }
-  }
+  const answerInput = buildAnswerInput
 
   const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
 
@@ -238,13 +192,15 @@ export function answersService(deps: AnswersDeps) {
         return fail(`The file must be one of: ${Object.keys(attachmentTypes).join(', ')}`)
       }
       const at = deps.now()
-      const { request } = await caseHandling.load(requestId)
       await db.transaction(async (trx) => {
+        // Locked like every case action, so a file never lands on a request being closed.
+        const request = await deps.requests.findByIdForUpdate(trx, requestId)
+        if (!request) throw new NotFoundError()
         if (request.type !== 'access' && request.type !== 'portability') {
           throw new ConflictError('Only access and portability answers take attachments')
         }
-        const current = await filesOf(trx, request.id)
         if (!isOpen(request.status)) throw new ConflictError('This request is closed')
+        const current = await filesOf(trx, request.id)
         if (current.filter((f) => f.kind === 'attachment').length >= maxAttachments) {
           fail(`You can attach up to ${maxAttachments} files`)
         }
@@ -276,10 +232,12 @@ export function answersService(deps: AnswersDeps) {
     async removeAttachment(actor: StaffUser, requestId: string, fileId: string): Promise<void> {
       const at = deps.now()
       await db.transaction(async (trx) => {
+        const request = await deps.requests.findByIdForUpdate(trx, requestId)
+        if (!request) throw new NotFoundError()
         const file = await fileOf(trx, requestId, fileId)
         if (!file || file.kind !== 'attachment') throw new NotFoundError()
-        if (file.publishedAt) throw new ConflictError('The file has already been sent to the person')
-        await trx('request_files').where({ id: file.id }).delete()
+        const deleted = await trx('request_files').where({ id: file.id }).whereNull('published_at').delete()
+        if (deleted !== 1) throw new ConflictError('The file has already been sent to the person')
         await recordEvent(
           trx,
           {
@@ -302,6 +260,7 @@ export function answersService(deps: AnswersDeps) {
       fileId: string,
       format: string,
       who: Actor,
+      options: { record?: boolean } = {},
     ): Promise<{ availability: Availability; file?: RequestFile; download?: Download }> {
       const file = await fileOf(db, requestId, fileId)
       if (!file || !formatsOf[file.kind].includes(format)) throw new NotFoundError()
@@ -311,18 +270,20 @@ export function answersService(deps: AnswersDeps) {
       if (!allowed) return { availability, file }
       const body = await bodyOf(db, file.id)
       if (!body) return { availability: 'expired', file }
-      await db.transaction(async (trx) => {
-        await recordEvent(
-          trx,
-          {
-            actor: who,
-            subject: { type: 'request', id: requestId },
-            kind: who.type === 'participant' ? 'download.fetched' : 'case.file_viewed',
-            data: { fileId: file.id, kind: file.kind, format, sha256: file.sha256 },
-          },
-          at,
-        )
-      })
+      // A HEAD request (a mail client's link checker, say) is not a download.
+      if (options.record !== false)
+        await db.transaction(async (trx) => {
+          await recordEvent(
+            trx,
+            {
+              actor: who,
+              subject: { type: 'request', id: requestId },
+              kind: who.type === 'participant' ? 'download.fetched' : 'case.file_viewed',
+              data: { fileId: file.id, kind: file.kind, format, sha256: file.sha256 },
+            },
+            at,
+          )
+        })
       let download: Download
       if (file.kind === 'attachment') {
         download = { filename: file.filename, contentType: file.contentType, body }

@@ -796,26 +796,55 @@ export function casesRoutes(services: Services): Router {
   return router
 }
 
-/** Reads one uploaded attachment into memory, refusing anything over the size limit. */
+/**
+ * Reads one uploaded attachment into memory, refusing anything over the size limit. A malformed
+ * or cut-off upload is a bad request, never a crash; the rest of an oversized body is not read.
+ */
 function receiveAttachment(
   req: Request,
 ): Promise<{ filename: string; body: Buffer } | 'too-large' | undefined> {
   return new Promise((resolve, reject) => {
+    let busboy: Busboy.Busboy
+    try {
+      busboy = Busboy({
+        headers: req.headers,
+        limits: { files: 1, fileSize: maxAttachmentBytes, parts: 5, fields: 4, fieldSize: 1024 },
+      })
+    } catch {
+      reject(new BadRequestError('The upload could not be read'))
+      return
+    }
     let result: { filename: string; body: Buffer } | 'too-large' | undefined
-    const busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxAttachmentBytes } })
+    let settled = false
+    const fail = () => {
+      if (settled) return
+      settled = true
+      req.unpipe(busboy)
+      req.resume()
+      reject(new BadRequestError('The upload could not be read'))
+    }
     busboy.on('file', (_name, stream, info) => {
       const chunks: Buffer[] = []
       stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+      stream.on('error', fail)
       stream.on('limit', () => {
         result = 'too-large'
+        chunks.length = 0
+        stream.resume()
       })
       stream.on('end', () => {
-        if (result !== 'too-large' && info.filename)
+        if (result !== 'too-large' && info.filename) {
           result = { filename: info.filename, body: Buffer.concat(chunks) }
+        }
       })
     })
-    busboy.on('close', () => resolve(result))
-    busboy.on('error', reject)
+    busboy.on('error', fail)
+    busboy.on('close', () => {
+      if (settled) return
+      settled = true
+      resolve(result)
+    })
+    req.on('aborted', fail)
     req.pipe(busboy)
   })
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { StaffUser } from '../accounts/repo.js'
-import { publishFiles, revokeFilesOfRecord } from '../answers/files.js'
+import { answerNotReady } from '../answers/check.js'
+import { discardDrafts, publishFiles, revokeFilesOfRecord } from '../answers/files.js'
 import { recordEvent, type Actor } from '../audit/events.js'
 import {
   answerArrived,
@@ -623,6 +624,7 @@ export function caseService(deps: CaseDeps) {
             },
           ])
         }
+        const discarded = await discardDrafts(trx, request.id)
         const context = letterContext(request, study, request.dueOn)
         const body = `${fillPlaceholders(letter, context).trim()}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(context)}`
         await sendLetter(
@@ -647,7 +649,15 @@ export function caseService(deps: CaseDeps) {
             pause_kind: null,
             paused_since: null,
           },
-          event: { kind: 'case.refused', data: { ground, answeredOn: londonDate(at), dueOn: request.dueOn } },
+          event: {
+            kind: 'case.refused',
+            data: {
+              ground,
+              answeredOn: londonDate(at),
+              dueOn: request.dueOn,
+              ...(discarded ? { draftsDiscarded: discarded } : {}),
+            },
+          },
           actor: staff(actor),
         }
       })
@@ -676,16 +686,8 @@ export function caseService(deps: CaseDeps) {
           throw new ValidationError([
             { field: 'outcome', href: '#outcome', text: 'Tick off every task before completing the request' },
           ])
-        if ((request.type === 'access' || request.type === 'portability') && outcome !== 'no_data_held') {
-          const prepared: unknown = await trx('request_files')
-            .where({ request_id: request.id })
-            .whereIn('kind', ['access_answer', 'portability_data'])
-            .first('id')
-          if (!prepared)
-            throw new ValidationError([
-              { field: 'outcome', href: '#outcome', text: 'Prepare the answer before sending it' },
-            ])
-        }
+        const notReady = await answerNotReady(trx, request, study, outcome)
+        if (notReady) throw new ValidationError([{ field: 'outcome', href: '#outcome', text: notReady }])
         const published = await publishFiles(trx, request.id, at)
         const context = letterContext(request, study, request.dueOn)
         await sendLetter(
@@ -739,17 +741,23 @@ export function caseService(deps: CaseDeps) {
           ? 'Enter which request this duplicates'
           : 'Enter how the person withdrew the request',
       )
-      await act(requestId, version, () => ({
-        changes: {
-          status: as,
-          closed_at: deps.now().toISOString(),
-          close_reason: as,
-          pause_kind: null,
-          paused_since: null,
-        },
-        event: { kind: `case.closed_as_${as}`, data: { note: note.trim() } },
-        actor: staff(actor),
-      }))
+      await act(requestId, version, async (trx) => {
+        const discarded = await discardDrafts(trx, requestId)
+        return {
+          changes: {
+            status: as,
+            closed_at: deps.now().toISOString(),
+            close_reason: as,
+            pause_kind: null,
+            paused_since: null,
+          },
+          event: {
+            kind: `case.closed_as_${as}`,
+            data: { note: note.trim(), ...(discarded ? { draftsDiscarded: discarded } : {}) },
+          },
+          actor: staff(actor),
+        }
+      })
     },
 
     /** Applies one action to many open requests; each still gets its own event and version bump. */

@@ -38,6 +38,13 @@ export function londonDate(instant: Date): IsoDate {
   return londonFormat.format(instant)
 }
 
+/** The instant a London calendar day begins: 00:00 GMT in winter, 23:00 UTC the day before in summer. */
+export function startOfLondonDay(date: IsoDate): Date {
+  const utcMidnight = toUtc(date).getTime()
+  const anHourEarlier = new Date(utcMidnight - 60 * 60 * 1000)
+  return londonDate(anHourEarlier) === date ? anHourEarlier : new Date(utcMidnight)
+}
+
 export function addDays(date: IsoDate, days: number): IsoDate {
   return fromUtc(new Date(toUtc(date).getTime() + days * dayMs))
 }

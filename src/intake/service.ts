@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { discardDrafts } from '../answers/files.js'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
 import { formatLongDate, londonDate, relevantTime, responseDeadline } from '../domain/clock.js'
 import { emailHmac } from '../domain/email-address.js'
@@ -584,13 +585,18 @@ export function intakeService(deps: IntakeDeps) {
           updated_at: at.toISOString(),
           version: request.version + 1,
         })
+        const discarded = await discardDrafts(trx, request.id)
         await recordEvent(
           trx,
           {
             actor: participant(request),
             subject: { type: 'request', id: request.id },
             kind: 'request.withdrawn',
-            data: { reference: request.reference, withdrawnOn: londonDate(at) },
+            data: {
+              reference: request.reference,
+              withdrawnOn: londonDate(at),
+              ...(discarded ? { draftsDiscarded: discarded } : {}),
+            },
           },
           at,
         )

@@ -306,6 +306,10 @@ export function requestsRepo(db: Knex) {
       await trx('outbox')
         .where({ request_id: id })
         .update({ to_address: null, text_body: null, html_body: null })
+      await trx('request_files')
+        .where({ request_id: id })
+        .whereNull('purged_at')
+        .update({ body: null, purged_at: at.toISOString() })
       await trx('outbox').where({ request_id: id, status: 'pending' }).update({ status: 'cancelled' })
       return true
     },

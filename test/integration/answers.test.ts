@@ -69,6 +69,12 @@ describe('the access answer', () => {
 
     await done(act(agent, requestId, 'prepare-answer'))
     const [draft] = await fileRows(requestId)
+    const linkedOnly = await act(agent, requestId, 'complete', {
+      outcome: 'fulfilled',
+      letter: 'Here it is.',
+    })
+    expect(linkedOnly.status).toBe(400)
+    expect(linkedOnly.text).toContain('attach the copy from the survey platform')
     expect(draft).toMatchObject({ kind: 'access_answer', published_at: null })
     const answer = JSON.parse(Buffer.from(draft.body as Buffer).toString('utf8')) as Record<string, unknown>
     expect(answer).toMatchObject({
@@ -96,7 +102,13 @@ describe('the access answer', () => {
 
     const { page } = await casePage(agent, requestId)
     expect(page.text).toContain('You can download our full answer')
-    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Your answer is ready.' }))
+    await done(
+      act(agent, requestId, 'complete', {
+        outcome: 'partly_fulfilled',
+        reasons: 'The survey platform copy follows by post.',
+        letter: 'Your answer is ready.',
+      }),
+    )
     expect(await fileRows(requestId)).toMatchObject([{ published_at: expect.any(String) as unknown }])
 
     const person = ctx.agent()
@@ -121,11 +133,14 @@ describe('the access answer', () => {
     expect(downloads[0]).toMatchObject({ actor_type: 'participant' })
 
     // Expiry is checked at the moment of download.
-    ctx.advanceDays(30)
+    // Published on 1 November: downloadable through 1 December, London time, and not after.
+    ctx.setNow('2021-12-01T23:59:00Z')
+    await person.get(links[0]!).expect(200)
+    ctx.setNow('2021-12-02T00:00:00Z')
     const expired = await person.get(links[0]!).expect(410)
     expect(expired.text).toContain('This download has expired')
     const later = await person.get(`/status/${statusToken}`).expect(200)
-    expect(later.text).toContain('Expired on')
+    expect(later.text).toContain('Expired: it was available until 1 December 2021')
     const report = await runMaintenance(ctx.services)
     expect(report.expiredFilesPurged).toBe(1)
     expect(
@@ -253,7 +268,13 @@ describe('erasure and downloads', () => {
     const access = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
     await done(act(agent, access.requestId, 'prepare-answer'))
-    await done(act(agent, access.requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    await done(
+      act(agent, access.requestId, 'complete', {
+        outcome: 'partly_fulfilled',
+        reasons: 'Survey copy to follow.',
+        letter: 'Ready.',
+      }),
+    )
     const link = fileLinks((await ctx.agent().get(`/status/${access.statusToken}`)).text)[0]!
 
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
@@ -301,5 +322,115 @@ describe('refusing an erasure', () => {
     const letter = (await ctx.outbox()).find((m) => m.kind === 'case-refusal')
     expect(letter?.text_body).toContain('Research: erasure would seriously impair it (Art. 17(3)(d))')
     expect(letter?.text_body).toContain('judicial remedy')
+  })
+})
+
+describe('what the answer may not do', () => {
+  async function upload(agent: Agent, requestId: string, name: string, content: string) {
+    const { csrf } = await casePage(agent, requestId)
+    return agent
+      .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`)
+      .attach('attachment', Buffer.from(content), name)
+  }
+  const partly = { outcome: 'partly_fulfilled', reasons: 'Copy to follow.', letter: 'Ready.' }
+
+  it('one status link never opens another request’s file, and a HEAD is not a download', async () => {
+    const a = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const b = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    for (const r of [a, b]) {
+      await done(act(agent, r.requestId, 'prepare-answer'))
+      await done(act(agent, r.requestId, 'complete', partly))
+    }
+    const [fileOfB] = await fileRows(b.requestId)
+    await ctx.agent().get(`/status/${a.statusToken}/files/${fileOfB.id}/html`).expect(404)
+    await agent.get(`/staff/requests/${a.requestId}/files/${fileOfB.id}/json`).expect(404)
+    const link = fileLinks((await ctx.agent().get(`/status/${a.statusToken}`)).text)[0]!
+    await ctx.agent().head(link).expect(200)
+    expect(await ctx.services.db('events').where({ kind: 'download.fetched' })).toHaveLength(0)
+  })
+
+  it('is prepared again when a file is attached or the record changes after it was prepared', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await done(act(agent, requestId, 'prepare-answer'))
+    expect((await upload(agent, requestId, 'answers.csv', 'q,a\n')).status).toBe(303)
+    const stale = await act(agent, requestId, 'complete', partly)
+    expect(stale.status).toBe(400)
+    expect(stale.text).toContain('changed since the answer was prepared')
+    await done(act(agent, requestId, 'prepare-answer'))
+    await ctx.services
+      .db('email_records')
+      .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
+      .update({ voucher_sent_on: '2021-10-25' })
+    expect((await act(agent, requestId, 'complete', partly)).status).toBe(400)
+    await done(act(agent, requestId, 'prepare-answer'))
+    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    const answer = (await fileRows(requestId)).find((f: { kind: string }) => f.kind === 'access_answer')
+    expect(JSON.parse(Buffer.from(answer.body as Buffer).toString('utf8'))).toMatchObject({
+      attachments: ['answers.csv'],
+    })
+  })
+
+  it('cannot be sent once erasure has revoked the prepared files', async () => {
+    const access = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await done(act(agent, access.requestId, 'prepare-answer'))
+    const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
+    await done(act(agent, erasure.requestId, 'erase-record'))
+    const res = await act(agent, access.requestId, 'complete', partly)
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('Prepare the answer before sending it')
+  })
+
+  it('leaves no unsent draft behind when the request is refused, closed or withdrawn', async () => {
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const refused = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    await done(act(agent, refused.requestId, 'prepare-answer'))
+    expect((await upload(agent, refused.requestId, 'answers.csv', 'q,a\n')).status).toBe(303)
+    await done(
+      act(agent, refused.requestId, 'refuse', {
+        ground: 'manifestly_excessive',
+        letter: 'A repeat request.',
+      }),
+    )
+    expect(await fileRows(refused.requestId)).toEqual([])
+    const withdrawn = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
+    await done(act(agent, withdrawn.requestId, 'prepare-answer'))
+    await ctx.services.intake.withdraw(withdrawn.statusToken)
+    expect(await fileRows(withdrawn.requestId)).toEqual([])
+    const closed = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'portability' })
+    await done(act(agent, closed.requestId, 'prepare-answer'))
+    await done(act(agent, closed.requestId, 'close', { as: 'duplicate', note: 'Same as the refused one.' }))
+    expect(await fileRows(closed.requestId)).toEqual([])
+  })
+
+  it('is revoked by the retention sweep too', async () => {
+    ctx.setNow('2022-02-20T10:00:00Z')
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    await done(act(agent, requestId, 'prepare-answer'))
+    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    const link = fileLinks((await ctx.agent().get(`/status/${statusToken}`)).text)[0]!
+    ctx.setNow('2022-03-10T10:00:00Z')
+    const report = await ctx.services.sweep.run()
+    expect(report.erased).toBe(2)
+    await ctx.agent().get(link).expect(410)
+    expect(await fileRows(requestId)).toMatchObject([{ body: null, revoke_reason: 'retention_schedule' }])
+  })
+
+  it('answers a malformed or cut-off upload with 400 and keeps serving', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const { csrf } = await casePage(agent, requestId)
+    const url = `/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`
+    await agent.post(url).set('Content-Type', 'multipart/form-data').send('garbage').expect(400)
+    await agent
+      .post(url)
+      .set('Content-Type', 'multipart/form-data; boundary=XYZ')
+      .send('--XYZ\r\nContent-Disposition: form-data; name="attachment"; filename="a.txt"\r\n\r\nhello')
+      .expect(400)
+    expect(await fileRows(requestId)).toEqual([])
+    await agent.get(`/staff/requests/${requestId}`).expect(200)
   })
 })

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
+  startOfLondonDay,
   addCalendarMonths,
   addDays,
   bankHolidays,
@@ -199,4 +200,19 @@ describe('dates', () => {
   )
   it('formats long dates the GOV.UK way', () => expect(formatLongDate('2026-04-02')).toBe('2 April 2026'))
   it('refuses to compute from a bad date', () => expect(() => due('2026-02-30')).toThrow(RangeError))
+})
+
+describe('startOfLondonDay', () => {
+  it('is midnight UTC in winter and 23:00 UTC the day before in summer', () => {
+    expect(startOfLondonDay('2026-01-15').toISOString()).toBe('2026-01-15T00:00:00.000Z')
+    expect(startOfLondonDay('2026-07-15').toISOString()).toBe('2026-07-14T23:00:00.000Z')
+  })
+
+  it('follows the clock changes', () => {
+    // Clocks go forward at 01:00 GMT on 29 March 2026 and back at 01:00 UTC on 25 October 2026.
+    expect(startOfLondonDay('2026-03-29').toISOString()).toBe('2026-03-29T00:00:00.000Z')
+    expect(startOfLondonDay('2026-03-30').toISOString()).toBe('2026-03-29T23:00:00.000Z')
+    expect(startOfLondonDay('2026-10-25').toISOString()).toBe('2026-10-24T23:00:00.000Z')
+    expect(startOfLondonDay('2026-10-26').toISOString()).toBe('2026-10-26T00:00:00.000Z')
+  })
 })
