@@ -79,6 +79,8 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
       accepting_requests: true,
       platform_retention_months: 6,
       voucher_retention_months: 2,
+      recipients: seed.recipients,
+      international_transfers: seed.internationalTransfers,
       created_at: stamp,
       updated_at: stamp,
     })

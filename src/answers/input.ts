@@ -35,6 +35,8 @@ export async function buildAnswerInput(
       controllerAddress: study.controllerAddress,
       dpoEmail: study.dpoEmail,
       privacyNoticeDate: study.privacyNoticeDate,
+      recipients: study.recipients,
+      internationalTransfers: study.internationalTransfers,
     },
     dataMap: await studiesRepo(conn).dataMap(study.id),
     record:

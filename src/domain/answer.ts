@@ -26,6 +26,9 @@ export interface AnswerStudy {
   controllerAddress: string
   dpoEmail: string
   privacyNoticeDate: IsoDate
+  /** Recipients named by the study, one per line; empty when the study names none. */
+  recipients: string
+  internationalTransfers: string
 }
 
 export interface AnswerRecord {
@@ -96,6 +99,8 @@ export interface AccessAnswer {
     retention: string
   }[]
   recipients: string[]
+  /** Transfers outside the UK and their safeguards (Art. 15(2)), when the study states them. */
+  internationalTransfers: string | null
   source: string
   automatedDecisions: string
   rights: string[]
@@ -182,7 +187,8 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
         retention: category.retentionRule,
       }
     }),
-    recipients: [...new Set(input.dataMap.map((c) => c.heldIn))],
+    recipients: recipientsOf(input),
+    internationalTransfers: study.internationalTransfers.trim() || null,
     source: record?.participatedOn
       ? `You gave us this data when you took part in the survey on ${formatLongDate(record.participatedOn)}.`
       : 'You gave us this data when you took part in the survey.',
@@ -191,6 +197,15 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
     complaints: complaintsStatement,
     attachments: input.attachments,
   }
+}
+
+/** The study's recipients; without any, where each category is held says who has it. */
+function recipientsOf(input: AnswerInput): string[] {
+  const named = input.study.recipients
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+  return named.length > 0 ? named : [...new Set(input.dataMap.map((c) => c.heldIn))]
 }
 
 export interface PortabilityAnswer {

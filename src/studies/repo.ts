@@ -16,6 +16,10 @@ export interface Study {
   platformRetentionMonths: number
   voucherRetentionMonths: number
   acceptingRequests: boolean
+  /** Who receives the data, one recipient category per line. */
+  recipients: string
+  /** Whether the data goes outside the UK, and under what safeguards. */
+  internationalTransfers: string
 }
 
 /** What an administrator may change about a study: everything but its id and slug. */
@@ -39,6 +43,8 @@ const studyColumns: Record<keyof StudyDetails, keyof StudyRow> = {
   platformRetentionMonths: 'platform_retention_months',
   voucherRetentionMonths: 'voucher_retention_months',
   acceptingRequests: 'accepting_requests',
+  recipients: 'recipients',
+  internationalTransfers: 'international_transfers',
 }
 
 interface StudyRow {
@@ -55,6 +61,8 @@ interface StudyRow {
   platform_retention_months?: number
   voucher_retention_months?: number
   accepting_requests: boolean | number
+  recipients?: string
+  international_transfers?: string
   updated_at?: string
 }
 
@@ -85,6 +93,8 @@ const toStudy = (row: StudyRow): Study => ({
   platformRetentionMonths: Number(row.platform_retention_months ?? 6),
   voucherRetentionMonths: Number(row.voucher_retention_months ?? 2),
   acceptingRequests: Boolean(row.accepting_requests),
+  recipients: row.recipients ?? '',
+  internationalTransfers: row.international_transfers ?? '',
 })
 
 const toCategory = (row: CategoryRow): DataCategory => ({

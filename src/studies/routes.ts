@@ -53,6 +53,8 @@ function studyValues(study: Study): FormValues {
     platformRetentionMonths: String(study.platformRetentionMonths),
     voucherRetentionMonths: String(study.voucherRetentionMonths),
     acceptingRequests: yesNo(study.acceptingRequests),
+    recipients: study.recipients,
+    internationalTransfers: study.internationalTransfers,
   }
 }
 

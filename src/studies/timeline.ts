@@ -17,6 +17,8 @@ export const studyFieldLabels: Record<keyof StudyDetails, string> = {
   platformRetentionMonths: 'Kept on the survey platform after it closes',
   voucherRetentionMonths: 'Voucher correspondence kept after the voucher is sent',
   acceptingRequests: 'Accepting requests',
+  recipients: 'Recipients',
+  internationalTransfers: 'Transfers outside the UK',
 }
 
 export const categoryFieldLabels: Record<keyof CategoryDetails, string> = {

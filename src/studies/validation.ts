@@ -28,6 +28,8 @@ export const studyDetailFields = [
   'platformRetentionMonths',
   'voucherRetentionMonths',
   'acceptingRequests',
+  'recipients',
+  'internationalTransfers',
 ] as const satisfies readonly (keyof StudyDetails)[]
 
 export const categoryFields = [
@@ -133,6 +135,28 @@ export function parseStudyDetails(body: Body): Parsed<StudyDetails> {
       text: 'Enter the email address in the correct format, like dpo@example.org',
     })
   }
+  const recipients = readText(
+    body,
+    {
+      field: 'recipients',
+      name: 'the recipients',
+      required: 'Enter who receives the data',
+      max: 5000,
+      multiline: true,
+    },
+    errors,
+  )
+  const internationalTransfers = readText(
+    body,
+    {
+      field: 'internationalTransfers',
+      name: 'the transfers outside the UK',
+      required: 'Enter whether the data goes outside the UK, and under what safeguards',
+      max: 5000,
+      multiline: true,
+    },
+    errors,
+  )
   const privacyNoticeText = readText(
     body,
     {
@@ -167,6 +191,8 @@ export function parseStudyDetails(body: Body): Parsed<StudyDetails> {
   )
   if (
     errors.length > 0 ||
+    recipients === undefined ||
+    internationalTransfers === undefined ||
     title === undefined ||
     controllerName === undefined ||
     controllerAddress === undefined ||
@@ -196,6 +222,8 @@ export function parseStudyDetails(body: Body): Parsed<StudyDetails> {
       platformRetentionMonths,
       voucherRetentionMonths,
       acceptingRequests,
+      recipients,
+      internationalTransfers,
     },
   }
 }

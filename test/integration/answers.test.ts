@@ -121,6 +121,8 @@ describe('the access answer', () => {
     expect(html.headers['content-security-policy']).toContain('sandbox')
     expect(html.text).toContain('linked@example.org')
     expect(html.text).toContain('Lawful basis')
+    expect(html.text).toContain('Office for National Statistics Secure Research Service')
+    expect(html.text).toContain('Standard Contractual Clauses')
     expect(html.text).toContain('Information Commissioner')
     const json = await person.get(links.find((l) => l.endsWith('/json'))!).expect(200)
     expect(json.body).toMatchObject({

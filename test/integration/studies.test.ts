@@ -41,6 +41,8 @@ function detailsOf(study: Study): Record<string, string> {
     platformRetentionMonths: String(study.platformRetentionMonths),
     voucherRetentionMonths: String(study.voucherRetentionMonths),
     acceptingRequests: study.acceptingRequests ? 'yes' : 'no',
+    recipients: study.recipients,
+    internationalTransfers: study.internationalTransfers,
   }
 }
 

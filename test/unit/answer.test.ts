@@ -78,6 +78,8 @@ const input = (r: AnswerRecord | null, attachments: string[] = []): AnswerInput 
     controllerAddress: '1 High Street',
     dpoEmail: 'dpo@controller.test',
     privacyNoticeDate: '2021-06-16',
+    recipients: '',
+    internationalTransfers: '',
   },
   dataMap,
   record: r,
@@ -130,10 +132,25 @@ describe('the access answer', () => {
       'The survey platform and voucher correspondence',
       'The survey platform',
     ])
+    expect(answer.internationalTransfers).toBeNull()
     expect(answer.source).toContain('1 June 2021')
     expect(answer.automatedDecisions).toContain('do not make any decisions')
     expect(answer.rights.join(' ')).toContain('Article 17')
     expect(answer.complaints).toContain("Information Commissioner's Office")
+  })
+
+  it('names the study’s recipients and transfers abroad when it states them', () => {
+    const base = input(record({}))
+    const answer = buildAccessAnswer({
+      ...base,
+      study: {
+        ...base.study,
+        recipients: 'Survey platform providers\n\n ONS archive (anonymised only) ',
+        internationalTransfers: 'None.',
+      },
+    })
+    expect(answer.recipients).toEqual(['Survey platform providers', 'ONS archive (anonymised only)'])
+    expect(answer.internationalTransfers).toBe('None.')
   })
 
   it('points to the attached copy for survey data still linked', () => {

@@ -20,6 +20,8 @@ const details = {
   platformRetentionMonths: '0',
   voucherRetentionMonths: '120',
   acceptingRequests: 'no',
+  recipients: ' Survey platform providers\r\nOur archive ',
+  internationalTransfers: 'None.',
 }
 
 const category = {
@@ -47,6 +49,8 @@ describe('the study details form', () => {
       platformRetentionMonths: 0,
       voucherRetentionMonths: 120,
       acceptingRequests: false,
+      recipients: 'Survey platform providers\nOur archive',
+      internationalTransfers: 'None.',
     })
   })
 
@@ -55,6 +59,7 @@ describe('the study details form', () => {
       ...details,
       title: '',
       dpoEmail: 'dpo at example',
+      recipients: '  ',
       surveyClosesOn: '2021-13-01',
       platformRetentionMonths: '6 months',
       voucherRetentionMonths: '121',
@@ -65,6 +70,7 @@ describe('the study details form', () => {
     expect(parsed.errors.map((e) => e.href)).toEqual([
       '#title',
       '#dpoEmail',
+      '#recipients',
       '#surveyClosesOn',
       '#platformRetentionMonths',
       '#voucherRetentionMonths',
