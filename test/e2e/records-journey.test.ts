@@ -98,10 +98,7 @@ describe('a DPO answers access and erasure against the email record', () => {
     expect(await dpo.textContent('main')).toContain('The address is erased')
     await screenshot(dpo, 'records-05-erased')
     for (let open = await dpo.locator('button:has-text("Mark done")').count(); open > 0; open--) {
-      await dpo
-        .locator('input[name="taskNote"]')
-        .first()
-        .fill('Deleted on the platform by the study team.')
+      await dpo.locator('input[name="taskNote"]').first().fill('Deleted on the platform by the study team.')
       await clickAndWait(dpo, 'button:has-text("Mark done") >> nth=0')
     }
     await dpo.click('summary:has-text("Complete with an answer")')
