@@ -118,6 +118,13 @@ describe('the auditor’s pages', () => {
     await expectAccessible(page)
     await screenshot(page, 'auditor-05-exports-error')
 
+    await clickAndWait(page, '.govuk-service-navigation a:has-text("Audit trail")')
+    expect(await page.locator('h1').textContent()).toContain('Audit trail')
+    await clickAndWait(page, 'button:has-text("Verify the audit trail now")')
+    expect(await page.textContent('main')).toMatch(/intact/i)
+    await expectAccessible(page)
+    await screenshot(page, 'auditor-06-audit-trail')
+
     expect(problems).toEqual([])
     await context.close()
   })
