@@ -202,7 +202,14 @@ function receiveFile(req: Request, target: string): Promise<'ok' | 'too-large' |
   return new Promise((resolve, reject) => {
     let outcome: 'ok' | 'too-large' | undefined
     const writes: Promise<void>[] = []
-    const busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxImportBytes } })
+    let busboy: Busboy.Busboy
+    try {
+      busboy = Busboy({ headers: req.headers, limits: { files: 1, fileSize: maxImportBytes } })
+    } catch {
+      // No boundary, or not multipart at all: the form was not sent by the import page.
+      reject(new BadRequestError('The upload could not be read'))
+      return
+    }
     busboy.on('file', (_name, stream, info) => {
       if (!info.filename) {
         stream.resume()
@@ -212,15 +219,19 @@ function receiveFile(req: Request, target: string): Promise<'ok' | 'too-large' |
         outcome = 'too-large'
       })
       writes.push(
-        pipeline(stream, createWriteStream(target)).then(() => {
-          outcome ??= 'ok'
-        }),
+        pipeline(stream, createWriteStream(target)).then(
+          () => {
+            outcome ??= 'ok'
+          },
+          () => reject(new BadRequestError('The upload could not be read')),
+        ),
       )
     })
     busboy.on('close', () => {
       Promise.all(writes).then(() => resolve(outcome), reject)
     })
-    busboy.on('error', reject)
+    busboy.on('error', () => reject(new BadRequestError('The upload could not be read')))
+    req.on('aborted', () => reject(new BadRequestError('The upload was cut short')))
     req.pipe(busboy)
   })
 }

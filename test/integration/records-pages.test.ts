@@ -63,6 +63,24 @@ describe('email record pages', () => {
     expect(record.text).toContain('DSR-2021-00001')
   })
 
+  it('answers a malformed or cut-off upload with 400 and keeps serving', async () => {
+    const { agent } = await signedInAgent(ctx, 'admin')
+    const page = await agent.get('/staff/records/import').expect(200)
+    const action = /action="(\/staff\/records\/import\?study=[^"]+)"/
+      .exec(page.text)?.[1]
+      ?.replace(/&amp;/g, '&') as string
+    await agent.post(action).set('Content-Type', 'multipart/form-data').send('garbage').expect(400)
+    await agent
+      .post(action)
+      .set('Content-Type', 'multipart/form-data; boundary=XYZ')
+      .send(
+        '--XYZ\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\nemail\na@example.org',
+      )
+      .expect(400)
+    await agent.get('/staff/records/import').expect(200)
+    expect(Number((await ctx.services.db('email_records').count({ n: '*' }))[0]?.n)).toBe(0)
+  })
+
   it('refuses an upload without the CSRF token, and imports only for admins', async () => {
     const { agent } = await signedInAgent(ctx, 'admin')
     await agent
