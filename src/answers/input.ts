@@ -4,7 +4,7 @@ import type { IsoDate } from '../domain/clock.js'
 import { retentionStateAt } from '../domain/retention.js'
 import { recordsRepo } from '../records/repo.js'
 import type { RightsRequest } from '../requests/repo.js'
-import { studiesRepo, type Study } from '../studies/repo.js'
+import { retentionPolicyOf, studiesRepo, type Study } from '../studies/repo.js'
 
 /** What an answer is built from: the request's record as it is on a day, and the study's data map. */
 export async function buildAnswerInput(
@@ -15,17 +15,7 @@ export async function buildAnswerInput(
   attachments: string[],
 ): Promise<AnswerInput> {
   const record = request.recordId ? await recordsRepo(conn).findById(request.recordId) : undefined
-  const view = record
-    ? retentionStateAt(
-        record.facts,
-        {
-          surveyClosesOn: study.surveyClosesOn,
-          platformMonthsAfterClose: study.platformRetentionMonths,
-          voucherMonthsAfterSent: study.voucherRetentionMonths,
-        },
-        today,
-      )
-    : undefined
+  const view = record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : undefined
   return {
     reference: request.reference ?? '',
     generatedOn: today,

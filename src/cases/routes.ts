@@ -22,6 +22,7 @@ import {
   restrictionGrounds,
 } from '../domain/request-types.js'
 import { staffPaths } from '../paths.js'
+import { retentionPolicyOf } from '../studies/repo.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
 import { retentionStateAt } from '../domain/retention.js'
@@ -396,17 +397,7 @@ export function casesRoutes(services: Services): Router {
     ])
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
     const record = request.recordId ? await services.records.findById(request.recordId) : undefined
-    const recordNow = record
-      ? retentionStateAt(
-          record.facts,
-          {
-            surveyClosesOn: study.surveyClosesOn,
-            platformMonthsAfterClose: study.platformRetentionMonths,
-            voucherMonthsAfterSent: study.voucherRetentionMonths,
-          },
-          today,
-        )
-      : undefined
+    const recordNow = record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : undefined
     const rights = dataMap.map((category) => {
       const condition: DataCondition =
         !recordNow || recordNow.state === 'erased'

@@ -12,7 +12,7 @@ import type { RecordsRepo } from '../records/repo.js'
 import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
-import type { Study, StudiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf, type Study, type StudiesRepo } from '../studies/repo.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
 import type { StaffUser } from '../accounts/repo.js'
 
@@ -206,17 +206,7 @@ export function intakeService(deps: IntakeDeps) {
     const record = await deps.records.findForRequest(trx, request.studyId, request.emailHmac)
     const snapshot = snapshotOf(
       record?.id ?? null,
-      record
-        ? retentionStateAt(
-            record.facts,
-            {
-              surveyClosesOn: study.surveyClosesOn,
-              platformMonthsAfterClose: study.platformRetentionMonths,
-              voucherMonthsAfterSent: study.voucherRetentionMonths,
-            },
-            today,
-          )
-        : null,
+      record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : null,
       today,
     )
     await requests.update(trx, request.id, {

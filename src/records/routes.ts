@@ -14,7 +14,7 @@ import { retentionStateAt } from '../domain/retention.js'
 import { can } from '../domain/roles.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
-import type { Study } from '../studies/repo.js'
+import { retentionPolicyOf, type Study } from '../studies/repo.js'
 import { BadRequestError, NotFoundError, type FieldError } from '../web/errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { importEmailRecords } from './import.js'
@@ -23,19 +23,13 @@ import type { EmailRecord } from './repo.js'
 
 export const maxImportBytes = 50 * 1024 * 1024
 
-const policyOf = (study: Study) => ({
-  surveyClosesOn: study.surveyClosesOn,
-  platformMonthsAfterClose: study.platformRetentionMonths,
-  voucherMonthsAfterSent: study.voucherRetentionMonths,
-})
-
 /** Email records: find one by its exact address, see its retention state, import exports. */
 export function recordsRoutes(services: Services): Router {
   const router = Router()
   const { records, studies } = services
 
   function view(record: EmailRecord, study: Study) {
-    const retention = retentionStateAt(record.facts, policyOf(study), londonDate(services.now()))
+    const retention = retentionStateAt(record.facts, retentionPolicyOf(study), londonDate(services.now()))
     return { ...record, study, retention, state: stateLabels[retention.state] }
   }
 

@@ -5,7 +5,7 @@ import { londonDate } from '../domain/clock.js'
 import { openStatuses } from '../domain/request-status.js'
 import { retentionStateAt, type HoldingKey } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
-import type { StudiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf, type StudiesRepo } from '../studies/repo.js'
 import type { EmailRecord, RecordsRepo } from './repo.js'
 
 export interface SweepReport {
@@ -70,15 +70,7 @@ export function retentionSweep(deps: {
           report.checked++
           const study = studies.get(record.studyId)
           if (!study) continue
-          const view = retentionStateAt(
-            record.facts,
-            {
-              surveyClosesOn: study.surveyClosesOn,
-              platformMonthsAfterClose: study.platformRetentionMonths,
-              voucherMonthsAfterSent: study.voucherRetentionMonths,
-            },
-            today,
-          )
+          const view = retentionStateAt(record.facts, retentionPolicyOf(study), today)
           const due = view.holdings.filter((h) => h.status === 'due')
           const allGone = view.holdings.every((h) => h.status !== 'held')
           if (view.state === 'restricted') {

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { DataCategory, LawfulBasis } from '../domain/data-map.js'
+import type { RetentionPolicy } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
 
 export interface Study {
@@ -20,6 +21,15 @@ export interface Study {
   recipients: string
   /** Whether the data goes outside the UK, and under what safeguards. */
   internationalTransfers: string
+}
+
+/** The study's retention rules, as the retention state is computed from them. */
+export function retentionPolicyOf(study: Study): RetentionPolicy {
+  return {
+    surveyClosesOn: study.surveyClosesOn,
+    platformMonthsAfterClose: study.platformRetentionMonths,
+    voucherMonthsAfterSent: study.voucherRetentionMonths,
+  }
 }
 
 /** What an administrator may change about a study: everything but its id and slug. */
