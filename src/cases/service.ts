@@ -8,6 +8,7 @@ import {
   askPerson,
   clockView,
   ClockRuleError,
+  closeClock,
   dueForQueue,
   extend,
   type CaseClock,
@@ -116,6 +117,20 @@ export function caseClockOf(request: RightsRequest): CaseClock | null {
     extended: request.extended,
     pause: request.pause,
   }
+}
+
+/** What a closing case stores of its clock (see closeClock); nothing for an unconfirmed one. */
+function closingClock(request: RightsRequest, at: Date): Partial<RequestRow> {
+  const clock = caseClockOf(request)
+  if (!clock) return { pause_kind: null, paused_since: null }
+  const today = londonDate(at)
+  return clockColumns(closeClock(clock, today), today)
+}
+
+/** The deadline an answer is measured against; none while the clock is stopped for identity or a fee. */
+function answeredAgainst(request: RightsRequest, closing: Partial<RequestRow>): string | null {
+  if (request.pause && request.pause.kind !== 'clarification') return null
+  return (closing.due_on as string | undefined) ?? request.dueOn
 }
 
 function clockColumns(clock: CaseClock, today: string): Partial<RequestRow> {
@@ -639,6 +654,7 @@ export function caseService(deps: CaseDeps) {
           at,
           study,
         )
+        const closing = closingClock(request, at)
         return {
           changes: {
             status: 'refused',
@@ -646,15 +662,14 @@ export function caseService(deps: CaseDeps) {
             outcome_reason: ground,
             closed_at: at.toISOString(),
             close_reason: 'refused',
-            pause_kind: null,
-            paused_since: null,
+            ...closing,
           },
           event: {
             kind: 'case.refused',
             data: {
               ground,
               answeredOn: londonDate(at),
-              dueOn: request.dueOn,
+              dueOn: answeredAgainst(request, closing),
               ...(discarded ? { draftsDiscarded: discarded } : {}),
             },
           },
@@ -702,6 +717,8 @@ export function caseService(deps: CaseDeps) {
           at,
           study,
         )
+        const closing = closingClock(request, at)
+        const dueOn = answeredAgainst(request, closing)
         return {
           changes: {
             status: 'completed',
@@ -709,16 +726,15 @@ export function caseService(deps: CaseDeps) {
             outcome_reason: reasons.trim() || null,
             closed_at: at.toISOString(),
             close_reason: 'completed',
-            pause_kind: null,
-            paused_since: null,
+            ...closing,
           },
           event: {
             kind: 'case.completed',
             data: {
               outcome,
               answeredOn: londonDate(at),
-              dueOn: request.dueOn,
-              onTime: londonDate(at) <= (request.dueOn ?? ''),
+              dueOn,
+              onTime: dueOn === null ? null : londonDate(at) <= dueOn,
               filesPublished: published,
             },
           },
@@ -741,15 +757,14 @@ export function caseService(deps: CaseDeps) {
           ? 'Enter which request this duplicates'
           : 'Enter how the person withdrew the request',
       )
-      await act(requestId, version, async (trx) => {
+      await act(requestId, version, async (trx, request, _study, at) => {
         const discarded = await discardDrafts(trx, requestId)
         return {
           changes: {
             status: as,
-            closed_at: deps.now().toISOString(),
+            closed_at: at.toISOString(),
             close_reason: as,
-            pause_kind: null,
-            paused_since: null,
+            ...closingClock(request, at),
           },
           event: {
             kind: `case.closed_as_${as}`,

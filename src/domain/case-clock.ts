@@ -112,6 +112,18 @@ export function answerArrived(clock: CaseClock, arrivedOn: IsoDate): CaseClock {
   return { clockStartOn: arrivedOn, pausedDays: 0, extended: clock.extended, pause: null }
 }
 
+/**
+ * The clock as the case closes. Closing while waiting for clarification counts the days waited,
+ * as if the answer had come that day, so the deadline the answer is measured against is the one
+ * the queue showed. A clock stopped for identity or a fee stays stopped: it never restarted.
+ */
+export function closeClock(clock: CaseClock, closedOn: IsoDate): CaseClock {
+  if (clock.pause?.kind === 'clarification' && closedOn >= clock.pause.since) {
+    return answerArrived(clock, closedOn)
+  }
+  return clock
+}
+
 /** Extends to three months from the same start, only while the first month runs. */
 export function extend(clock: CaseClock, today: IsoDate): CaseClock {
   if (clock.extended) throw new ClockRuleError('The time limit has already been extended')

@@ -55,6 +55,33 @@ async function statusPage(agent: Agent, mailKind: string) {
 }
 
 describe('clarification of an access request', () => {
+  it('measures an answer sent while waiting against the deadline moved by the days waited', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
+    let agent = await dpoAt('2025-09-30T09:00:00Z')
+    await post(agent, requestId, 'ask', { kind: 'clarification', body: 'Which data do you mean?' }, 303)
+    // Refused on 6 October, still waiting: 30 September to 6 October is 7 days, so 3 October + 7.
+    agent = await dpoAt('2025-10-06T09:00:00Z')
+    await post(
+      agent,
+      requestId,
+      'refuse',
+      { ground: 'manifestly_excessive', letter: 'A repeat request.' },
+      303,
+    )
+    expect(await row(requestId)).toMatchObject({
+      status: 'refused',
+      pause_kind: null,
+      paused_since: null,
+      paused_days: 7,
+      due_on: '2025-10-10',
+    })
+    const refused = await ctx.services
+      .db('events')
+      .where({ subject_id: requestId, kind: 'case.refused' })
+      .first()
+    expect(JSON.parse(String(refused.data))).toMatchObject({ dueOn: '2025-10-10', answeredOn: '2025-10-06' })
+  })
+
   it('pauses the clock, and the person’s reply resumes it with the paused days added', async () => {
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
     const agent = await dpoAt('2025-09-10T09:00:00Z')

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   answerArrived,
+  closeClock,
   askPerson,
   clockView,
   ClockRuleError,
@@ -92,5 +93,21 @@ describe('extension', () => {
   })
   it('is allowed while a clarification pause runs', () => {
     expect(extend(askPerson(start, 'clarification', '2025-09-05'), '2025-09-06').extended).toBe(true)
+  })
+})
+
+describe('closing a case', () => {
+  it('counts the days waited for clarification, as if answered that day', () => {
+    const paused = askPerson(start, 'clarification', '2025-09-10')
+    expect(closeClock(paused, '2025-09-12')).toEqual({ ...start, pausedDays: 3 })
+  })
+
+  it('leaves a running clock as it is', () => {
+    expect(closeClock(start, '2025-09-20')).toEqual(start)
+  })
+
+  it('leaves a clock stopped for identity or a fee stopped', () => {
+    const waiting = askPerson(start, 'identity', '2025-09-10')
+    expect(closeClock(waiting, '2025-09-20')).toEqual(waiting)
   })
 })
