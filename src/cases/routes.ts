@@ -26,7 +26,7 @@ import { retentionPolicyOf } from '../studies/repo.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
 import { retentionStateAt } from '../domain/retention.js'
-import { directMarketingObjection, rightForCategory, type DataCondition } from '../domain/rights.js'
+import { directMarketingObjection, rightForCategory } from '../domain/rights.js'
 import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
@@ -36,7 +36,13 @@ import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
 import { availabilityOf } from '../answers/files.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
-import { answerDetails, downloadExpiresOn, portableValuesNeeded } from '../domain/answer.js'
+import {
+  answerDetails,
+  categoryHeld,
+  dataConditionOf,
+  downloadExpiresOn,
+  portableValuesNeeded,
+} from '../domain/answer.js'
 import { fillPlaceholders } from './letters.js'
 import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
 import { caseClockOf, outcomes, StaleCaseError } from './service.js'
@@ -398,21 +404,6 @@ export function casesRoutes(services: Services): Router {
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
     const record = request.recordId ? await services.records.findById(request.recordId) : undefined
     const recordNow = record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : undefined
-    const rights = dataMap.map((category) => {
-      const condition: DataCondition =
-        !recordNow || recordNow.state === 'erased'
-          ? 'erased'
-          : category.key === 'email' || recordNow.answersLinked
-            ? 'linked'
-            : 'anonymised'
-      const outcome =
-        request.type === 'objection' &&
-        request.details?.type === 'objection' &&
-        request.details.processing === 'direct_marketing'
-          ? directMarketingObjection()
-          : rightForCategory(request.type, category.lawfulBasis, condition)
-      return { category, outcome }
-    })
     const answerFiles =
       request.type === 'access' || request.type === 'portability'
         ? await services.answers.files(request.id)
@@ -421,6 +412,16 @@ export function casesRoutes(services: Services): Router {
     const answerInput = request.clockStartOn
       ? await services.answers.answerInput(services.db, request, study, today, attachmentNames)
       : null
+    const rights = dataMap.map((category) => {
+      const condition = dataConditionOf(categoryHeld(category, answerInput?.record ?? null))
+      const outcome =
+        request.type === 'objection' &&
+        request.details?.type === 'objection' &&
+        request.details.processing === 'direct_marketing'
+          ? directMarketingObjection()
+          : rightForCategory(request.type, category.lawfulBasis, condition)
+      return { category, outcome }
+    })
     const restrictionGround = record?.restrictionGround
       ? restrictionGrounds[record.restrictionGround as keyof typeof restrictionGrounds]
       : undefined

@@ -2,7 +2,7 @@ import { addDays, formatLongDate, type IsoDate } from './clock.js'
 import { lawfulBasisLabels, portableCategories, type DataCategory } from './data-map.js'
 import type { RequestType } from './request-types.js'
 import type { RetentionView } from './retention.js'
-import { rightForCategory } from './rights.js'
+import { rightForCategory, type DataCondition } from './rights.js'
 
 /**
  * The answers an access (Art. 15) or portability (Art. 20) request produces, built from the email
@@ -53,17 +53,29 @@ export interface AnswerInput {
   attachments: string[]
 }
 
+/**
+ * What is left of a category for this person. The address is what links everything else to them:
+ * once it is erased, the rest (still on the platform or in the archive) can no longer be linked.
+ */
 export function categoryHeld(category: DataCategory, record: AnswerRecord | null): CategoryHeld {
   if (!record) return 'no_record'
-  if (record.view.state === 'erased') return 'erased'
-  if (category.key === 'email' || category.linkedAfterExtraction || record.view.answersLinked) return 'held'
+  if (category.key === 'email') return record.view.state === 'erased' ? 'erased' : 'held'
+  if (record.view.state === 'erased') return 'anonymised'
+  if (category.linkedAfterExtraction || record.view.answersLinked) return 'held'
   return 'anonymised'
+}
+
+/** The condition the rights rules take (src/domain/rights.ts) for what is left of a category. */
+export function dataConditionOf(held: CategoryHeld): DataCondition {
+  if (held === 'held') return 'linked'
+  if (held === 'anonymised') return 'anonymised'
+  return 'erased'
 }
 
 const heldExplanation: Record<CategoryHeld, string> = {
   held: 'We hold this and can link it to your email address.',
   anonymised:
-    'This was anonymised when the survey data was extracted from the survey platform. It can no longer be linked to you, so it is not personal data about you any more (Article 11(2)).',
+    'This can no longer be linked to you: it was separated from your email address, when the survey data was extracted from the survey platform or when we deleted your address. It is not personal data about you any more (Article 11(2)).',
   erased: 'We have deleted your email address, so nothing can be linked to you any more.',
   no_record: 'We found no record of your email address for this study.',
 }
@@ -307,9 +319,13 @@ export function answerDetails(type: RequestType, input: AnswerInput, facts: Lett
   const paragraphs: string[] = []
   const erased = record?.view.state === 'erased'
   const anonymised = input.dataMap.filter((c) => categoryHeld(c, record) === 'anonymised')
+  const separated =
+    record?.extractedOn && record.extractedOn <= input.generatedOn
+      ? `were anonymised on ${formatLongDate(record.extractedOn)} when the survey data was extracted`
+      : 'were separated from your email address when we deleted it'
   const anonymisedLine =
     anonymised.length > 0 && record
-      ? `Your ${listOf(anonymised.map((c) => c.label))} were anonymised${record.extractedOn ? ` on ${formatLongDate(record.extractedOn)}` : ''} when the survey data was extracted. They can no longer be linked to you, so they are no longer personal data about you and this right does not apply to them (Article 11(2)).`
+      ? `Your ${listOf(anonymised.map((c) => c.label))} ${separated}. They can no longer be linked to you, so they are no longer personal data about you and this right does not apply to them (Article 11(2)).`
       : null
   if (!record) {
     paragraphs.push(

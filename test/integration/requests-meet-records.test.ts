@@ -109,6 +109,8 @@ describe('rights that act on the record', () => {
     const after = await agent.get(`/staff/requests/${requestId}`).expect(200)
     expect(after.text).toContain('Delete the address from the survey platform')
     expect(after.text).toContain('at the person’s request')
+    // The address is gone, so the survey answers left on the platform can no longer be linked.
+    expect(after.text).toContain('Cannot be identified')
   })
 
   it('restriction sets a hold the sweep respects, and lifting it tells the person first', async () => {

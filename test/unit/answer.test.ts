@@ -93,6 +93,7 @@ describe('what is left of each category', () => {
     ['occupation', { extractedOn: '2021-09-15' }, 'anonymised'],
     ['email', { extractedOn: '2021-09-15' }, 'held'],
     ['email', { erased: { on: '2021-10-03', reason: 'retention_schedule' as const } }, 'erased'],
+    ['occupation', { erased: { on: '2021-10-03', reason: 'retention_schedule' as const } }, 'anonymised'],
   ])('%s with %j is %s', (key, facts, expected) => {
     const c = dataMap.find((d) => d.key === key)!
     expect(categoryHeld(c, record(facts))).toBe(expected)
@@ -165,7 +166,11 @@ describe('the access answer', () => {
     )
     expect(answer.summary).toContain('We deleted your email address on 3 October 2021')
     expect(answer.emailRecord?.emailAddress).toBeNull()
-    expect(answer.data.every((d) => d.held === 'erased' && d.value === null)).toBe(true)
+    expect(answer.data.map((d) => [d.category, d.held, d.value])).toEqual([
+      ['Email address', 'erased', null],
+      ['Occupation', 'anonymised', null],
+      ['Ethnicity', 'anonymised', null],
+    ])
   })
 
   it('says when there is no record at all', () => {
@@ -240,6 +245,7 @@ describe('the answer letter drafted from the record', () => {
       facts,
     )
     expect(erased).toContain('We deleted your email address on 1 November 2021')
+    expect(erased).toContain('were separated from your email address when we deleted it')
     expect(erased).not.toContain('[Say what was deleted')
   })
 
