@@ -8,7 +8,7 @@ import {
 import type { RightsRequest } from '../requests/repo.js'
 import type { Study } from '../studies/repo.js'
 import { bodyOf, filesOf } from './files.js'
-import { buildAnswerInput } from './input.js'
+import { loadAnswerInput } from './input.js'
 
 /**
  * Why an access or portability answer cannot be sent as it is, or null when it can. The prepared
@@ -31,7 +31,7 @@ export async function answerNotReady(
   if (!draft || !body) return 'Prepare the answer before sending it'
   const prepared = JSON.parse(body.toString('utf8')) as AccessAnswer | PortabilityAnswer
   const attachments = files.filter((f) => f.kind === 'attachment').map((f) => f.filename)
-  const input = await buildAnswerInput(trx, request, study, prepared.generatedOn, attachments)
+  const input = await loadAnswerInput(trx, request, study, prepared.generatedOn, attachments)
   const now =
     prepared.kind === 'access'
       ? buildAccessAnswer(input)

@@ -14,10 +14,9 @@ import {
 } from '../domain/answer.js'
 import { londonDate } from '../domain/clock.js'
 import { isOpen } from '../domain/request-status.js'
-import { buildAnswerInput } from './input.js'
+import { loadAnswerInput } from './input.js'
 import { neutraliseFormula } from '../reports/request-log.js'
-import type { RequestsRepo, RightsRequest } from '../requests/repo.js'
-import type { Study } from '../studies/repo.js'
+import type { RequestsRepo } from '../requests/repo.js'
 import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
 import {
   availabilityOf,
@@ -87,20 +86,10 @@ function extensionOf(name: string): string {
 export function answersService(deps: AnswersDeps) {
   const { db, caseHandling } = deps
 
-  const answerInput = buildAnswerInput
-
   const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
 
   return {
-    answerInput,
-
     files: (requestId: string) => filesOf(db, requestId),
-
-    /** What the DPO must copy in from the survey platform for a portability answer. */
-    async valuesNeeded(request: RightsRequest, study: Study) {
-      const input = await answerInput(db, request, study, londonDate(deps.now()), [])
-      return portableValuesNeeded(input.dataMap, input.record)
-    },
 
     /**
      * Builds the answer from the record as it is now and keeps it as a draft on the case,
@@ -120,7 +109,7 @@ export function answersService(deps: AnswersDeps) {
         const today = londonDate(at)
         const existing = await filesOf(trx, request.id)
         const attachments = existing.filter((f) => f.kind === 'attachment').map((f) => f.filename)
-        const input = await answerInput(trx, request, study, today, attachments)
+        const input = await loadAnswerInput(trx, request, study, today, attachments)
         let answer: AccessAnswer | PortabilityAnswer
         if (request.type === 'access') {
           answer = buildAccessAnswer(input)

@@ -22,10 +22,8 @@ import {
   restrictionGrounds,
 } from '../domain/request-types.js'
 import { staffPaths } from '../paths.js'
-import { retentionPolicyOf } from '../studies/repo.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
-import { retentionStateAt } from '../domain/retention.js'
 import { directMarketingObjection, rightForCategory } from '../domain/rights.js'
 import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import { can } from '../domain/roles.js'
@@ -35,6 +33,7 @@ import { staffChannels, type StaffChannel } from '../intake/service.js'
 import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
 import { availabilityOf } from '../answers/files.js'
+import { answerInputOf } from '../answers/input.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
 import {
   answerDetails,
@@ -403,17 +402,15 @@ export function casesRoutes(services: Services): Router {
     ])
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
     const record = request.recordId ? await services.records.findById(request.recordId) : undefined
-    const recordNow = record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : undefined
     const answerFiles =
       request.type === 'access' || request.type === 'portability'
         ? await services.answers.files(request.id)
         : []
     const attachmentNames = answerFiles.filter((f) => f.kind === 'attachment').map((f) => f.filename)
-    const answerInput = request.clockStartOn
-      ? await services.answers.answerInput(services.db, request, study, today, attachmentNames)
-      : null
+    const answerInput = answerInputOf(request, study, dataMap, record, today, attachmentNames)
+    const recordNow = answerInput.record?.view
     const rights = dataMap.map((category) => {
-      const condition = dataConditionOf(categoryHeld(category, answerInput?.record ?? null))
+      const condition = dataConditionOf(categoryHeld(category, answerInput.record))
       const outcome =
         request.type === 'objection' &&
         request.details?.type === 'objection' &&
@@ -427,7 +424,7 @@ export function casesRoutes(services: Services): Router {
       : undefined
     const context = {
       ...handling.letterContext(request, study, due),
-      details: answerInput
+      details: request.clockStartOn
         ? answerDetails(request.type, answerInput, {
             restrictionGround: restrictionGround
               ? `${restrictionGround.label.toLowerCase()}, ${restrictionGround.article}`
@@ -438,8 +435,9 @@ export function casesRoutes(services: Services): Router {
           })
         : '',
     }
-    const downloadCounts = await services.answers.downloadCounts(request.id)
     const at = services.now()
+    const downloadCounts =
+      answerFiles.length > 0 ? await services.answers.downloadCounts(request.id) : new Map<string, number>()
     const answerPanel =
       (request.type === 'access' || request.type === 'portability') && request.clockStartOn
         ? {
@@ -454,11 +452,11 @@ export function casesRoutes(services: Services): Router {
             })),
             prepared: answerFiles.some((f) => f.kind !== 'attachment'),
             valuesNeeded:
-              request.type === 'portability' && answerInput
+              request.type === 'portability'
                 ? portableValuesNeeded(answerInput.dataMap, answerInput.record)
                 : [],
-            answersLinked: answerInput?.record?.view.answersLinked ?? false,
-            recordErased: answerInput?.record?.view.state === 'erased',
+            answersLinked: recordNow?.answersLinked ?? false,
+            recordErased: recordNow?.state === 'erased',
             attachmentTypes: Object.keys(attachmentTypes).join(', '),
             maxAttachmentMb: maxAttachmentBytes / 1024 / 1024,
           }

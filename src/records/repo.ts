@@ -39,13 +39,20 @@ interface EmailRecordRow {
   updated_at: string
 }
 
-const toRecord = (row: EmailRecordRow): EmailRecord => ({
-  id: row.id,
-  studyId: row.study_id,
-  email: row.email,
-  emailHmac: row.email_hmac,
-  participatedOn: row.participated_on,
-  facts: {
+/** The columns of an email record that retention is computed from. */
+export type RecordFactColumns = Pick<
+  EmailRecordRow,
+  | 'voucher_sent_on'
+  | 'extracted_on'
+  | 'platform_deleted_on'
+  | 'voucher_deleted_on'
+  | 'erased_on'
+  | 'erasure_reason'
+  | 'restricted_since'
+>
+
+export function recordFactsOf(row: RecordFactColumns): RecordFacts {
+  return {
     voucherSentOn: row.voucher_sent_on,
     extractedOn: row.extracted_on,
     deletedHoldings: {
@@ -54,7 +61,16 @@ const toRecord = (row: EmailRecordRow): EmailRecord => ({
     },
     erased: row.erased_on ? { on: row.erased_on, reason: row.erasure_reason ?? 'retention_schedule' } : null,
     restriction: row.restricted_since ? { since: row.restricted_since } : null,
-  },
+  }
+}
+
+const toRecord = (row: EmailRecordRow): EmailRecord => ({
+  id: row.id,
+  studyId: row.study_id,
+  email: row.email,
+  emailHmac: row.email_hmac,
+  participatedOn: row.participated_on,
+  facts: recordFactsOf(row),
   restrictionGround: row.restriction_ground ?? null,
   restrictionReviewOn: row.restriction_review_on ?? null,
   consentWithdrawnOn: row.consent_withdrawn_on ?? null,

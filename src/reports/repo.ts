@@ -5,6 +5,7 @@ import type { RequestStatus } from '../domain/request-status.js'
 import type { RequestType } from '../domain/request-types.js'
 import type { RecordFacts, RecordSnapshot } from '../domain/retention.js'
 import type { StaffRole } from '../domain/roles.js'
+import { recordFactsOf } from '../records/repo.js'
 import type { ClockSource, ReceivedRange, RequestLogFilters, RequestLogSource } from './request-log.js'
 
 /** Which rows a walk or a count reads: the log's filters, and requests confirmed by an instant. */
@@ -50,17 +51,7 @@ interface LogRow {
 }
 
 function factsOf(row: LogRow): RecordFacts | null {
-  if (!row.record_id) return null
-  return {
-    voucherSentOn: row.voucher_sent_on,
-    extractedOn: row.extracted_on,
-    deletedHoldings: {
-      ...(row.platform_deleted_on ? { survey_platform: row.platform_deleted_on } : {}),
-      ...(row.voucher_deleted_on ? { voucher_correspondence: row.voucher_deleted_on } : {}),
-    },
-    erased: row.erased_on ? { on: row.erased_on, reason: row.erasure_reason ?? 'retention_schedule' } : null,
-    restriction: row.restricted_since ? { since: row.restricted_since } : null,
-  }
+  return row.record_id ? recordFactsOf(row) : null
 }
 
 function toSource(row: LogRow): RequestLogSource {

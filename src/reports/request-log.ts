@@ -123,7 +123,8 @@ export function deadlinesOf(
 ): { due: IsoDate | null; extendedDue: IsoDate | null } {
   if (!source.clockStartOn) return { due: null, extendedDue: null }
   const open = isOpen(source.status)
-  if (open && source.pause && source.pause.kind !== 'clarification') return { due: null, extendedDue: null }
+  // A clock stopped for identity or a fee has no deadline, open or closed (closing leaves it stopped).
+  if (source.pause && source.pause.kind !== 'clarification') return { due: null, extendedDue: null }
   // An open clarification pause moves the deadline a day for every day it lasts.
   const pausedDays =
     source.pausedDays +

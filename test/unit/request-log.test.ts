@@ -106,6 +106,15 @@ describe('a request log row', () => {
     expect(row).toMatchObject({ due: null, extended_due: null, on_time: null, days_taken: null })
   })
 
+  it('a case closed while its clock was stopped still has no deadline', () => {
+    const closed = source({
+      status: 'withdrawn',
+      pause: { kind: 'fee', since: '2026-01-06' },
+      closedAt: '2026-01-20T10:00:00.000Z',
+    })
+    expect(deadlinesOf(closed, '2026-06-01')).toEqual({ due: null, extendedDue: null })
+  })
+
   it('an open request past its deadline is already not on time', () => {
     expect(requestLogRow(source(), '2026-02-05').on_time).toBeNull()
     expect(requestLogRow(source(), '2026-02-06').on_time).toBe(false)
