@@ -6,7 +6,7 @@ import { describeVerification, parseAuditVerifyArgs, verifyTrailFile } from './c
 import { deadlineCommand } from './cli/deadline.js'
 import { fillDemo } from './demo.js'
 import { isStaffRole } from './domain/roles.js'
-import { ValidationError } from './web/errors.js'
+import { ValidationError } from './errors.js'
 import { ConfigError, loadConfig } from './config.js'
 import { createDb } from './db/knex.js'
 import { migrateLatest } from './db/migrate.js'

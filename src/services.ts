@@ -12,6 +12,7 @@ import { intakeService } from './intake/service.js'
 import { recordsRepo } from './records/repo.js'
 import { reportsService } from './reports/service.js'
 import { retentionSweep } from './records/sweep.js'
+import { requestWriter } from './requests/change.js'
 import { requestsRepo } from './requests/repo.js'
 import { studiesRepo } from './studies/repo.js'
 import { studiesService } from './studies/service.js'
@@ -31,6 +32,14 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const organisationName = "What Works for Children's Social Care"
   const templates = templatesService({ db, now })
   const records = recordsRepo(db)
+  const writer = requestWriter({
+    db,
+    requests,
+    studies,
+    publicUrl: config.publicUrl,
+    serviceName,
+    now,
+  })
   const caseHandling = caseService({
     db,
     secret: config.secret,
@@ -38,6 +47,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     serviceName,
     requests,
     studies,
+    writer,
     now,
   })
   return {
@@ -58,6 +68,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       requests,
       studies,
       records,
+      writer,
       now,
       receiptTemplate: async () => (await templates.get('receipt')).body,
     }),

@@ -17,7 +17,7 @@ import { isOpen } from '../domain/request-status.js'
 import { loadAnswerInput } from './input.js'
 import { neutraliseFormula } from '../reports/request-log.js'
 import type { RequestsRepo } from '../requests/repo.js'
-import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import {
   availabilityOf,
   bodyOf,
@@ -101,7 +101,7 @@ export function answersService(deps: AnswersDeps) {
       version: number,
       values: Record<string, string>,
     ): Promise<void> {
-      await caseHandling.act(requestId, version, async (trx, request, study, at) => {
+      await caseHandling.recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
         if (request.type !== 'access' && request.type !== 'portability') {
           throw new ConflictError('Only access and portability requests have an answer to prepare')
         }
@@ -144,7 +144,6 @@ export function answersService(deps: AnswersDeps) {
           at,
         )
         return {
-          changes: {},
           event: {
             kind: 'case.answer_prepared',
             data: {
@@ -160,7 +159,6 @@ export function answersService(deps: AnswersDeps) {
               },
             },
           },
-          actor: staff(actor),
         }
       })
     },

@@ -2,14 +2,7 @@ import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor } from '../audit/events.js'
-import {
-  addCalendarMonths,
-  addDays,
-  formatLongDate,
-  isIsoDate,
-  londonDate,
-  responseDeadline,
-} from '../domain/clock.js'
+import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
 import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { describeDaysLeft, dueSoonDays, urgency } from '../domain/queue.js'
@@ -28,7 +21,7 @@ import { directMarketingObjection, rightForCategory } from '../domain/rights.js'
 import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
-import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
+import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { staffChannels, type StaffChannel } from '../intake/service.js'
 import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
@@ -42,9 +35,10 @@ import {
   downloadExpiresOn,
   portableValuesNeeded,
 } from '../domain/answer.js'
-import { fillPlaceholders } from './letters.js'
+import { fillPlaceholders } from '../domain/letters.js'
 import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
-import { caseClockOf, outcomes, StaleCaseError } from './service.js'
+import { caseClockOf, extendedDeadline } from '../domain/request-lifecycle.js'
+import { outcomes, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
 import { staffTimeline } from './timeline.js'
@@ -470,11 +464,7 @@ export function casesRoutes(services: Services): Router {
           kind === 'extension' && clock
             ? {
                 ...context,
-                dueOn: responseDeadline({
-                  start: clock.clockStartOn,
-                  extended: true,
-                  pausedDays: clock.pausedDays,
-                }).due,
+                dueOn: extendedDeadline(clock, today),
               }
             : context,
         ),

@@ -1,36 +1,28 @@
 import type { Knex } from 'knex'
 import type { StaffUser } from '../accounts/repo.js'
 import { answerNotReady } from '../answers/check.js'
-import { discardDrafts, publishFiles, revokeFilesOfRecord } from '../answers/files.js'
+import { revokeFilesOfRecord } from '../answers/files.js'
 import { recordEvent, type Actor } from '../audit/events.js'
-import {
-  answerArrived,
-  askPerson,
-  clockView,
-  ClockRuleError,
-  closeClock,
-  dueForQueue,
-  extend,
-  type CaseClock,
-  type PauseKind,
-} from '../domain/case-clock.js'
+import type { PauseKind } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
 import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
+import type { LetterContext } from '../domain/letters.js'
+import type { RequestEvent } from '../domain/request-events.js'
 import {
-  groundStatement,
-  isRefusalGroundFor,
-  refusalGrounds,
-  unfinishedReminder,
-} from '../domain/refusals.js'
+  letterContextOf,
+  outcomes,
+  type Outcome,
+  type Transition,
+  type TransitionKind,
+} from '../domain/request-lifecycle.js'
 import { isRestrictionGround } from '../domain/request-types.js'
-import { isOpen, type RequestStatus } from '../domain/request-status.js'
-import { enqueueMail } from '../mail/outbox.js'
-import { absoluteUrl, paths } from '../paths.js'
-import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
-import { generateToken, hashToken, newId } from '../security/tokens.js'
+import { isOpen } from '../domain/request-status.js'
+import type { RightsRequest } from '../domain/rights-request.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import type { ChangeScope, RequestWriter } from '../requests/change.js'
+import type { RequestsRepo } from '../requests/repo.js'
+import { newId } from '../security/tokens.js'
 import type { Study, StudiesRepo } from '../studies/repo.js'
-import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
-import { fillPlaceholders, refusalRightsParagraph, wrapLetter, type LetterContext } from './letters.js'
 
 export interface CaseMessage {
   id: string
@@ -69,14 +61,9 @@ export interface CaseTask {
 
 export { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
 
-export const outcomes = {
-  fulfilled: 'Fulfilled',
-  partly_fulfilled: 'Partly fulfilled',
-  no_data_held: 'No personal data held',
-} as const
-export type Outcome = keyof typeof outcomes
+export { caseClockOf, outcomes, replyMaxLength, type Outcome } from '../domain/request-lifecycle.js'
 
-export const replyMaxLength = 5000
+const isOutcome = (value: string): value is Outcome => Object.hasOwn(outcomes, value)
 
 export interface CaseDeps {
   db: Knex
@@ -85,6 +72,7 @@ export interface CaseDeps {
   serviceName: string
   requests: RequestsRepo
   studies: StudiesRepo
+  writer: RequestWriter
   now: () => Date
 }
 
@@ -99,62 +87,17 @@ interface RecordRow {
   restricted_since: string | null
 }
 
-interface ActionOutcome<T> {
-  changes: Partial<RequestRow>
-  event: { kind: string; data?: Record<string, unknown> }
-  actor: Actor
-  result?: T
-}
-
 const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
 
-/** The clock a confirmed request carries. Unconfirmed requests have none. */
-export function caseClockOf(request: RightsRequest): CaseClock | null {
-  if (!request.clockStartOn) return null
-  return {
-    clockStartOn: request.clockStartOn,
-    pausedDays: request.pausedDays,
-    extended: request.extended,
-    pause: request.pause,
-  }
-}
-
-/** What a closing case stores of its clock (see closeClock); nothing for an unconfirmed one. */
-function closingClock(request: RightsRequest, at: Date): Partial<RequestRow> {
-  const clock = caseClockOf(request)
-  if (!clock) return { pause_kind: null, paused_since: null }
-  const today = londonDate(at)
-  return clockColumns(closeClock(clock, today), today)
-}
-
-/** The deadline an answer is measured against; none while the clock is stopped for identity or a fee. */
-function answeredAgainst(request: RightsRequest, closing: Partial<RequestRow>): string | null {
-  if (request.pause && request.pause.kind !== 'clarification') return null
-  return (closing.due_on as string | undefined) ?? request.dueOn
-}
-
-function clockColumns(clock: CaseClock, today: string): Partial<RequestRow> {
-  const due = dueForQueue(clock, today)
-  return {
-    clock_start_on: clock.clockStartOn,
-    paused_days: clock.pausedDays,
-    extended: clock.extended,
-    pause_kind: clock.pause?.kind ?? null,
-    paused_since: clock.pause?.since ?? null,
-    due_on: due,
-    extended_due_on: clock.extended ? due : null,
-  }
-}
-
-const pauseStatus: Record<PauseKind, RequestStatus> = {
-  clarification: 'awaiting_clarification',
-  identity: 'awaiting_identity',
-  fee: 'awaiting_fee',
+/** A record action's outcome: the event on the request and, optionally, a letter to the person. */
+export interface RecordActionOutcome {
+  event: RequestEvent
+  letter?: { kind: string; subject: string; body: string }
 }
 
 /** Case handling: every action checks the case is unchanged since the form was opened. */
 export function caseService(deps: CaseDeps) {
-  const { db, requests, studies } = deps
+  const { db, requests, studies, writer } = deps
 
   async function load(requestId: string): Promise<{ request: RightsRequest; study: Study }> {
     const request = await requests.findById(requestId)
@@ -165,95 +108,48 @@ export function caseService(deps: CaseDeps) {
   }
 
   function letterContext(request: RightsRequest, study: Study, dueOn: string | null): LetterContext {
-    return {
-      reference: request.reference ?? '',
-      type: request.type,
-      name: request.requesterName,
-      receivedOn: request.receivedOn,
-      dueOn,
-      controllerName: study.controllerName,
-      dpoEmail: study.dpoEmail,
-    }
+    return letterContextOf(request, study, dueOn)
+  }
+
+  /** One staff transition on the case opened at `version`. */
+  async function transition(
+    actor: StaffUser,
+    requestId: string,
+    version: number,
+    kind: TransitionKind,
+    build: (scope: ChangeScope) => Promise<Transition> | Transition,
+  ): Promise<void> {
+    await writer.changeRequest({ requestId, expectedVersion: version, kind, actor: staff(actor) }, build)
   }
 
   /**
-   * Runs one action on an open case in a transaction: checks the version the form was opened at,
-   * applies the change, bumps the version and records the event.
+   * An action on the person's data taken for the request (erasing, restricting, correcting …): the
+   * work runs under the request's lock, and the request records it as an event.
    */
-  async function act<T>(
+  async function recordAction(
+    actor: StaffUser,
     requestId: string,
-    expectedVersion: number,
-    work: (
-      trx: Knex,
-      request: RightsRequest,
-      study: Study,
-      at: Date,
-    ) => Promise<ActionOutcome<T>> | ActionOutcome<T>,
+    version: number,
+    work: (scope: ChangeScope) => Promise<RecordActionOutcome>,
     options: { allowClosed?: boolean } = {},
-  ): Promise<T | undefined> {
-    const { study } = await load(requestId)
-    const at = deps.now()
-    return db.transaction(async (trx) => {
-      const request = await requests.findByIdForUpdate(trx, requestId)
-      if (!request) throw new NotFoundError()
-      if (request.version !== expectedVersion) throw new StaleCaseError()
-      if (!options.allowClosed && !isOpen(request.status)) throw new ConflictError('This request is closed')
-      const { changes, event, actor, result } = await work(trx, request, study, at)
-      const updated = await trx('rights_requests')
-        .where({ id: requestId, version: expectedVersion })
-        .update({ ...changes, version: expectedVersion + 1, updated_at: at.toISOString() })
-      if (updated !== 1) throw new StaleCaseError()
-      await recordEvent(
-        trx,
-        { actor, subject: { type: 'request', id: requestId }, kind: event.kind, data: event.data },
-        at,
-      )
-      return result
-    })
-  }
-
-  /** Sends a letter: stored as a message on the case and emailed with a fresh status link. */
-  async function sendLetter(
-    trx: Knex,
-    request: RightsRequest,
-    letter: { kind: string; subject: string; body: string; authorId: string | null },
-    at: Date,
-    study: Study,
   ): Promise<void> {
-    await trx('request_messages').insert({
-      id: newId(),
-      request_id: request.id,
-      direction: 'to_person',
-      kind: letter.kind,
-      subject: letter.subject,
-      body: letter.body,
-      author_id: letter.authorId,
-      created_at: at.toISOString(),
-    })
-    if (!request.email) return
-    const token = generateToken()
-    await requests.insertLink(
-      trx,
-      { id: newId(), requestId: request.id, purpose: 'status', tokenHash: hashToken(token), expiresAt: null },
-      at,
-    )
-    await enqueueMail(
-      trx,
+    await writer.changeRequest(
       {
-        kind: `case-${letter.kind}`,
-        to: request.email,
-        requestId: request.id,
-        subject: letter.subject,
-        template: 'case-letter',
-        locals: {
-          letter: letter.body,
-          statusUrl: absoluteUrl(deps.publicUrl, paths.status.show(token)),
-          reference: request.reference,
-          study,
-          serviceName: deps.serviceName,
-        },
+        requestId,
+        expectedVersion: version,
+        kind: 'record_action',
+        actor: staff(actor),
+        ...(options.allowClosed ? { allowClosed: true } : {}),
       },
-      at,
+      async (scope) => {
+        const outcome = await work(scope)
+        return {
+          kind: 'record_action',
+          event: outcome.event,
+          ...(options.allowClosed ? { allowClosed: true } : {}),
+          ...(outcome.letter ? { letter: outcome.letter } : {}),
+        }
+      },
     )
   }
 
@@ -291,22 +187,10 @@ export function caseService(deps: CaseDeps) {
     if (value.trim() === '') throw new ValidationError([{ field, href: `#${field}`, text: message }])
   }
 
-  function clockOrFail(request: RightsRequest): CaseClock {
-    const clock = caseClockOf(request)
-    if (!clock) throw new ConflictError('The request has not been confirmed')
-    return clock
-  }
-
-  function ruleError(error: unknown, field: string): never {
-    if (error instanceof ClockRuleError)
-      throw new ValidationError([{ field, href: `#${field}`, text: error.message }])
-    throw error
-  }
-
   return {
     load,
     letterContext,
-    act,
+    recordAction,
 
     async messages(requestId: string): Promise<CaseMessage[]> {
       const rows = await db<{
@@ -372,7 +256,7 @@ export function caseService(deps: CaseDeps) {
       version: number,
       assigneeId: string | null,
     ): Promise<void> {
-      await act(requestId, version, async (trx) => {
+      await transition(actor, requestId, version, 'assign', async ({ trx }) => {
         if (assigneeId) {
           const assignee: unknown = await trx('staff_users')
             .where({ id: assigneeId })
@@ -384,11 +268,7 @@ export function caseService(deps: CaseDeps) {
               { field: 'assignee', href: '#assignee', text: 'Select someone who can handle requests' },
             ])
         }
-        return {
-          changes: { assignee_id: assigneeId },
-          event: { kind: assigneeId ? 'case.assigned' : 'case.unassigned', data: { assigneeId } },
-          actor: staff(actor),
-        }
+        return { kind: 'assign', assigneeId }
       })
     },
 
@@ -400,46 +280,7 @@ export function caseService(deps: CaseDeps) {
       kind: PauseKind,
       body: string,
     ): Promise<void> {
-      requireText(body, 'body', 'Enter the message to send')
-      await act(requestId, version, async (trx, request, study, at) => {
-        if (kind === 'clarification' && request.type !== 'access') {
-          throw new ValidationError([
-            {
-              field: 'kind',
-              href: '#kind',
-              text: 'Only an access request can be paused for clarification; send a message instead',
-            },
-          ])
-        }
-        const today = londonDate(at)
-        let clock: CaseClock
-        try {
-          clock = askPerson(clockOrFail(request), kind, today)
-        } catch (error) {
-          ruleError(error, 'kind')
-        }
-        const context = letterContext(request, study, null)
-        await sendLetter(
-          trx,
-          request,
-          {
-            kind,
-            subject: `${kind === 'clarification' ? 'A question about' : kind === 'identity' ? 'Proof of identity for' : 'A fee for'} your request ${request.reference ?? ''}`,
-            body: wrapLetter(fillPlaceholders(body, context), context),
-            authorId: actor.id,
-          },
-          at,
-          study,
-        )
-        return {
-          changes: { ...clockColumns(clock, today), status: pauseStatus[kind] },
-          event: {
-            kind: `case.asked_${kind}`,
-            data: { askedOn: today, clockEffect: kind === 'clarification' ? 'paused' : 'stopped' },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'ask', () => ({ kind: 'ask', pause: kind, letter: body }))
     },
 
     /** Staff record that proof of identity or the fee arrived: the clock restarts from that day. */
@@ -450,162 +291,31 @@ export function caseService(deps: CaseDeps) {
       arrivedOn: string,
       note: string,
     ): Promise<void> {
-      await act(requestId, version, (_trx, request, _study, at) => {
-        if (!request.pause || request.pause.kind === 'clarification') {
-          throw new ValidationError([
-            {
-              field: 'arrivedOn',
-              href: '#arrivedOn',
-              text: 'This request is not waiting for identity or a fee',
-            },
-          ])
-        }
-        if (arrivedOn > londonDate(at)) {
-          throw new ValidationError([
-            {
-              field: 'arrivedOn',
-              href: '#arrivedOn',
-              text: 'The date it arrived must be today or in the past',
-            },
-          ])
-        }
-        let clock: CaseClock
-        try {
-          clock = answerArrived(clockOrFail(request), arrivedOn)
-        } catch (error) {
-          ruleError(error, 'arrivedOn')
-        }
-        return {
-          changes: { ...clockColumns(clock, londonDate(at)), status: 'received' },
-          event: {
-            kind: `case.${request.pause.kind}_received`,
-            data: { arrivedOn, clockRestartsOn: arrivedOn, note: note.trim() || null },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'arrival', () => ({ kind: 'arrival', arrivedOn, note }))
     },
 
-    /** The person answers from the status page: a clarification pause ends and the clock moves on. */
+    /**
+     * The person answers from the status page: a clarification pause ends and the clock moves on.
+     * Their reply does not depend on what staff did meanwhile, so it applies to the case as it is.
+     */
     async participantReply(requestId: string, body: string): Promise<void> {
-      const text = body.trim()
-      if (text === '')
-        throw new ValidationError([{ field: 'reply', href: '#reply', text: 'Enter your reply' }])
-      if ([...text].length > replyMaxLength) {
-        throw new ValidationError([
-          {
-            field: 'reply',
-            href: '#reply',
-            text: `Your reply must be ${replyMaxLength} characters or fewer`,
-          },
-        ])
-      }
-      // The person's reply does not depend on what staff did meanwhile, so a concurrent change
-      // to the case is retried rather than losing what they wrote.
-      for (let attempt = 1; ; attempt++) {
-        const { request } = await load(requestId)
-        try {
-          await replyOnce(request.version)
-          return
-        } catch (error) {
-          if (!(error instanceof StaleCaseError) || attempt >= 3) throw error
-        }
-      }
-
-      async function replyOnce(version: number) {
-        await act(requestId, version, async (trx, current, _study, at) => {
-          if (!current.pause) throw new ConflictError('We are not waiting for a reply')
-          await trx('request_messages').insert({
-            id: newId(),
-            request_id: current.id,
-            direction: 'from_person',
-            kind: 'reply',
-            subject: null,
-            body: text,
-            author_id: null,
-            created_at: at.toISOString(),
-          })
-          const today = londonDate(at)
-          if (current.pause.kind !== 'clarification') {
-            // Proof or payment is checked by staff, who record its arrival; the reply is kept for them.
-            return {
-              changes: {},
-              event: { kind: 'case.person_replied', data: { resumed: false } },
-              actor: { type: 'participant', id: current.id },
-            }
-          }
-          const clock = answerArrived(clockOrFail(current), today)
-          return {
-            changes: { ...clockColumns(clock, today), status: 'received' },
-            event: {
-              kind: 'case.person_replied',
-              data: { resumed: true, pausedDays: clock.pausedDays - current.pausedDays },
-            },
-            actor: { type: 'participant', id: current.id },
-          }
-        })
-      }
+      await writer.changeRequest(
+        {
+          requestId,
+          expectedVersion: 'current',
+          kind: 'reply',
+          actor: { type: 'participant', id: requestId },
+        },
+        () => ({ kind: 'reply', text: body }),
+      )
     },
 
     async extend(actor: StaffUser, requestId: string, version: number, reason: string): Promise<void> {
-      requireText(reason, 'reason', 'Enter why the request needs longer')
-      await act(requestId, version, async (trx, request, study, at) => {
-        const today = londonDate(at)
-        let clock: CaseClock
-        try {
-          clock = extend(clockOrFail(request), today)
-        } catch (error) {
-          ruleError(error, 'reason')
-        }
-        const view = clockView(clock, today)
-        const dueOn = dueForQueue(clock, today)
-        const context = letterContext(request, study, dueOn)
-        await sendLetter(
-          trx,
-          request,
-          {
-            kind: 'extension',
-            subject: `We need more time for your request ${request.reference ?? ''}`,
-            body: wrapLetter(fillPlaceholders(reason, context), context),
-            authorId: actor.id,
-          },
-          at,
-          study,
-        )
-        return {
-          changes: { ...clockColumns(clock, today), extension_reason: reason.trim() },
-          event: {
-            kind: 'case.extended',
-            data: { extendedDueOn: dueOn, noticeBy: view.extensionNoticeBy, notifiedOn: today },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'extend', () => ({ kind: 'extend', letter: reason }))
     },
 
     async message(actor: StaffUser, requestId: string, version: number, body: string): Promise<void> {
-      requireText(body, 'body', 'Enter the message to send')
-      await act(
-        requestId,
-        version,
-        async (trx, request, study, at) => {
-          const context = letterContext(request, study, request.dueOn)
-          await sendLetter(
-            trx,
-            request,
-            {
-              kind: 'message',
-              subject: `A message about your request ${request.reference ?? ''}`,
-              body: wrapLetter(fillPlaceholders(body, context), context),
-              authorId: actor.id,
-            },
-            at,
-            study,
-          )
-          return { changes: {}, event: { kind: 'case.message_sent' }, actor: staff(actor) }
-        },
-        { allowClosed: true },
-      )
+      await transition(actor, requestId, version, 'message', () => ({ kind: 'message', letter: body }))
     },
 
     async refuse(
@@ -615,67 +325,7 @@ export function caseService(deps: CaseDeps) {
       ground: string,
       letter: string,
     ): Promise<void> {
-      requireText(letter, 'letter', 'Enter the reasons for the refusal')
-      const reminder = unfinishedReminder(letter)
-      if (reminder) {
-        throw new ValidationError([
-          {
-            field: 'letter',
-            href: '#refuse-letter',
-            text: `Replace ${reminder} with the reasons for the refusal`,
-          },
-        ])
-      }
-      await act(requestId, version, async (trx, request, study, at) => {
-        if (!isRefusalGroundFor(request.type, ground)) {
-          throw new ValidationError([
-            {
-              field: 'ground',
-              href: '#ground',
-              text:
-                Object.hasOwn(refusalGrounds, ground) && request.type !== 'erasure'
-                  ? 'Article 17(3) exemptions apply only to erasure requests'
-                  : 'Select the reason for refusing',
-            },
-          ])
-        }
-        const discarded = await discardDrafts(trx, request.id)
-        const context = letterContext(request, study, request.dueOn)
-        const body = `${fillPlaceholders(letter, context).trim()}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(context)}`
-        await sendLetter(
-          trx,
-          request,
-          {
-            kind: 'refusal',
-            subject: `Our decision on your request ${request.reference ?? ''}`,
-            body: wrapLetter(body, context),
-            authorId: actor.id,
-          },
-          at,
-          study,
-        )
-        const closing = closingClock(request, at)
-        return {
-          changes: {
-            status: 'refused',
-            outcome: 'refused',
-            outcome_reason: ground,
-            closed_at: at.toISOString(),
-            close_reason: 'refused',
-            ...closing,
-          },
-          event: {
-            kind: 'case.refused',
-            data: {
-              ground,
-              answeredOn: londonDate(at),
-              dueOn: answeredAgainst(request, closing),
-              ...(discarded ? { draftsDiscarded: discarded } : {}),
-            },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'refuse', () => ({ kind: 'refuse', ground, letter }))
     },
 
     async complete(
@@ -686,61 +336,14 @@ export function caseService(deps: CaseDeps) {
       reasons: string,
       letter: string,
     ): Promise<void> {
-      if (!Object.hasOwn(outcomes, outcome)) {
-        throw new ValidationError([{ field: 'outcome', href: '#outcome', text: 'Select the outcome' }])
-      }
-      if (outcome === 'partly_fulfilled')
-        requireText(reasons, 'reasons', 'Enter why the request was only partly fulfilled')
-      requireText(letter, 'letter', 'Enter the answer to send')
-      await act(requestId, version, async (trx, request, study, at) => {
-        const open: unknown = await trx('request_tasks')
-          .where({ request_id: request.id })
-          .whereNull('done_at')
-          .first('id')
-        if (open)
-          throw new ValidationError([
-            { field: 'outcome', href: '#outcome', text: 'Tick off every task before completing the request' },
-          ])
-        const notReady = await answerNotReady(trx, request, study, outcome)
-        if (notReady) throw new ValidationError([{ field: 'outcome', href: '#outcome', text: notReady }])
-        const published = await publishFiles(trx, request.id, at)
-        const context = letterContext(request, study, request.dueOn)
-        await sendLetter(
-          trx,
-          request,
-          {
-            kind: 'completion',
-            subject: `Our answer to your request ${request.reference ?? ''}`,
-            body: wrapLetter(fillPlaceholders(letter, context), context),
-            authorId: actor.id,
-          },
-          at,
-          study,
-        )
-        const closing = closingClock(request, at)
-        const dueOn = answeredAgainst(request, closing)
-        return {
-          changes: {
-            status: 'completed',
-            outcome,
-            outcome_reason: reasons.trim() || null,
-            closed_at: at.toISOString(),
-            close_reason: 'completed',
-            ...closing,
-          },
-          event: {
-            kind: 'case.completed',
-            data: {
-              outcome,
-              answeredOn: londonDate(at),
-              dueOn,
-              onTime: dueOn === null ? null : londonDate(at) <= dueOn,
-              filesPublished: published,
-            },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'complete', async ({ trx, request, study }) => ({
+        kind: 'complete',
+        outcome,
+        reasons,
+        letter,
+        openTasks: await requests.countOpenTasks(trx, request.id),
+        answerProblem: isOutcome(outcome) ? await answerNotReady(trx, request, study, outcome) : null,
+      }))
     },
 
     async close(
@@ -750,29 +353,15 @@ export function caseService(deps: CaseDeps) {
       as: 'duplicate' | 'withdrawn',
       note: string,
     ): Promise<void> {
-      requireText(
-        note,
-        'note',
-        as === 'duplicate'
-          ? 'Enter which request this duplicates'
-          : 'Enter how the person withdrew the request',
-      )
-      await act(requestId, version, async (trx, request, _study, at) => {
-        const discarded = await discardDrafts(trx, requestId)
-        return {
-          changes: {
-            status: as,
-            closed_at: at.toISOString(),
-            close_reason: as,
-            ...closingClock(request, at),
-          },
-          event: {
-            kind: `case.closed_as_${as}`,
-            data: { note: note.trim(), ...(discarded ? { draftsDiscarded: discarded } : {}) },
-          },
-          actor: staff(actor),
-        }
-      })
+      await transition(actor, requestId, version, 'close', () => ({ kind: 'close', as, note }))
+    },
+
+    /**
+     * Reopens a request closed by mistake (a duplicate, a withdrawal, a completion): the clock runs
+     * on from its original start and the person is told.
+     */
+    async reopen(actor: StaffUser, requestId: string, version: number, reason: string): Promise<void> {
+      await transition(actor, requestId, version, 'reopen', () => ({ kind: 'reopen', reason }))
     },
 
     /** Applies one action to many open requests; each still gets its own event and version bump. */
@@ -803,7 +392,7 @@ export function caseService(deps: CaseDeps) {
      * a deletion task for each copy the portal cannot reach.
      */
     async eraseRecordNow(actor: StaffUser, requestId: string, version: number): Promise<void> {
-      await act(requestId, version, async (trx, request, _study, at) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'erasure') throw new ConflictError('Only an erasure request erases the record')
         const record = await recordOf(trx, request)
         if (record.restricted_since) {
@@ -867,11 +456,7 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
-        return {
-          changes: {},
-          event: { kind: 'case.record_erased', data: { recordId: record.id, erasedOn: today } },
-          actor: staff(actor),
-        }
+        return { event: { kind: 'case.record_erased', data: { recordId: record.id, erasedOn: today } } }
       })
     },
 
@@ -892,7 +477,7 @@ export function caseService(deps: CaseDeps) {
           },
         ])
       }
-      await act(requestId, version, async (trx, request, _study, at) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'restriction')
           throw new ConflictError('Only a restriction request restricts the record')
         const today = londonDate(at)
@@ -921,11 +506,7 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
-        return {
-          changes: {},
-          event: { kind: 'case.record_restricted', data: { recordId: record.id, ground, reviewOn } },
-          actor: staff(actor),
-        }
+        return { event: { kind: 'case.record_restricted', data: { recordId: record.id, ground, reviewOn } } }
       })
     },
 
@@ -950,7 +531,7 @@ export function caseService(deps: CaseDeps) {
           },
         ])
       }
-      await act(requestId, version, async (trx, request, _study, at) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'rectification')
           throw new ConflictError('Only a rectification corrects the record')
         const record = await recordOf(trx, request)
@@ -995,16 +576,12 @@ export function caseService(deps: CaseDeps) {
           title: 'Correct the address on the survey platform',
           created_at: at.toISOString(),
         })
-        return {
-          changes: {},
-          event: { kind: 'case.address_rectified', data: { recordId: record.id } },
-          actor: staff(actor),
-        }
+        return { event: { kind: 'case.address_rectified', data: { recordId: record.id } } }
       })
     },
 
     async withdrawConsent(actor: StaffUser, requestId: string, version: number): Promise<void> {
-      await act(requestId, version, async (trx, request, _study, at) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'withdraw_consent')
           throw new ConflictError('Only a withdrawal of consent does this')
         const record = await recordOf(trx, request)
@@ -1022,11 +599,7 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
-        return {
-          changes: {},
-          event: { kind: 'case.consent_withdrawn', data: { recordId: record.id } },
-          actor: staff(actor),
-        }
+        return { event: { kind: 'case.consent_withdrawn', data: { recordId: record.id } } }
       })
     },
 
@@ -1046,7 +619,7 @@ export function caseService(deps: CaseDeps) {
           { field: 'objectionDecision', href: '#objectionDecision', text: 'Select the decision' },
         ])
       }
-      await act(requestId, version, async (trx, request, _study, at) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'objection' || request.details?.type !== 'objection')
           throw new ConflictError('Only an objection does this')
         if (decision === 'compelling_grounds') {
@@ -1087,11 +660,7 @@ export function caseService(deps: CaseDeps) {
             created_at: at.toISOString(),
           })
         }
-        return {
-          changes: {},
-          event: { kind: 'case.objection_decided', data: { decision } },
-          actor: staff(actor),
-        }
+        return { event: { kind: 'case.objection_decided', data: { decision } } }
       })
     },
 
@@ -1103,25 +672,13 @@ export function caseService(deps: CaseDeps) {
       letter: string,
     ): Promise<void> {
       requireText(letter, 'lift-letter', 'Enter the notice telling the person the restriction will be lifted')
-      await act(
+      await recordAction(
+        actor,
         requestId,
         version,
-        async (trx, request, study, at) => {
+        async ({ trx, request, at }) => {
           const record = await recordOf(trx, request)
           if (!record.restricted_since) throw new ConflictError('The record is not restricted')
-          const context = letterContext(request, study, request.dueOn)
-          await sendLetter(
-            trx,
-            request,
-            {
-              kind: 'restriction-lifted',
-              subject: `We are lifting the restriction on your data (${request.reference ?? ''})`,
-              body: wrapLetter(fillPlaceholders(letter, context), context),
-              authorId: actor.id,
-            },
-            at,
-            study,
-          )
           await changeRecord(
             trx,
             record.id,
@@ -1138,9 +695,12 @@ export function caseService(deps: CaseDeps) {
             at,
           )
           return {
-            changes: {},
             event: { kind: 'case.restriction_lifted', data: { recordId: record.id } },
-            actor: staff(actor),
+            letter: {
+              kind: 'restriction-lifted',
+              subject: `We are lifting the restriction on your data (${request.reference ?? ''})`,
+              body: letter,
+            },
           }
         },
         { allowClosed: true },
@@ -1224,11 +784,6 @@ export function caseService(deps: CaseDeps) {
   }
 }
 
-export class StaleCaseError extends ConflictError {
-  constructor() {
-    super('This case changed since you opened it')
-    this.name = 'StaleCaseError'
-  }
-}
+export { StaleRequestError as StaleCaseError } from '../requests/change.js'
 
 export type CaseService = ReturnType<typeof caseService>

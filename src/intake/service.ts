@@ -1,19 +1,18 @@
 import type { Knex } from 'knex'
-import { discardDrafts } from '../answers/files.js'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
-import { formatLongDate, londonDate, relevantTime, responseDeadline } from '../domain/clock.js'
+import { formatLongDate, londonDate, relevantTime } from '../domain/clock.js'
 import { emailHmac } from '../domain/email-address.js'
-import { isOpen, openStatuses } from '../domain/request-status.js'
+import { openStatuses } from '../domain/request-status.js'
 import { requestTypeInfo, type RequestDetails, type RequestType } from '../domain/request-types.js'
-import { fillPlaceholders } from '../cases/letters.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import type { RecordsRepo } from '../records/repo.js'
+import type { RequestWriter } from '../requests/change.js'
 import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import { retentionPolicyOf, type Study, type StudiesRepo } from '../studies/repo.js'
-import { ConflictError, NotFoundError, ValidationError } from '../web/errors.js'
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import type { StaffUser } from '../accounts/repo.js'
 
 /** A confirmation link works for 7 days; an unconfirmed request lapses when its last link does. */
@@ -27,6 +26,7 @@ export interface IntakeDeps {
   requests: RequestsRepo
   studies: StudiesRepo
   records: RecordsRepo
+  writer: RequestWriter
   now: () => Date
   /** The receipt's opening, as an administrator last worded it. */
   receiptTemplate: () => Promise<string>
@@ -129,146 +129,77 @@ export function intakeService(deps: IntakeDeps) {
    */
   async function establish(
     trx: Knex,
-    request: RightsRequest,
-    study: Study,
-    at: Date,
-    how: { actor: Actor; clockStartOn: string; via: 'email_link' | 'staff'; note?: string; receipt: string },
+    requestId: string,
+    how: {
+      actor: Actor
+      clockStartOn: (request: RightsRequest, at: Date) => string
+      via: 'email_link' | 'staff'
+      note?: string
+      receipt: string
+      /** Checks made under the request's lock before anything changes (the link, say). */
+      check?: (request: RightsRequest, at: Date) => Promise<void>
+    },
   ): Promise<{ outcome: 'confirmed' | 'duplicate'; statusToken: string; reference: string | null }> {
-    if (!request.emailHmac) throw new ConflictError('Request has no address')
-
-    const first = await requests.findOpenDuplicate(
-      trx,
-      {
-        studyId: request.studyId,
-        emailHmac: request.emailHmac,
-        type: request.type,
-        excludeId: request.id,
-      },
-      openStatuses,
-    )
-    if (first && request.email) {
-      await requests.update(trx, request.id, {
-        status: 'duplicate',
-        duplicate_of: first.id,
-        confirmed_at: at.toISOString(),
-        closed_at: at.toISOString(),
-        close_reason: 'duplicate',
-        updated_at: at.toISOString(),
-        version: request.version + 1,
-      })
-      await recordEvent(
-        trx,
-        {
-          actor: how.actor,
-          subject: { type: 'request', id: request.id },
-          kind: 'request.closed_as_duplicate',
-          data: { duplicateOf: first.id, reference: first.reference },
-        },
-        at,
-      )
-      const statusToken = await issueStatusLink(trx, first.id, at)
-      await enqueueMail(
-        trx,
-        {
-          kind: 'duplicate-request',
-          to: request.email,
-          requestId: first.id,
-          subject: `You already have an open request: ${first.reference ?? ''}`.trim(),
-          template: 'duplicate-request',
-          locals: {
-            ...mailLocals(study, request),
-            request: first,
-            statusUrl: link(paths.status.show(statusToken)),
-          },
-        },
-        at,
-      )
-      return { outcome: 'duplicate' as const, statusToken, reference: first.reference }
-    }
-
-    const start = how.clockStartOn
-    // The note is free text that may name the person, so it is a case note, not event data.
-    let noteId: string | null = null
-    if (how.note && how.actor.type === 'staff' && how.actor.id) {
-      noteId = newId()
-      await trx('request_notes').insert({
-        id: noteId,
-        request_id: request.id,
-        author_id: how.actor.id,
-        body: `Identity established: ${how.note}`,
-        created_at: at.toISOString(),
-      })
-    }
-    const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
-    const deadline = responseDeadline({ start })
-    // The request meets the person's email record: its state now is kept as evidence.
-    const today = londonDate(at)
-    const record = await deps.records.findForRequest(trx, request.studyId, request.emailHmac)
-    const snapshot = snapshotOf(
-      record?.id ?? null,
-      record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : null,
-      today,
-    )
-    await requests.update(trx, request.id, {
-      status: 'received',
-      reference,
-      confirmed_at: at.toISOString(),
-      clock_start_on: start,
-      due_on: deadline.due,
-      record_id: record?.id ?? null,
-      record_snapshot: JSON.stringify(snapshot),
-      record_answer: recordAnswer(snapshot, record?.facts.erased?.on ?? null),
-      updated_at: at.toISOString(),
-      version: request.version + 1,
-    })
-    await recordEvent(
-      trx,
-      {
-        actor: how.actor,
-        subject: { type: 'request', id: request.id },
-        kind: 'request.confirmed',
-        data: {
-          reference,
-          clockStartOn: start,
-          recordId: record?.id ?? null,
-          recordState: snapshot.state,
-          identityEstablishedBy: how.via,
-          ...(noteId ? { identityNoteId: noteId } : {}),
-          dueOn: deadline.due,
-          rule: deadline.explanation,
-          regime: deadline.regime,
-        },
-      },
-      at,
-    )
-    const statusToken = await issueStatusLink(trx, request.id, at)
-    const confirmed = { ...request, reference, clockStartOn: start, dueOn: deadline.due }
-    await enqueueMail(
-      trx,
-      {
-        kind: 'request-received',
-        to: request.email ?? '',
-        requestId: request.id,
-        subject: `We have your request: ${reference}`,
-        template: 'request-received',
-        locals: {
-          ...mailLocals(study, request),
-          request: confirmed,
-          intro: fillPlaceholders(how.receipt, {
-            reference,
+    let firstReference: string | null = null
+    const done = await deps.writer.changeRequest(
+      { requestId, expectedVersion: 'current', kind: 'confirm', actor: how.actor, trx },
+      async ({ request, study, at }) => {
+        if (!request.emailHmac || !request.email) throw new ConflictError('Request has no address')
+        await how.check?.(request, at)
+        const first = await requests.findOpenDuplicate(
+          trx,
+          {
+            studyId: request.studyId,
+            emailHmac: request.emailHmac,
             type: request.type,
-            name: request.requesterName,
-            receivedOn: request.receivedOn,
-            dueOn: deadline.due,
-            controllerName: study.controllerName,
-            dpoEmail: study.dpoEmail,
-          }),
-          statusUrl: link(paths.status.show(statusToken)),
-        },
+            excludeId: request.id,
+          },
+          openStatuses,
+        )
+        if (first) {
+          firstReference = first.reference
+          return { kind: 'close_as_duplicate', first: { id: first.id, reference: first.reference } }
+        }
+        // The note is free text that may name the person, so it is a case note, not event data.
+        let identityNoteId: string | undefined
+        if (how.note && how.actor.type === 'staff' && how.actor.id) {
+          identityNoteId = await requests.insertNote(trx, {
+            requestId: request.id,
+            authorId: how.actor.id,
+            body: `Identity established: ${how.note}`,
+            at,
+          })
+        }
+        const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
+        // The request meets the person's email record: its state now is kept as evidence.
+        const today = londonDate(at)
+        const record = await deps.records.findForRequest(trx, request.studyId, request.emailHmac)
+        const snapshot = snapshotOf(
+          record?.id ?? null,
+          record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : null,
+          today,
+        )
+        return {
+          kind: 'confirm',
+          via: how.via,
+          clockStartOn: how.clockStartOn(request, at),
+          reference,
+          record: {
+            recordId: record?.id ?? null,
+            snapshot,
+            answer: recordAnswer(snapshot, record?.facts.erased?.on ?? null),
+          },
+          receipt: how.receipt,
+          ...(identityNoteId ? { identityNoteId } : {}),
+        }
       },
-      at,
     )
-    return { outcome: 'confirmed' as const, statusToken, reference }
+    const duplicate = done.after.status === 'duplicate'
+    return {
+      outcome: duplicate ? 'duplicate' : 'confirmed',
+      statusToken: done.statusToken ?? '',
+      reference: duplicate ? firstReference : done.after.reference,
+    }
   }
 
   /** A request as first stored: waiting for identity, with no reference and no clock yet. */
@@ -376,10 +307,10 @@ export function intakeService(deps: IntakeDeps) {
         if (input.identity === 'send_link') {
           await issueConfirmLink(trx, request, input.study, at)
         } else {
-          await establish(trx, request, input.study, at, {
+          await establish(trx, request.id, {
             receipt,
             actor: staffActor,
-            clockStartOn: input.receivedOn,
+            clockStartOn: () => input.receivedOn,
             via: 'staff',
             ...(input.identityNote ? { note: input.identityNote } : {}),
           })
@@ -395,27 +326,21 @@ export function intakeService(deps: IntakeDeps) {
           { field: 'identityNote', href: '#identityNote', text: 'Enter how identity was established' },
         ])
       }
-      const current = await requests.findById(requestId)
-      if (!current) throw new NotFoundError('Unknown request')
-      const study = await requireStudy(current.studyId)
       const receipt = await deps.receiptTemplate()
-      const at = deps.now()
       await db.transaction(async (trx) => {
-        const request = await requests.findByIdForUpdate(trx, requestId)
-        if (!request || request.status !== 'unconfirmed' || !request.email) {
-          throw new ConflictError('Request is not waiting for identity')
-        }
-        await requests.expireLinks(trx, request.id, 'confirm', at)
-        const clockStartOn = relevantTime({
-          receivedOn: request.receivedOn,
-          identityConfirmedOn: londonDate(at),
-        })
-        await establish(trx, request, study, at, {
+        await establish(trx, requestId, {
           receipt,
           actor: { type: 'staff', id: actor.id },
-          clockStartOn,
+          clockStartOn: (request, at) =>
+            relevantTime({ receivedOn: request.receivedOn, identityConfirmedOn: londonDate(at) }),
           via: 'staff',
           note: note.trim(),
+          check: async (request, at) => {
+            if (request.status !== 'unconfirmed' || !request.email) {
+              throw new ConflictError('Request is not waiting for identity')
+            }
+            await requests.expireLinks(trx, request.id, 'confirm', at)
+          },
         })
       })
     },
@@ -527,25 +452,20 @@ export function intakeService(deps: IntakeDeps) {
     async confirm(token: string): Promise<{ outcome: 'confirmed' | 'duplicate'; statusToken: string }> {
       const found = await findLink(token, 'confirm')
       if (!found) throw new NotFoundError('Unknown confirmation link')
-      const at = deps.now()
-      const pending = await requests.findById(found.requestId)
-      if (!pending) throw new NotFoundError('Unknown request')
-      const study = await requireStudy(pending.studyId)
       const receipt = await deps.receiptTemplate()
-      return db.transaction(async (trx) => {
-        const request = await requests.findByIdForUpdate(trx, found.requestId)
-        if (!request || request.status !== 'unconfirmed' || !request.emailHmac || !request.email) {
-          throw new ConflictError('Request is not waiting for confirmation')
-        }
-        if (!found.expiresAt || found.expiresAt <= at.toISOString()) throw new ConflictError('Link expired')
-        if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
-        return establish(trx, request, study, at, {
+      return db.transaction((trx) =>
+        establish(trx, found.requestId, {
           receipt,
-          actor: participant(request),
-          clockStartOn: londonDate(at),
+          actor: { type: 'participant', id: found.requestId },
+          clockStartOn: (_request, at) => londonDate(at),
           via: 'email_link',
-        })
-      })
+          check: async (_request, at) => {
+            if (!found.expiresAt || found.expiresAt <= at.toISOString())
+              throw new ConflictError('Link expired')
+            if (!(await requests.useLink(trx, found.id, at))) throw new ConflictError('Link already used')
+          },
+        }),
+      )
     },
 
     async findByStatusToken(token: string): Promise<{ request: RightsRequest; study: Study } | undefined> {
@@ -560,57 +480,16 @@ export function intakeService(deps: IntakeDeps) {
     async withdraw(token: string): Promise<RightsRequest> {
       const found = await findLink(token, 'status')
       if (!found) throw new NotFoundError('Unknown status link')
-      const at = deps.now()
-      const current = await requests.findById(found.requestId)
-      if (!current) throw new NotFoundError('Unknown request')
-      const study = await requireStudy(current.studyId)
-      return db.transaction(async (trx) => {
-        const request = await requests.findByIdForUpdate(trx, found.requestId)
-        if (!request) throw new NotFoundError('Unknown request')
-        if (!isOpen(request.status)) throw new ConflictError('Request is already closed')
-        await requests.update(trx, request.id, {
-          status: 'withdrawn',
-          closed_at: at.toISOString(),
-          close_reason: 'withdrawn',
-          updated_at: at.toISOString(),
-          version: request.version + 1,
-        })
-        const discarded = await discardDrafts(trx, request.id)
-        await recordEvent(
-          trx,
-          {
-            actor: participant(request),
-            subject: { type: 'request', id: request.id },
-            kind: 'request.withdrawn',
-            data: {
-              reference: request.reference,
-              withdrawnOn: londonDate(at),
-              ...(discarded ? { draftsDiscarded: discarded } : {}),
-            },
-          },
-          at,
-        )
-        if (request.email) {
-          await enqueueMail(
-            trx,
-            {
-              kind: 'request-withdrawn',
-              to: request.email,
-              requestId: request.id,
-              subject: `You withdrew your request ${request.reference ?? ''}`.trim(),
-              template: 'request-withdrawn',
-              locals: {
-                ...mailLocals(study, request),
-                request,
-                statusUrl: link(paths.status.show(token)),
-                withdrawnOn: formatLongDate(londonDate(at)),
-              },
-            },
-            at,
-          )
-        }
-        return { ...request, status: 'withdrawn' as const, closedAt: at.toISOString() }
-      })
+      const done = await deps.writer.changeRequest(
+        {
+          requestId: found.requestId,
+          expectedVersion: 'current',
+          kind: 'withdraw',
+          actor: { type: 'participant', id: found.requestId },
+        },
+        () => ({ kind: 'withdraw' }),
+      )
+      return done.after
     },
 
     /**
@@ -624,36 +503,21 @@ export function intakeService(deps: IntakeDeps) {
         const lapsed = await requests.listLapsedUnconfirmed(at, batchSize)
         if (lapsed.length === 0) break
         for (const request of lapsed) {
-          await db.transaction(async (trx) => {
-            await requests.update(trx, request.id, {
-              status: 'unverified',
-              email: null,
-              email_hmac: null,
-              requester_name: null,
-              details: null,
-              closed_at: at.toISOString(),
-              close_reason: 'unverified',
-              updated_at: at.toISOString(),
-              version: request.version + 1,
-            })
-            await trx('outbox')
-              .where({ request_id: request.id })
-              .update({ to_address: null, text_body: null, html_body: null })
-            await trx('outbox')
-              .where({ request_id: request.id, status: 'pending' })
-              .update({ status: 'cancelled' })
-            await recordEvent(
-              trx,
+          try {
+            await deps.writer.changeRequest(
               {
+                requestId: request.id,
+                expectedVersion: request.version,
+                kind: 'lapse',
                 actor: systemActor('purge-unconfirmed'),
-                subject: { type: 'request', id: request.id },
-                kind: 'request.unverified',
-                data: { personalDataRemoved: ['email', 'emailHmac', 'name', 'details'] },
               },
-              at,
+              () => ({ kind: 'lapse' }),
             )
-          })
-          closed++
+            closed++
+          } catch (error) {
+            // Confirmed (or closed by another run) since it was listed: nothing to close.
+            if (!(error instanceof ConflictError)) throw error
+          }
         }
         if (lapsed.length < batchSize) break
       }

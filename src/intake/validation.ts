@@ -1,7 +1,7 @@
 import type { Choice } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { isRestrictionGround, type RequestDetails, type RequestType } from '../domain/request-types.js'
-import type { FieldError } from '../web/errors.js'
+import type { FieldError } from '../errors.js'
 import { readText } from '../web/form-text.js'
 
 export const limits = { email: 254, name: 200, short: 1000, long: 5000 }

@@ -16,7 +16,7 @@ import {
   type RetentionPolicy,
 } from '../domain/retention.js'
 import type { StaffRole } from '../domain/roles.js'
-import type { FieldError } from '../web/errors.js'
+import type { FieldError } from '../errors.js'
 
 /**
  * The auditor's request log (SPEC §6): one row per request whose identity was established (it got a

@@ -11,7 +11,7 @@ import { openStatuses } from '../domain/request-status.js'
 import { requestTypeInfo, requestTypes, type RequestType } from '../domain/request-types.js'
 import { can } from '../domain/roles.js'
 import { newId } from '../security/tokens.js'
-import { ForbiddenError, ValidationError } from '../web/errors.js'
+import { ForbiddenError, ValidationError } from '../errors.js'
 import { answeredTally, fillMonths, monthLabel, openTally, type AnsweredSummary } from './dashboard.js'
 import { reportsRepo, type LogSelection } from './repo.js'
 import {

@@ -5,42 +5,11 @@ import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { RecordSnapshot } from '../domain/retention.js'
 import { closedStatuses, type RequestStatus } from '../domain/request-status.js'
+import type { RightsRequest } from '../domain/rights-request.js'
+import type { RequestChanges } from '../domain/request-lifecycle.js'
+import { newId } from '../security/tokens.js'
 
-export interface RightsRequest {
-  id: string
-  studyId: string
-  reference: string | null
-  type: RequestType
-  status: RequestStatus
-  channel: string
-  email: string | null
-  emailHmac: string | null
-  requesterName: string | null
-  details: RequestDetails | null
-  receivedAt: string
-  receivedOn: string
-  confirmedAt: string | null
-  clockStartOn: string | null
-  dueOn: string | null
-  extendedDueOn: string | null
-  pausedDays: number
-  closedAt: string | null
-  closeReason: string | null
-  duplicateOf: string | null
-  assigneeId: string | null
-  extended: boolean
-  extensionReason: string | null
-  pause: { kind: PauseKind; since: string } | null
-  outcome: string | null
-  outcomeReason: string | null
-  /** Why the email record's state already answers the request, when it does. */
-  recordAnswer: string | null
-  recordId: string | null
-  recordSnapshot: RecordSnapshot | null
-  version: number
-  createdAt: string
-  updatedAt: string
-}
+export type { RightsRequest } from '../domain/rights-request.js'
 
 export interface RequestRow {
   id: string
@@ -136,6 +105,42 @@ export function toRightsRequest(row: RequestRow): RightsRequest {
   }
 }
 
+/** The columns a change to a request is stored in; only what changed is written. */
+export function rowChangesOf(changes: RequestChanges): Partial<RequestRow> {
+  const row: Partial<RequestRow> = {}
+  const set = <K extends keyof RequestRow>(key: K, value: RequestRow[K]) => {
+    row[key] = value
+  }
+  if ('status' in changes && changes.status) set('status', changes.status)
+  if ('reference' in changes) set('reference', changes.reference ?? null)
+  if ('email' in changes) set('email', changes.email ?? null)
+  if ('emailHmac' in changes) set('email_hmac', changes.emailHmac ?? null)
+  if ('requesterName' in changes) set('requester_name', changes.requesterName ?? null)
+  if ('details' in changes) set('details', changes.details ? JSON.stringify(changes.details) : null)
+  if ('confirmedAt' in changes) set('confirmed_at', changes.confirmedAt ?? null)
+  if ('clockStartOn' in changes) set('clock_start_on', changes.clockStartOn ?? null)
+  if ('dueOn' in changes) set('due_on', changes.dueOn ?? null)
+  if ('extendedDueOn' in changes) set('extended_due_on', changes.extendedDueOn ?? null)
+  if ('pausedDays' in changes) set('paused_days', changes.pausedDays ?? 0)
+  if ('closedAt' in changes) set('closed_at', changes.closedAt ?? null)
+  if ('closeReason' in changes) set('close_reason', changes.closeReason ?? null)
+  if ('duplicateOf' in changes) set('duplicate_of', changes.duplicateOf ?? null)
+  if ('assigneeId' in changes) set('assignee_id', changes.assigneeId ?? null)
+  if ('extended' in changes) set('extended', Boolean(changes.extended))
+  if ('extensionReason' in changes) set('extension_reason', changes.extensionReason ?? null)
+  if ('pause' in changes) {
+    set('pause_kind', changes.pause?.kind ?? null)
+    set('paused_since', changes.pause?.since ?? null)
+  }
+  if ('outcome' in changes) set('outcome', changes.outcome ?? null)
+  if ('outcomeReason' in changes) set('outcome_reason', changes.outcomeReason ?? null)
+  if ('recordAnswer' in changes) set('record_answer', changes.recordAnswer ?? null)
+  if ('recordId' in changes) set('record_id', changes.recordId ?? null)
+  if ('recordSnapshot' in changes)
+    set('record_snapshot', changes.recordSnapshot ? JSON.stringify(changes.recordSnapshot) : null)
+  return row
+}
+
 const toLink = (row: LinkRow): RequestLink => ({
   id: row.id,
   requestId: row.request_id,
@@ -161,8 +166,66 @@ export function requestsRepo(db: Knex) {
       const row = await (isPostgres(trx) ? query.forUpdate() : query).first()
       return row && toRightsRequest(row)
     },
-    async update(trx: Knex, id: string, changes: Partial<RequestRow>): Promise<void> {
-      await trx('rights_requests').where({ id }).update(changes)
+    /** Saves a change only if nobody else changed the request since it was read. */
+    async updateAtVersion(
+      trx: Knex,
+      id: string,
+      version: number,
+      changes: Partial<RequestRow>,
+    ): Promise<boolean> {
+      return (await trx('rights_requests').where({ id, version }).update(changes)) === 1
+    },
+    async insertMessage(
+      trx: Knex,
+      message: {
+        requestId: string
+        direction: 'to_person' | 'from_person'
+        kind: string
+        subject: string | null
+        body: string
+        authorId: string | null
+        at: Date
+      },
+    ): Promise<void> {
+      await trx('request_messages').insert({
+        id: newId(),
+        request_id: message.requestId,
+        direction: message.direction,
+        kind: message.kind,
+        subject: message.subject,
+        body: message.body,
+        author_id: message.authorId,
+        created_at: message.at.toISOString(),
+      })
+    },
+    async countOpenTasks(trx: Knex, requestId: string): Promise<number> {
+      const row = await trx('request_tasks')
+        .where({ request_id: requestId })
+        .whereNull('done_at')
+        .count<{ n: number | string }[]>({ n: '*' })
+      return Number(row[0]?.n ?? 0)
+    },
+    /** An internal note on the case; returns its id. */
+    async insertNote(
+      trx: Knex,
+      note: { requestId: string; authorId: string; body: string; at: Date },
+    ): Promise<string> {
+      const id = newId()
+      await trx('request_notes').insert({
+        id,
+        request_id: note.requestId,
+        author_id: note.authorId,
+        body: note.body,
+        created_at: note.at.toISOString(),
+      })
+      return id
+    },
+    /** Mail held for a request keeps no address or body; what is still waiting is never sent. */
+    async forgetMail(trx: Knex, requestId: string): Promise<void> {
+      await trx('outbox')
+        .where({ request_id: requestId })
+        .update({ to_address: null, text_body: null, html_body: null })
+      await trx('outbox').where({ request_id: requestId, status: 'pending' }).update({ status: 'cancelled' })
     },
     async findOpenDuplicate(
       trx: Knex,

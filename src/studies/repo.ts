@@ -132,8 +132,8 @@ export function studiesRepo(db: Knex) {
       const row = await db<StudyRow>('studies').where({ slug }).first()
       return row && toStudy(row)
     },
-    async findById(id: string): Promise<Study | undefined> {
-      const row = await db<StudyRow>('studies').where({ id }).first()
+    async findById(id: string, trx: Knex = db): Promise<Study | undefined> {
+      const row = await trx<StudyRow>('studies').where({ id }).first()
       return row && toStudy(row)
     },
     async dataMap(studyId: string): Promise<DataCategory[]> {

@@ -5,7 +5,7 @@ import { lawfulBases, lawfulBasisLabels, type DataCategory } from '../domain/dat
 import { can } from '../domain/roles.js'
 import { paths, staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
-import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
+import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { Study } from './repo.js'
 import { emailCategoryKey, StaleStudyError, type SaveOutcome } from './service.js'

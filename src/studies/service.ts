@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import type { StaffUser } from '../accounts/repo.js'
 import { eventsFor, recordEvent, type StoredEvent } from '../audit/events.js'
 import type { DataCategory } from '../domain/data-map.js'
-import { NotFoundError, ValidationError } from '../web/errors.js'
+import { NotFoundError, ValidationError } from '../errors.js'
 import type { StudiesRepo, StudyDetails, VersionedStudy } from './repo.js'
 import { categoryFields, studyDetailFields, type CategoryDetails } from './validation.js'
 

@@ -1,7 +1,7 @@
 import { isIsoDate } from '../domain/clock.js'
 import { lawfulBases, type DataCategory, type LawfulBasis } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
-import type { FieldError } from '../web/errors.js'
+import type { FieldError } from '../errors.js'
 import { formValues, readText } from '../web/form-text.js'
 import type { StudyDetails } from './repo.js'
 

@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../accounts/repo.js'
-import { isTemplateKey, placeholders } from '../cases/letters.js'
+import { isTemplateKey, placeholders } from '../domain/letters.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
-import { NotFoundError, ValidationError, type FieldError } from '../web/errors.js'
+import { NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 
 /** Administrators edit the wording of the letters staff send. */

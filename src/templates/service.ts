@@ -9,9 +9,9 @@ import {
   unknownPlaceholders,
   type LetterKind,
   type TemplateKey,
-} from '../cases/letters.js'
+} from '../domain/letters.js'
 import type { RequestType } from '../domain/request-types.js'
-import { ValidationError } from '../web/errors.js'
+import { ValidationError } from '../errors.js'
 
 export interface MessageTemplate {
   key: TemplateKey

@@ -7,7 +7,7 @@ import {
   NotFoundError,
   TooManyRequestsError,
   ValidationError,
-} from './errors.js'
+} from '../errors.js'
 
 interface HttpishError {
   status?: number

@@ -1,4 +1,4 @@
-import type { FieldError } from './errors.js'
+import type { FieldError } from '../errors.js'
 
 export interface TextRule {
   field: string

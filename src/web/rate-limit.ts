@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { TooManyRequestsError } from './errors.js'
+import { TooManyRequestsError } from '../errors.js'
 
 export interface RateRule {
   /** Hits allowed per window. */

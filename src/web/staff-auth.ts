@@ -3,7 +3,7 @@ import type { AccountsService } from '../accounts/service.js'
 import type { StaffUser } from '../accounts/repo.js'
 import { can, type Permission } from '../domain/roles.js'
 import type { SettingsService } from '../settings/service.js'
-import { ForbiddenError } from './errors.js'
+import { ForbiddenError } from '../errors.js'
 
 declare module 'express-session' {
   interface SessionData {

@@ -1,5 +1,5 @@
-import { formatLongDate } from '../domain/clock.js'
-import { requestTypeInfo, type RequestType } from '../domain/request-types.js'
+import { formatLongDate } from './clock.js'
+import { requestTypeInfo, type RequestType } from './request-types.js'
 
 export type LetterKind =
   'clarification' | 'identity' | 'fee' | 'extension' | 'refusal' | 'completion' | 'message'

@@ -1,0 +1,99 @@
+import type { IsoDate, RulesRegime } from './clock.js'
+import type { RequestStatus } from './request-status.js'
+import type { RetentionState } from './retention.js'
+
+/**
+ * Every event recorded with a rights request as its subject, with the payload it carries. The
+ * lifecycle and the case actions write these; the staff and participant timelines read them, so
+ * a kind added here without a label fails the typecheck.
+ */
+export type RequestEvent =
+  | {
+      kind: 'request.submitted'
+      data: { type: string; studyId: string; channel: string; emailHmac: string | null }
+    }
+  | {
+      kind: 'request.logged'
+      data: {
+        type: string
+        studyId: string
+        channel: string
+        receivedOn: IsoDate
+        identity: 'send_link' | 'established'
+        emailHmac: string | null
+      }
+    }
+  | { kind: 'request.link_resent'; data: Record<string, never> }
+  | { kind: 'request.status_link_sent'; data: Record<string, never> }
+  | {
+      kind: 'request.confirmed'
+      data: {
+        reference: string
+        clockStartOn: IsoDate
+        recordId: string | null
+        recordState: RetentionState | 'no_record'
+        identityEstablishedBy: 'email_link' | 'staff'
+        identityNoteId?: string
+        dueOn: IsoDate
+        rule: string
+        regime: RulesRegime
+      }
+    }
+  | { kind: 'request.closed_as_duplicate'; data: { duplicateOf: string; reference: string | null } }
+  | {
+      kind: 'request.withdrawn'
+      data: { reference: string | null; withdrawnOn: IsoDate; draftsDiscarded?: number }
+    }
+  | { kind: 'request.unverified'; data: { personalDataRemoved: string[] } }
+  | { kind: 'request.contact_purged'; data: Record<string, unknown> }
+  | { kind: 'case.assigned'; data: { assigneeId: string } }
+  | { kind: 'case.unassigned'; data: { assigneeId: null } }
+  | {
+      kind: 'case.asked_clarification' | 'case.asked_identity' | 'case.asked_fee'
+      data: { askedOn: IsoDate; clockEffect: 'paused' | 'stopped' }
+    }
+  | {
+      kind: 'case.identity_received' | 'case.fee_received'
+      data: { arrivedOn: IsoDate; clockRestartsOn: IsoDate; note: string | null }
+    }
+  | { kind: 'case.person_replied'; data: { resumed: boolean; pausedDays?: number } }
+  | { kind: 'case.extended'; data: { extendedDueOn: IsoDate; noticeBy: IsoDate; notifiedOn: IsoDate } }
+  | { kind: 'case.message_sent'; data: Record<string, never> }
+  | {
+      kind: 'case.refused'
+      data: { ground: string; answeredOn: IsoDate; dueOn: IsoDate | null; draftsDiscarded?: number }
+    }
+  | {
+      kind: 'case.completed'
+      data: {
+        outcome: string
+        answeredOn: IsoDate
+        dueOn: IsoDate | null
+        onTime: boolean | null
+        filesPublished?: number
+      }
+    }
+  | {
+      kind: 'case.closed_as_duplicate' | 'case.closed_as_withdrawn'
+      data: { note: string; draftsDiscarded?: number }
+    }
+  | {
+      kind: 'case.reopened'
+      data: { previousStatus: RequestStatus; status: RequestStatus; reason: string; dueOn: IsoDate | null }
+    }
+  | { kind: 'case.note_added'; data: { noteId: string } }
+  | { kind: 'case.task_added'; data: { taskId: string; title: string } }
+  | { kind: 'case.task_done'; data: { taskId: string } }
+  | { kind: 'case.address_rectified'; data: { recordId: string } }
+  | { kind: 'case.consent_withdrawn'; data: { recordId: string } }
+  | { kind: 'case.objection_decided'; data: { decision: string } }
+  | { kind: 'case.record_erased'; data: { recordId: string; erasedOn: IsoDate } }
+  | { kind: 'case.record_restricted'; data: { recordId: string; ground: string; reviewOn: IsoDate } }
+  | { kind: 'case.restriction_lifted'; data: { recordId: string } }
+  | { kind: 'case.answer_prepared'; data: Record<string, unknown> }
+  | { kind: 'case.file_attached'; data: Record<string, unknown> }
+  | { kind: 'case.file_removed'; data: Record<string, unknown> }
+  | { kind: 'case.file_viewed'; data: Record<string, unknown> }
+  | { kind: 'download.fetched'; data: Record<string, unknown> }
+
+export type RequestEventKind = RequestEvent['kind']

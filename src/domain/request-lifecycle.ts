@@ -1,0 +1,713 @@
+import {
+  answerArrived,
+  askPerson,
+  clockView,
+  ClockRuleError,
+  closeClock,
+  dueForQueue,
+  extend,
+  type CaseClock,
+  type PauseKind,
+} from './case-clock.js'
+import { formatLongDate, londonDate, responseDeadline, type IsoDate } from './clock.js'
+import { redactEmailAddresses } from './email-address.js'
+import { fillPlaceholders, refusalRightsParagraph, wrapLetter, type LetterContext } from './letters.js'
+import type { RequestEvent } from './request-events.js'
+import { groundStatement, isRefusalGroundFor, refusalGrounds, unfinishedReminder } from './refusals.js'
+import { isOpen, type RequestStatus } from './request-status.js'
+import type { RecordSnapshot } from './retention.js'
+import type { RightsRequest } from './rights-request.js'
+
+/**
+ * The request lifecycle: every change to a rights request is one of these transitions, a plain
+ * function from the request, the input and the instant to what changes, the events to record and
+ * the letters to send. Nothing here reads or writes; `changeRequest` in the requests module applies
+ * the result in one transaction.
+ */
+
+export const outcomes = {
+  fulfilled: 'Fulfilled',
+  partly_fulfilled: 'Partly fulfilled',
+  no_data_held: 'No personal data held',
+} as const
+export type Outcome = keyof typeof outcomes
+
+export const replyMaxLength = 5000
+
+/** The statuses a request closed by mistake can be reopened from. */
+export const reopenableStatuses: readonly RequestStatus[] = ['duplicate', 'withdrawn', 'completed']
+
+const pauseStatus: Record<PauseKind, RequestStatus> = {
+  clarification: 'awaiting_clarification',
+  identity: 'awaiting_identity',
+  fee: 'awaiting_fee',
+}
+
+/** What the email record looked like when the request met it, kept as evidence. */
+export interface RecordLink {
+  recordId: string | null
+  snapshot: RecordSnapshot
+  answer: string | null
+}
+
+export type Transition =
+  | {
+      kind: 'confirm'
+      via: 'email_link' | 'staff'
+      clockStartOn: IsoDate
+      reference: string
+      record: RecordLink
+      /** The receipt's opening as an administrator worded it, placeholders unfilled. */
+      receipt: string
+      identityNoteId?: string
+    }
+  | { kind: 'close_as_duplicate'; first: { id: string; reference: string | null } }
+  | { kind: 'lapse' }
+  | { kind: 'assign'; assigneeId: string | null }
+  | { kind: 'ask'; pause: PauseKind; letter: string }
+  | { kind: 'arrival'; arrivedOn: IsoDate; note: string }
+  | { kind: 'reply'; text: string }
+  | { kind: 'extend'; letter: string }
+  | { kind: 'message'; letter: string }
+  | { kind: 'refuse'; ground: string; letter: string }
+  | {
+      kind: 'complete'
+      outcome: string
+      reasons: string
+      letter: string
+      /** Tasks on the case still to be ticked off. */
+      openTasks: number
+      /** Why the prepared answer cannot be sent yet, if it cannot. */
+      answerProblem: string | null
+    }
+  | { kind: 'close'; as: 'duplicate' | 'withdrawn'; note: string }
+  | { kind: 'withdraw' }
+  | { kind: 'reopen'; reason: string }
+  /** An action on the person's data taken for the request; the request itself only records it. */
+  | {
+      kind: 'record_action'
+      event: RequestEvent
+      allowClosed?: boolean
+      /** A letter the action sends (lifting a restriction tells the person first, Art. 18(3)). */
+      letter?: { kind: string; subject: string; body: string }
+    }
+
+export type TransitionKind = Transition['kind']
+
+export type RequestChanges = Partial<
+  Omit<RightsRequest, 'id' | 'studyId' | 'type' | 'channel' | 'version' | 'createdAt' | 'updatedAt'>
+>
+
+/** A letter to the person: stored on the case and emailed with a fresh status link. */
+export interface OutgoingLetter {
+  kind: string
+  subject: string
+  body: string
+}
+
+/** Emails built from the portal's own templates rather than a letter staff wrote. */
+export type Notice =
+  | { kind: 'receipt'; intro: string }
+  | { kind: 'duplicate'; first: { id: string; reference: string | null } }
+  | { kind: 'withdrawn'; withdrawnOn: IsoDate }
+
+export interface TransitionResult {
+  changes: RequestChanges
+  /** The first is the transition's own event; the writer adds what its effects did to it. */
+  events: RequestEvent[]
+  letters: OutgoingLetter[]
+  notices: Notice[]
+  /** Something the person wrote, kept on the case. */
+  fromPerson: string | null
+  effects: {
+    /** Unsent answer drafts are discarded: the request closed without them. */
+    discardDrafts: boolean
+    /** The prepared answer is published on the status page. */
+    publishAnswer: boolean
+    /** Mail held for the request loses its address and body; what is still waiting is cancelled. */
+    forgetMail: boolean
+  }
+}
+
+/** What a transition needs from outside the request: the time and who signs the letters. */
+export interface TransitionContext {
+  at: Date
+  controllerName: string
+  dpoEmail: string
+}
+
+/** A rule broken by the input, named by the form field that can put it right. */
+export class RequestRuleError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+    /** The element the error summary links to, when it is not the field's own id. */
+    readonly href = `#${field}`,
+  ) {
+    super(message)
+    this.name = 'RequestRuleError'
+  }
+}
+
+/** The transition cannot apply to a request in this status, whatever the input. */
+export class TransitionNotAllowed extends Error {
+  constructor(
+    readonly transition: TransitionKind,
+    readonly status: RequestStatus,
+    message: string,
+  ) {
+    super(message)
+    this.name = 'TransitionNotAllowed'
+  }
+}
+
+/** The clock a confirmed request carries. Unconfirmed requests have none. */
+export function caseClockOf(request: RightsRequest): CaseClock | null {
+  if (!request.clockStartOn) return null
+  return {
+    clockStartOn: request.clockStartOn,
+    pausedDays: request.pausedDays,
+    extended: request.extended,
+    pause: request.pause,
+  }
+}
+
+/** The columns a clock is stored as, with the due date the queue sorts by. */
+export function clockChanges(clock: CaseClock, today: IsoDate): RequestChanges {
+  const due = dueForQueue(clock, today)
+  return {
+    clockStartOn: clock.clockStartOn,
+    pausedDays: clock.pausedDays,
+    extended: clock.extended,
+    pause: clock.pause,
+    dueOn: due,
+    extendedDueOn: clock.extended ? due : null,
+  }
+}
+
+/**
+ * The deadline an extension made today would set: three months from the same start, moved by
+ * every clarification day so far, the open pause counted to today. The case page drafts it, the
+ * extension letter states it and the request stores it.
+ */
+export function extendedDeadline(clock: CaseClock, today: IsoDate): IsoDate {
+  return dueForQueue({ ...clock, extended: true }, today)
+}
+
+export function letterContextOf(
+  request: RightsRequest,
+  context: Pick<TransitionContext, 'controllerName' | 'dpoEmail'>,
+  dueOn: IsoDate | null,
+): LetterContext {
+  return {
+    reference: request.reference ?? '',
+    type: request.type,
+    name: request.requesterName,
+    receivedOn: request.receivedOn,
+    dueOn,
+    controllerName: context.controllerName,
+    dpoEmail: context.dpoEmail,
+  }
+}
+
+/** Whether a transition may start from this status (before its input is looked at). */
+export function allows(
+  kind: TransitionKind,
+  request: Pick<RightsRequest, 'status' | 'clockStartOn'>,
+): boolean {
+  const status = request.status
+  switch (kind) {
+    case 'confirm':
+    case 'close_as_duplicate':
+    case 'lapse':
+      return status === 'unconfirmed'
+    case 'arrival':
+      return status === 'awaiting_identity' || status === 'awaiting_fee'
+    case 'reply':
+      return (
+        status === 'awaiting_clarification' || status === 'awaiting_identity' || status === 'awaiting_fee'
+      )
+    case 'message':
+      return status !== 'unconfirmed' && status !== 'unverified'
+    case 'reopen':
+      return reopenableStatuses.includes(status) && request.clockStartOn !== null
+    case 'record_action':
+    case 'assign':
+    case 'ask':
+    case 'extend':
+    case 'refuse':
+    case 'complete':
+    case 'close':
+    case 'withdraw':
+      return isOpen(status)
+  }
+}
+
+/**
+ * Throws TransitionNotAllowed, worded for the person who tried, unless the transition may start
+ * from the request's status. A record action may be allowed on a closed (confirmed) request.
+ */
+export function assertAllowed(
+  kind: TransitionKind,
+  request: Pick<RightsRequest, 'status' | 'clockStartOn'>,
+  options: { allowClosed?: boolean | undefined } = {},
+): void {
+  const permitted =
+    kind === 'record_action' && options.allowClosed ? request.clockStartOn !== null : allows(kind, request)
+  if (!permitted) throw refusal(kind, request)
+}
+
+function refusal(
+  kind: TransitionKind,
+  request: Pick<RightsRequest, 'status' | 'clockStartOn'>,
+): TransitionNotAllowed {
+  const message =
+    kind === 'confirm' || kind === 'close_as_duplicate' || kind === 'lapse'
+      ? 'Request is not waiting for confirmation'
+      : kind === 'reply'
+        ? 'We are not waiting for a reply'
+        : kind === 'reopen'
+          ? request.status === 'duplicate' && !request.clockStartOn
+            ? 'This request was a duplicate from the start; the first request is the one to handle'
+            : 'Only a request closed as a duplicate, withdrawn or completed can be reopened'
+          : kind === 'message'
+            ? 'Nobody has confirmed this request, so there is nobody to write to'
+            : kind === 'arrival' && isOpen(request.status)
+              ? 'This request is not waiting for identity or a fee'
+              : 'This request is closed'
+  return new TransitionNotAllowed(kind, request.status, message)
+}
+
+function requireText(value: string, field: string, message: string, href?: string): string {
+  const text = value.trim()
+  if (text === '') throw new RequestRuleError(field, message, href)
+  return text
+}
+
+function clockOf(request: RightsRequest): CaseClock {
+  const clock = caseClockOf(request)
+  if (!clock) throw new TransitionNotAllowed('ask', request.status, 'The request has not been confirmed')
+  return clock
+}
+
+/** Runs a clock rule, turning its refusal into an error on the form field that caused it. */
+function clockRule<T>(field: string, rule: () => T): T {
+  try {
+    return rule()
+  } catch (error) {
+    if (error instanceof ClockRuleError) throw new RequestRuleError(field, error.message)
+    throw error
+  }
+}
+
+const nothing = (): Omit<TransitionResult, 'changes' | 'events'> => ({
+  letters: [],
+  notices: [],
+  fromPerson: null,
+  effects: { discardDrafts: false, publishAnswer: false, forgetMail: false },
+})
+
+/** Closing: the clock as it stood (a clarification pause counted to today) and the dates. */
+function closing(
+  request: RightsRequest,
+  at: Date,
+): { changes: RequestChanges; answeredAgainst: IsoDate | null } {
+  const clock = caseClockOf(request)
+  if (!clock) return { changes: { pause: null }, answeredAgainst: null }
+  const today = londonDate(at)
+  const closed = closeClock(clock, today)
+  const changes = clockChanges(closed, today)
+  // A clock stopped for identity or a fee never restarted: there is no deadline to be on time for.
+  const answeredAgainst = closed.pause ? null : (changes.dueOn ?? null)
+  return { changes: { ...changes, closedAt: at.toISOString() }, answeredAgainst }
+}
+
+/** Text for an event: addresses a member of staff typed never reach the audit trail. */
+const forEvent = (text: string) => redactEmailAddresses(text)
+
+/**
+ * Applies a transition to a request. Throws TransitionNotAllowed when the request's status does
+ * not allow it, and RequestRuleError when the input breaks a rule.
+ */
+export function applyTransition(
+  request: RightsRequest,
+  transition: Transition,
+  context: TransitionContext,
+): TransitionResult {
+  assertAllowed(
+    transition.kind,
+    request,
+    transition.kind === 'record_action' ? { allowClosed: transition.allowClosed } : {},
+  )
+  const { at } = context
+  const today = londonDate(at)
+  const letter = (dueOn: IsoDate | null, kind: string, subject: string, body: string): OutgoingLetter => {
+    const letterContext = letterContextOf(request, context, dueOn)
+    return { kind, subject, body: wrapLetter(fillPlaceholders(body, letterContext), letterContext) }
+  }
+  const reference = request.reference ?? ''
+
+  switch (transition.kind) {
+    case 'confirm': {
+      const deadline = responseDeadline({ start: transition.clockStartOn })
+      const confirmed = { ...request, reference: transition.reference }
+      return {
+        ...nothing(),
+        changes: {
+          status: 'received',
+          reference: transition.reference,
+          confirmedAt: at.toISOString(),
+          clockStartOn: transition.clockStartOn,
+          dueOn: deadline.due,
+          recordId: transition.record.recordId,
+          recordSnapshot: transition.record.snapshot,
+          recordAnswer: transition.record.answer,
+        },
+        events: [
+          {
+            kind: 'request.confirmed',
+            data: {
+              reference: transition.reference,
+              clockStartOn: transition.clockStartOn,
+              recordId: transition.record.recordId,
+              recordState: transition.record.snapshot.state,
+              identityEstablishedBy: transition.via,
+              ...(transition.identityNoteId ? { identityNoteId: transition.identityNoteId } : {}),
+              dueOn: deadline.due,
+              rule: deadline.explanation,
+              regime: deadline.regime,
+            },
+          },
+        ],
+        notices: [
+          {
+            kind: 'receipt',
+            intro: fillPlaceholders(transition.receipt, letterContextOf(confirmed, context, deadline.due)),
+          },
+        ],
+      }
+    }
+
+    case 'close_as_duplicate':
+      return {
+        ...nothing(),
+        changes: {
+          status: 'duplicate',
+          duplicateOf: transition.first.id,
+          confirmedAt: at.toISOString(),
+          closedAt: at.toISOString(),
+          closeReason: 'duplicate',
+        },
+        events: [
+          {
+            kind: 'request.closed_as_duplicate',
+            data: { duplicateOf: transition.first.id, reference: transition.first.reference },
+          },
+        ],
+        notices: [{ kind: 'duplicate', first: transition.first }],
+      }
+
+    case 'lapse':
+      return {
+        ...nothing(),
+        changes: {
+          status: 'unverified',
+          email: null,
+          emailHmac: null,
+          requesterName: null,
+          details: null,
+          closedAt: at.toISOString(),
+          closeReason: 'unverified',
+        },
+        events: [
+          {
+            kind: 'request.unverified',
+            data: { personalDataRemoved: ['email', 'emailHmac', 'name', 'details'] },
+          },
+        ],
+        effects: { discardDrafts: false, publishAnswer: false, forgetMail: true },
+      }
+
+    case 'assign':
+      return {
+        ...nothing(),
+        changes: { assigneeId: transition.assigneeId },
+        events: [
+          transition.assigneeId
+            ? { kind: 'case.assigned', data: { assigneeId: transition.assigneeId } }
+            : { kind: 'case.unassigned', data: { assigneeId: null } },
+        ],
+      }
+
+    case 'ask': {
+      const body = requireText(transition.letter, 'body', 'Enter the message to send')
+      if (transition.pause === 'clarification' && request.type !== 'access') {
+        throw new RequestRuleError(
+          'kind',
+          'Only an access request can be paused for clarification; send a message instead',
+        )
+      }
+      const clock = clockRule('kind', () => askPerson(clockOf(request), transition.pause, today))
+      const subject = {
+        clarification: 'A question about',
+        identity: 'Proof of identity for',
+        fee: 'A fee for',
+      }[transition.pause]
+      return {
+        ...nothing(),
+        changes: { ...clockChanges(clock, today), status: pauseStatus[transition.pause] },
+        events: [
+          {
+            kind: `case.asked_${transition.pause}`,
+            data: {
+              askedOn: today,
+              clockEffect: transition.pause === 'clarification' ? 'paused' : 'stopped',
+            },
+          },
+        ],
+        letters: [letter(null, transition.pause, `${subject} your request ${reference}`, body)],
+      }
+    }
+
+    case 'arrival': {
+      if (transition.arrivedOn > today) {
+        throw new RequestRuleError('arrivedOn', 'The date it arrived must be today or in the past')
+      }
+      const pauseKind = request.pause?.kind === 'fee' ? 'fee' : 'identity'
+      const clock = clockRule('arrivedOn', () => answerArrived(clockOf(request), transition.arrivedOn))
+      return {
+        ...nothing(),
+        changes: { ...clockChanges(clock, today), status: 'received' },
+        events: [
+          {
+            kind: `case.${pauseKind}_received`,
+            data: {
+              arrivedOn: transition.arrivedOn,
+              clockRestartsOn: transition.arrivedOn,
+              note: transition.note.trim() ? forEvent(transition.note.trim()) : null,
+            },
+          },
+        ],
+      }
+    }
+
+    case 'reply': {
+      const text = requireText(transition.text, 'reply', 'Enter your reply')
+      if ([...text].length > replyMaxLength) {
+        throw new RequestRuleError('reply', `Your reply must be ${replyMaxLength} characters or fewer`)
+      }
+      if (request.pause?.kind !== 'clarification') {
+        // Proof or payment is checked by staff, who record its arrival; the reply is kept for them.
+        return {
+          ...nothing(),
+          changes: {},
+          events: [{ kind: 'case.person_replied', data: { resumed: false } }],
+          fromPerson: text,
+        }
+      }
+      const clock = answerArrived(clockOf(request), today)
+      return {
+        ...nothing(),
+        changes: { ...clockChanges(clock, today), status: 'received' },
+        events: [
+          {
+            kind: 'case.person_replied',
+            data: { resumed: true, pausedDays: clock.pausedDays - request.pausedDays },
+          },
+        ],
+        fromPerson: text,
+      }
+    }
+
+    case 'extend': {
+      const body = requireText(transition.letter, 'reason', 'Enter why the request needs longer')
+      const clock = clockRule('reason', () => extend(clockOf(request), today))
+      const dueOn = extendedDeadline(clock, today)
+      return {
+        ...nothing(),
+        changes: { ...clockChanges(clock, today), extensionReason: body },
+        events: [
+          {
+            kind: 'case.extended',
+            data: {
+              extendedDueOn: dueOn,
+              noticeBy: clockView(clock, today).extensionNoticeBy,
+              notifiedOn: today,
+            },
+          },
+        ],
+        letters: [letter(dueOn, 'extension', `We need more time for your request ${reference}`, body)],
+      }
+    }
+
+    case 'message': {
+      const body = requireText(transition.letter, 'body', 'Enter the message to send')
+      return {
+        ...nothing(),
+        changes: {},
+        events: [{ kind: 'case.message_sent', data: {} }],
+        letters: [letter(request.dueOn, 'message', `A message about your request ${reference}`, body)],
+      }
+    }
+
+    case 'refuse': {
+      const written = requireText(
+        transition.letter,
+        'letter',
+        'Enter the reasons for the refusal',
+        '#refuse-letter',
+      )
+      const reminder = unfinishedReminder(written)
+      if (reminder) {
+        throw new RequestRuleError(
+          'letter',
+          `Replace ${reminder} with the reasons for the refusal`,
+          '#refuse-letter',
+        )
+      }
+      const ground = transition.ground
+      if (!isRefusalGroundFor(request.type, ground)) {
+        throw new RequestRuleError(
+          'ground',
+          Object.hasOwn(refusalGrounds, ground) && request.type !== 'erasure'
+            ? 'Article 17(3) exemptions apply only to erasure requests'
+            : 'Select the reason for refusing',
+        )
+      }
+      const close = closing(request, at)
+      const letterContext = letterContextOf(request, context, request.dueOn)
+      const body = `${fillPlaceholders(written, letterContext)}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(letterContext)}`
+      return {
+        ...nothing(),
+        changes: {
+          ...close.changes,
+          status: 'refused',
+          outcome: 'refused',
+          outcomeReason: ground,
+          closeReason: 'refused',
+        },
+        events: [{ kind: 'case.refused', data: { ground, answeredOn: today, dueOn: close.answeredAgainst } }],
+        letters: [letter(request.dueOn, 'refusal', `Our decision on your request ${reference}`, body)],
+        effects: { discardDrafts: true, publishAnswer: false, forgetMail: false },
+      }
+    }
+
+    case 'complete': {
+      const outcome = transition.outcome
+      if (!Object.hasOwn(outcomes, outcome)) throw new RequestRuleError('outcome', 'Select the outcome')
+      const reasons = transition.reasons.trim()
+      if (outcome === 'partly_fulfilled')
+        requireText(reasons, 'reasons', 'Enter why the request was only partly fulfilled')
+      const body = requireText(transition.letter, 'letter', 'Enter the answer to send')
+      if (transition.openTasks > 0) {
+        throw new RequestRuleError('outcome', 'Tick off every task before completing the request')
+      }
+      if (transition.answerProblem) throw new RequestRuleError('outcome', transition.answerProblem)
+      const close = closing(request, at)
+      return {
+        ...nothing(),
+        changes: {
+          ...close.changes,
+          status: 'completed',
+          outcome,
+          outcomeReason: reasons || null,
+          closeReason: 'completed',
+        },
+        events: [
+          {
+            kind: 'case.completed',
+            data: {
+              outcome,
+              answeredOn: today,
+              dueOn: close.answeredAgainst,
+              onTime: close.answeredAgainst === null ? null : today <= close.answeredAgainst,
+            },
+          },
+        ],
+        letters: [letter(request.dueOn, 'completion', `Our answer to your request ${reference}`, body)],
+        effects: { discardDrafts: false, publishAnswer: true, forgetMail: false },
+      }
+    }
+
+    case 'close': {
+      if (transition.as !== 'duplicate' && transition.as !== 'withdrawn') {
+        throw new RequestRuleError('as', 'Select why you are closing the request')
+      }
+      const note = requireText(
+        transition.note,
+        'note',
+        transition.as === 'duplicate'
+          ? 'Enter which request this duplicates'
+          : 'Enter how the person withdrew the request',
+      )
+      return {
+        ...nothing(),
+        changes: { ...closing(request, at).changes, status: transition.as, closeReason: transition.as },
+        events: [{ kind: `case.closed_as_${transition.as}`, data: { note: forEvent(note) } }],
+        effects: { discardDrafts: true, publishAnswer: false, forgetMail: false },
+      }
+    }
+
+    case 'withdraw':
+      return {
+        ...nothing(),
+        changes: { ...closing(request, at).changes, status: 'withdrawn', closeReason: 'withdrawn' },
+        events: [{ kind: 'request.withdrawn', data: { reference: request.reference, withdrawnOn: today } }],
+        notices: request.email ? [{ kind: 'withdrawn', withdrawnOn: today }] : [],
+        effects: { discardDrafts: true, publishAnswer: false, forgetMail: false },
+      }
+
+    case 'reopen': {
+      const reason = requireText(transition.reason, 'reopenReason', 'Enter why the request is being reopened')
+      // The clock carries on from its original start, as if the request had never been closed.
+      const clock = clockOf(request)
+      const changes = clockChanges(clock, today)
+      const status = clock.pause ? pauseStatus[clock.pause.kind] : 'received'
+      const dueOn = clock.pause ? null : (changes.dueOn ?? null)
+      const dueSentence =
+        clock.pause?.kind === 'identity'
+          ? 'The time limit for our answer starts again on the day we receive the proof of identity we asked for.'
+          : clock.pause?.kind === 'fee'
+            ? 'The time limit for our answer starts again on the day we receive the fee we asked for.'
+            : dueOn && dueOn < today
+              ? `The time limit for our answer ended on ${formatLongDate(dueOn)}. We are sorry for the delay and will answer as soon as we can.`
+              : 'We will answer by {due}.'
+      return {
+        ...nothing(),
+        changes: {
+          ...changes,
+          status,
+          closedAt: null,
+          closeReason: null,
+          outcome: null,
+          outcomeReason: null,
+          duplicateOf: null,
+        },
+        events: [
+          {
+            kind: 'case.reopened',
+            data: { previousStatus: request.status, status, reason: forEvent(reason), dueOn },
+          },
+        ],
+        letters: [
+          letter(
+            dueOn,
+            'reopened',
+            `We have reopened your request ${reference}`,
+            `We have reopened your request {reference}, received on {received}, and are working on it again.\n\n${dueSentence}`,
+          ),
+        ],
+      }
+    }
+
+    case 'record_action':
+      return {
+        ...nothing(),
+        changes: {},
+        events: [transition.event],
+        letters: transition.letter
+          ? [letter(request.dueOn, transition.letter.kind, transition.letter.subject, transition.letter.body)]
+          : [],
+      }
+  }
+}
