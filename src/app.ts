@@ -36,7 +36,7 @@ export function createApp(services: Services): Express {
     serviceUrl: '/',
     component,
     can,
-    org: { name: services.organisationName },
+    org: { name: services.organisationName, dpoEmail: config.organisation.dpoEmail },
   })
 
   app.use(healthRoutes(services.db))

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { z } from 'zod'
+import { isValidEmail, normaliseEmail } from './domain/email-address.js'
 
 export interface Config {
   env: 'development' | 'production' | 'test'
@@ -20,9 +21,30 @@ export interface Config {
   jobs: { enabled: boolean; intervalSeconds: number; sweepIntervalSeconds: number }
   /** Calendar months a closed request keeps the requester's contact details. */
   contactRetentionMonths: number
+  /** The organisation that runs the portal: the header, footer, page titles, staff emails. */
+  organisation: {
+    name: string
+    /** Its Data Protection Officer, the contact on pages that are not about one study. */
+    dpoEmail: string
+  }
+  /** The portal's name: the service navigation, page titles, emails, the sign-in app's issuer. */
+  serviceName: string
 }
 
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value)
+
+/** A name shown on every page: trimmed, not blank, one line, short enough for the header. */
+const displayName = (fallback: string) =>
+  z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be blank')
+      .max(120, 'must be at most 120 characters')
+      .regex(/^[^\p{Cc}]*$/u, 'must be one line, without control characters')
+      .default(fallback),
+  )
 
 const schema = z.object({
   NODE_ENV: z.preprocess(
@@ -46,10 +68,8 @@ const schema = z.object({
       .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps://')
       .optional(),
   ),
-  MAIL_FROM: z.preprocess(
-    emptyToUndefined,
-    z.string().default('Your data rights <no-reply@rights-portal.localhost>'),
-  ),
+  /** Absent: the service name, from no-reply@rights-portal.localhost. */
+  MAIL_FROM: z.preprocess(emptyToUndefined, z.string().optional()),
   SECRET: z.preprocess(
     emptyToUndefined,
     z.string().min(32, 'must be at least 32 characters (use: openssl rand -hex 32)').optional(),
@@ -66,6 +86,16 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(1).max(1200).default(24),
   ),
+  ORGANISATION_NAME: displayName("What Works for Children's Social Care"),
+  ORGANISATION_DPO_EMAIL: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .transform(normaliseEmail)
+      .refine(isValidEmail, 'must be an email address, such as dpo@example.org')
+      .default('dpo@whatworks-csc.org.uk'),
+  ),
+  SERVICE_NAME: displayName('Your data rights'),
 })
 
 export class ConfigError extends Error {
@@ -111,7 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     database,
     smtpUrl: e.SMTP_URL ?? null,
-    mailFrom: e.MAIL_FROM,
+    mailFrom: e.MAIL_FROM ?? `${mailboxName(e.SERVICE_NAME)} <no-reply@rights-portal.localhost>`,
     secret,
     secretGenerated: generated,
     trustProxy: e.TRUST_PROXY === 'true',
@@ -122,7 +152,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     },
     contactRetentionMonths: e.CONTACT_RETENTION_MONTHS,
+    organisation: { name: e.ORGANISATION_NAME, dpoEmail: e.ORGANISATION_DPO_EMAIL },
+    serviceName: e.SERVICE_NAME,
   }
+}
+
+/** A display name for a From header: as it is when plain words, otherwise quoted. */
+function mailboxName(name: string): string {
+  return /^[\w !#$%&'*+/=?^`{|}~-]*$/.test(name) ? name : `"${name.replace(/["\\]/g, '\\$&')}"`
 }
 
 /** Without SECRET, a random one is kept in the data folder so links and HMACs survive restarts. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { Logger } from 'pino'
-import type { StaffUser } from './accounts/repo.js'
+import type { StaffUser } from './domain/staff-user.js'
 import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
 import { addDays, londonDate } from './domain/clock.js'

@@ -21,15 +21,14 @@ import { templatesService } from './templates/service.js'
 import { rateLimiter } from './web/rate-limit.js'
 import { KnexSessionStore } from './web/session-store.js'
 
-export const serviceName = 'Your data rights'
-
 /** Builds every service once, from the database and configuration; routes receive them whole. */
 export function createServices(deps: { db: Db; config: Config; log: Logger; now?: () => Date }) {
   const { db, config, log } = deps
   const now = deps.now ?? (() => new Date())
   const requests = requestsRepo(db)
   const studies = studiesRepo(db)
-  const organisationName = "What Works for Children's Social Care"
+  const { serviceName } = config
+  const organisationName = config.organisation.name
   const templates = templatesService({ db, now })
   const records = recordsRepo(db)
   const writer = requestWriter({
@@ -48,6 +47,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     requests,
     studies,
     writer,
+    records,
     now,
   })
   return {

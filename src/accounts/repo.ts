@@ -1,22 +1,6 @@
 import type { Knex } from 'knex'
+import type { StaffUser } from '../domain/staff-user.js'
 import type { StaffRole } from '../domain/roles.js'
-
-export interface StaffUser {
-  id: string
-  email: string
-  displayName: string
-  role: StaffRole
-  passwordHash: string | null
-  totpSecret: string | null
-  totpEnabled: boolean
-  totpLastStep: number | null
-  failedLogins: number
-  lockedUntil: string | null
-  disabledAt: string | null
-  lastLoginAt: string | null
-  createdAt: string
-  updatedAt: string
-}
 
 export interface StaffUserRow {
   id: string

@@ -10,7 +10,7 @@ import { noStore } from '../web/security-headers.js'
 import { requirePermission } from '../web/staff-auth.js'
 import QRCode from 'qrcode'
 import { staffPaths } from '../paths.js'
-import type { StaffUser } from './repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { newTotpSecret, totpUri } from './two-factor.js'
 
 type Body = Record<string, unknown>

@@ -8,7 +8,8 @@ import { generateToken, hashToken, isWellFormedToken, newId } from '../security/
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
 import { checkTotp, decryptTotpSecret, encryptTotpSecret } from './two-factor.js'
-import type { StaffRepo, StaffUser, StaffUserRow } from './repo.js'
+import type { StaffRepo, StaffUserRow } from './repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 
 export const lockAfterFailures = 5
 export const lockMinutes = 15

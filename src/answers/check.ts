@@ -6,7 +6,7 @@ import {
   type PortabilityAnswer,
 } from '../domain/answer.js'
 import type { RightsRequest } from '../requests/repo.js'
-import type { Study } from '../studies/repo.js'
+import type { Study } from '../domain/study.js'
 import { bodyOf, filesOf } from './files.js'
 import { loadAnswerInput } from './input.js'
 

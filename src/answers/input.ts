@@ -3,9 +3,11 @@ import type { AnswerInput } from '../domain/answer.js'
 import type { IsoDate } from '../domain/clock.js'
 import type { DataCategory } from '../domain/data-map.js'
 import { retentionStateAt } from '../domain/retention.js'
-import { recordsRepo, type EmailRecord } from '../records/repo.js'
+import { recordsRepo } from '../records/repo.js'
+import { type EmailRecord } from '../domain/email-record.js'
 import type { RightsRequest } from '../requests/repo.js'
-import { retentionPolicyOf, studiesRepo, type Study } from '../studies/repo.js'
+import { studiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf, type Study } from '../domain/study.js'
 
 /** What an answer is built from: the request's record as it is on a day, and the study's data map. */
 export function answerInputOf(

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { stringify } from 'csv-stringify/sync'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { recordEvent, type Actor } from '../audit/events.js'
 import type { caseService } from '../cases/service.js'
 import {

@@ -1,6 +1,6 @@
 import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { eventsFor } from '../audit/events.js'
 import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
 import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
@@ -37,7 +37,7 @@ import {
 } from '../domain/answer.js'
 import { fillPlaceholders } from '../domain/letters.js'
 import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
-import { caseClockOf, extendedDeadline } from '../domain/request-lifecycle.js'
+import { allows, caseClockOf, extendedDeadline } from '../domain/request-lifecycle.js'
 import { outcomes, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
@@ -547,6 +547,7 @@ export function casesRoutes(services: Services): Router {
       refusalItems: refusalGroundsFor(request.type).map((g) => ({ value: g, text: refusalGrounds[g] })),
       outcomes,
       today,
+      canReopen: allows('reopen', request),
       paths: { action: (name: string) => `${staffPaths.case(request.id)}/${name}` },
     })
   }
@@ -656,6 +657,12 @@ export function casesRoutes(services: Services): Router {
       return handling.close(user(req), id(req), version(req), as, field(req, 'note'))
     },
     'Request closed.',
+  )
+  action(
+    'reopen',
+    ['reopenReason'],
+    (req) => handling.reopen(user(req), id(req), version(req), field(req, 'reopenReason')),
+    'Request reopened. Its time limit runs on from its original start, and the person has been told.',
   )
   action(
     'erase-record',

@@ -1,7 +1,6 @@
 import type { Knex } from 'knex'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { answerNotReady } from '../answers/check.js'
-import { revokeFilesOfRecord } from '../answers/files.js'
 import { recordEvent, type Actor } from '../audit/events.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
@@ -19,10 +18,14 @@ import { isRestrictionGround } from '../domain/request-types.js'
 import { isOpen } from '../domain/request-status.js'
 import type { RightsRequest } from '../domain/rights-request.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
+import { erasurePlan, retentionStateAt } from '../domain/retention.js'
+import { deletionTaskTitle, eraseFromRecord } from '../records/erasure.js'
+import type { RecordsRepo } from '../records/repo.js'
 import type { ChangeScope, RequestWriter } from '../requests/change.js'
 import type { RequestsRepo } from '../requests/repo.js'
 import { newId } from '../security/tokens.js'
-import type { Study, StudiesRepo } from '../studies/repo.js'
+import { type StudiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf, type Study } from '../domain/study.js'
 
 export interface CaseMessage {
   id: string
@@ -73,6 +76,7 @@ export interface CaseDeps {
   requests: RequestsRepo
   studies: StudiesRepo
   writer: RequestWriter
+  records: RecordsRepo
   now: () => Date
 }
 
@@ -392,70 +396,40 @@ export function caseService(deps: CaseDeps) {
      * a deletion task for each copy the portal cannot reach.
      */
     async eraseRecordNow(actor: StaffUser, requestId: string, version: number): Promise<void> {
-      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
         if (request.type !== 'erasure') throw new ConflictError('Only an erasure request erases the record')
-        const record = await recordOf(trx, request)
-        if (record.restricted_since) {
+        const current = await recordOf(trx, request)
+        const read = await deps.records.findWithVersion(trx, current.id)
+        if (!read) throw new ConflictError('The email record has already been erased')
+        const { record } = read
+        if (record.facts.restriction) {
           throw new ValidationError([
             { field: 'erase', href: '#erase', text: 'The record is restricted: lift the restriction first' },
           ])
         }
         const today = londonDate(at)
-        const holdings: [string, string, string | null][] = [
-          ['survey_platform', 'Delete the address from the survey platform', record.platform_deleted_on],
-          [
-            'voucher_correspondence',
-            'Delete the voucher correspondence with this address',
-            record.voucher_sent_on ? record.voucher_deleted_on : today,
-          ],
-        ]
-        await trx('email_records')
-          .where({ id: record.id })
-          .update({
-            email: null,
-            erased_on: today,
-            erasure_reason: 'erasure_request',
-            platform_deleted_on: record.platform_deleted_on ?? today,
-            voucher_deleted_on: record.voucher_sent_on
-              ? (record.voucher_deleted_on ?? today)
-              : record.voucher_deleted_on,
-            updated_at: at.toISOString(),
-            version: trx.raw('version + 1'),
-          })
-        for (const [holding, title, deletedOn] of holdings) {
-          if (deletedOn) continue
-          await trx('record_tasks').insert({
-            id: newId(),
-            record_id: record.id,
-            study_id: record.study_id,
-            holding,
-            title,
-            created_at: at.toISOString(),
-          })
-          await trx('request_tasks').insert({
-            id: newId(),
-            request_id: request.id,
-            title,
-            created_by: actor.id,
-            created_at: at.toISOString(),
+        const plan = erasurePlan(
+          retentionStateAt(record.facts, retentionPolicyOf(study), today),
+          'everything',
+        )
+        const erased = await eraseFromRecord(trx, {
+          record,
+          version: read.version,
+          plan,
+          reason: 'erasure_request',
+          actor: staff(actor),
+          requestId: request.id,
+          at,
+        })
+        if (!erased) throw new ConflictError('The email record changed while it was being erased')
+        for (const h of plan.holdings) {
+          await requests.insertTask(trx, {
+            requestId: request.id,
+            title: deletionTaskTitle[h.key],
+            createdBy: actor.id,
+            at,
           })
         }
-        await revokeFilesOfRecord(trx, record.id, 'erasure_request', staff(actor), at)
-        await recordEvent(
-          trx,
-          {
-            actor: staff(actor),
-            subject: { type: 'email_record', id: record.id },
-            kind: 'record.erased',
-            data: {
-              reason: 'erasure_request',
-              requestId: request.id,
-              erasedOn: today,
-              emailHmac: record.email_hmac,
-            },
-          },
-          at,
-        )
         return { event: { kind: 'case.record_erased', data: { recordId: record.id, erasedOn: today } } }
       })
     },

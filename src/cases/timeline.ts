@@ -1,4 +1,5 @@
 import type { StoredEvent } from '../audit/events.js'
+import type { RequestEventKind } from '../domain/request-events.js'
 
 export interface StaffTimelineEntry {
   at: string
@@ -7,8 +8,11 @@ export interface StaffTimelineEntry {
   detail?: string
 }
 
-const titles: Record<string, string> = {
+/** A label for every kind of request event: a new kind without one fails the typecheck. */
+const titles: Record<RequestEventKind, string> = {
   'request.submitted': 'Request submitted',
+  'request.logged': 'Request logged by staff',
+  'request.contact_purged': 'Contact details removed after the retention period',
   'request.link_resent': 'Confirmation link sent again',
   'request.confirmed': 'Confirmed by the person; clock started',
   'request.closed_as_duplicate': 'Closed as a duplicate',
@@ -38,7 +42,15 @@ const titles: Record<string, string> = {
   'case.restriction_lifted': 'Person told; restriction lifted',
   'case.task_added': 'Task added',
   'case.task_done': 'Task done',
+  'case.reopened': 'Reopened; the person was told',
+  'case.answer_prepared': 'Answer prepared (draft)',
+  'case.file_attached': 'File attached to the answer',
+  'case.file_removed': 'File removed from the answer',
+  'case.file_viewed': 'Answer file opened by staff',
+  'download.fetched': 'The person downloaded the answer',
 }
+
+const isRequestEventKind = (kind: string): kind is RequestEventKind => Object.hasOwn(titles, kind)
 
 function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string {
   switch (event.actor.type) {
@@ -73,6 +85,8 @@ function eventDetail(event: StoredEvent): string | undefined {
     case 'case.closed_as_duplicate':
     case 'case.closed_as_withdrawn':
       return text('note')
+    case 'case.reopened':
+      return text('reason')
     default:
       return undefined
   }
@@ -89,7 +103,7 @@ export function staffTimeline(
       return {
         at: event.occurredAt,
         actor: actorLabel(event, staffNames),
-        title: titles[event.kind] ?? event.kind,
+        title: isRequestEventKind(event.kind) ? titles[event.kind] : event.kind,
         ...(detail ? { detail } : {}),
       }
     })

@@ -228,7 +228,8 @@ export function allows(
         status === 'awaiting_clarification' || status === 'awaiting_identity' || status === 'awaiting_fee'
       )
     case 'message':
-      return status !== 'unconfirmed' && status !== 'unverified'
+      // Only a request with a reference has someone proven to be behind it to write to.
+      return status !== 'unconfirmed' && status !== 'unverified' && request.clockStartOn !== null
     case 'reopen':
       return reopenableStatuses.includes(status) && request.clockStartOn !== null
     case 'record_action':
@@ -271,7 +272,9 @@ function refusal(
             ? 'This request was a duplicate from the start; the first request is the one to handle'
             : 'Only a request closed as a duplicate, withdrawn or completed can be reopened'
           : kind === 'message'
-            ? 'Nobody has confirmed this request, so there is nobody to write to'
+            ? request.status === 'duplicate'
+              ? 'This duplicate has no reference of its own: write from the request it duplicates'
+              : 'Nobody has confirmed this request, so there is nobody to write to'
             : kind === 'arrival' && isOpen(request.status)
               ? 'This request is not waiting for identity or a fee'
               : 'This request is closed'
@@ -284,9 +287,9 @@ function requireText(value: string, field: string, message: string, href?: strin
   return text
 }
 
-function clockOf(request: RightsRequest): CaseClock {
+function clockOf(request: RightsRequest, kind: TransitionKind): CaseClock {
   const clock = caseClockOf(request)
-  if (!clock) throw new TransitionNotAllowed('ask', request.status, 'The request has not been confirmed')
+  if (!clock) throw new TransitionNotAllowed(kind, request.status, 'The request has not been confirmed')
   return clock
 }
 
@@ -316,10 +319,11 @@ function closing(
   if (!clock) return { changes: { pause: null }, answeredAgainst: null }
   const today = londonDate(at)
   const closed = closeClock(clock, today)
-  const changes = clockChanges(closed, today)
   // A clock stopped for identity or a fee never restarted: there is no deadline to be on time for.
-  const answeredAgainst = closed.pause ? null : (changes.dueOn ?? null)
-  return { changes: { ...changes, closedAt: at.toISOString() }, answeredAgainst }
+  const changes = closed.pause
+    ? { ...clockChanges(closed, today), dueOn: null, extendedDueOn: null }
+    : clockChanges(closed, today)
+  return { changes: { ...changes, closedAt: at.toISOString() }, answeredAgainst: changes.dueOn ?? null }
 }
 
 /** Text for an event: addresses a member of staff typed never reach the audit trail. */
@@ -447,7 +451,9 @@ export function applyTransition(
           'Only an access request can be paused for clarification; send a message instead',
         )
       }
-      const clock = clockRule('kind', () => askPerson(clockOf(request), transition.pause, today))
+      const clock = clockRule('kind', () =>
+        askPerson(clockOf(request, transition.kind), transition.pause, today),
+      )
       const subject = {
         clarification: 'A question about',
         identity: 'Proof of identity for',
@@ -474,7 +480,9 @@ export function applyTransition(
         throw new RequestRuleError('arrivedOn', 'The date it arrived must be today or in the past')
       }
       const pauseKind = request.pause?.kind === 'fee' ? 'fee' : 'identity'
-      const clock = clockRule('arrivedOn', () => answerArrived(clockOf(request), transition.arrivedOn))
+      const clock = clockRule('arrivedOn', () =>
+        answerArrived(clockOf(request, transition.kind), transition.arrivedOn),
+      )
       return {
         ...nothing(),
         changes: { ...clockChanges(clock, today), status: 'received' },
@@ -505,7 +513,7 @@ export function applyTransition(
           fromPerson: text,
         }
       }
-      const clock = answerArrived(clockOf(request), today)
+      const clock = answerArrived(clockOf(request, transition.kind), today)
       return {
         ...nothing(),
         changes: { ...clockChanges(clock, today), status: 'received' },
@@ -521,7 +529,7 @@ export function applyTransition(
 
     case 'extend': {
       const body = requireText(transition.letter, 'reason', 'Enter why the request needs longer')
-      const clock = clockRule('reason', () => extend(clockOf(request), today))
+      const clock = clockRule('reason', () => extend(clockOf(request, transition.kind), today))
       const dueOn = extendedDeadline(clock, today)
       return {
         ...nothing(),
@@ -575,7 +583,7 @@ export function applyTransition(
         )
       }
       const close = closing(request, at)
-      const letterContext = letterContextOf(request, context, request.dueOn)
+      const letterContext = letterContextOf(request, context, close.answeredAgainst)
       const body = `${fillPlaceholders(written, letterContext)}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(letterContext)}`
       return {
         ...nothing(),
@@ -587,7 +595,9 @@ export function applyTransition(
           closeReason: 'refused',
         },
         events: [{ kind: 'case.refused', data: { ground, answeredOn: today, dueOn: close.answeredAgainst } }],
-        letters: [letter(request.dueOn, 'refusal', `Our decision on your request ${reference}`, body)],
+        letters: [
+          letter(close.answeredAgainst, 'refusal', `Our decision on your request ${reference}`, body),
+        ],
         effects: { discardDrafts: true, publishAnswer: false, forgetMail: false },
       }
     }
@@ -624,7 +634,9 @@ export function applyTransition(
             },
           },
         ],
-        letters: [letter(request.dueOn, 'completion', `Our answer to your request ${reference}`, body)],
+        letters: [
+          letter(close.answeredAgainst, 'completion', `Our answer to your request ${reference}`, body),
+        ],
         effects: { discardDrafts: false, publishAnswer: true, forgetMail: false },
       }
     }
@@ -660,7 +672,7 @@ export function applyTransition(
     case 'reopen': {
       const reason = requireText(transition.reason, 'reopenReason', 'Enter why the request is being reopened')
       // The clock carries on from its original start, as if the request had never been closed.
-      const clock = clockOf(request)
+      const clock = clockOf(request, transition.kind)
       const changes = clockChanges(clock, today)
       const status = clock.pause ? pauseStatus[clock.pause.kind] : 'received'
       const dueOn = clock.pause ? null : (changes.dueOn ?? null)

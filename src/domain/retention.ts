@@ -200,3 +200,23 @@ export function recordAnswer(snapshot: RecordSnapshot, erasedOn: IsoDate | null)
   if (snapshot.state === 'erased' && erasedOn) return `address erased on ${formatLongDate(erasedOn)}`
   return null
 }
+
+/** What an erasure deletes: holdings, and the address itself once no holding keeps it. */
+export interface ErasurePlan {
+  holdings: Holding[]
+  eraseAddress: boolean
+}
+
+/**
+ * The retention sweep deletes what is due; an erasure request deletes everything still held.
+ * Either way the address goes once nothing is left that may keep it. Nothing is planned under a
+ * restriction or for a record already erased.
+ */
+export function erasurePlan(view: RetentionView, scope: 'due' | 'everything'): ErasurePlan {
+  if (view.state === 'restricted' || view.state === 'erased') return { holdings: [], eraseAddress: false }
+  const holdings = view.holdings.filter((h) =>
+    scope === 'due' ? h.status === 'due' : h.status !== 'deleted',
+  )
+  const left = view.holdings.filter((h) => h.status !== 'deleted' && !holdings.includes(h))
+  return { holdings, eraseAddress: scope === 'everything' || left.every((h) => h.status !== 'held') }
+}

@@ -13,7 +13,7 @@ import {
 } from '../domain/request-types.js'
 import { paths, requestTypeFromSegment } from '../paths.js'
 import type { Services } from '../services.js'
-import type { Study } from '../studies/repo.js'
+import type { Study } from '../domain/study.js'
 import { noticeBlocks } from '../studies/notice.js'
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { caseClockOf, replyMaxLength } from '../domain/request-lifecycle.js'

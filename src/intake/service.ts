@@ -11,9 +11,10 @@ import type { RequestWriter } from '../requests/change.js'
 import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
-import { retentionPolicyOf, type Study, type StudiesRepo } from '../studies/repo.js'
+import { type StudiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 
 /** A confirmation link works for 7 days; an unconfirmed request lapses when its last link does. */
 export const confirmLinkDays = 7

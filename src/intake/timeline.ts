@@ -102,6 +102,13 @@ export function participantTimeline(events: StoredEvent[]): TimelineEntry[] {
       case 'request.unverified':
         entries.push({ date, title: 'Closed because it was not confirmed' })
         break
+      case 'case.reopened':
+        entries.push({
+          date,
+          title: 'We reopened your request',
+          description: 'We are working on it again. Our letter says when we will answer.',
+        })
+        break
     }
   }
   return entries.reverse()

@@ -1,20 +1,6 @@
 import type { Knex } from 'knex'
+import type { EmailRecord } from '../domain/email-record.js'
 import type { RecordFacts } from '../domain/retention.js'
-
-export interface EmailRecord {
-  id: string
-  studyId: string
-  email: string | null
-  emailHmac: string
-  participatedOn: string | null
-  facts: RecordFacts
-  restrictionGround: string | null
-  restrictionReviewOn: string | null
-  consentWithdrawnOn: string | null
-  objection: { on: string; processing: string | null; decision: string | null } | null
-  createdAt: string
-  updatedAt: string
-}
 
 interface EmailRecordRow {
   id: string
@@ -104,6 +90,14 @@ export function recordsRepo(db: Knex) {
     async findById(id: string): Promise<EmailRecord | undefined> {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
       return row && toRecord(row)
+    },
+    /** A record with the version it was read at, for a change that must not overwrite another. */
+    async findWithVersion(
+      trx: Knex,
+      id: string,
+    ): Promise<{ record: EmailRecord; version: number } | undefined> {
+      const row = await trx<EmailRecordRow & { version: number }>('email_records').where({ id }).first()
+      return row && { record: toRecord(row), version: Number(row.version) }
     },
     /** Records still holding an address, in id order, for walking the whole table in batches. */
     async pageNotErased(afterId: string, limit: number): Promise<{ record: EmailRecord; version: number }[]> {

@@ -14,12 +14,12 @@ import { retentionStateAt } from '../domain/retention.js'
 import { can } from '../domain/roles.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'
-import { retentionPolicyOf, type Study } from '../studies/repo.js'
+import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { BadRequestError, NotFoundError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { importEmailRecords } from './import.js'
 import { stateLabels } from './labels.js'
-import type { EmailRecord } from './repo.js'
+import type { EmailRecord } from '../domain/email-record.js'
 
 export const maxImportBytes = 50 * 1024 * 1024
 

@@ -1,12 +1,13 @@
 import type { Knex } from 'knex'
-import { revokeFilesOfRecord } from '../answers/files.js'
-import { recordEvent, systemActor } from '../audit/events.js'
+import { systemActor } from '../audit/events.js'
 import { londonDate } from '../domain/clock.js'
 import { openStatuses } from '../domain/request-status.js'
-import { retentionStateAt, type HoldingKey } from '../domain/retention.js'
-import { newId } from '../security/tokens.js'
-import { retentionPolicyOf, type StudiesRepo } from '../studies/repo.js'
-import type { EmailRecord, RecordsRepo } from './repo.js'
+import { erasurePlan, retentionStateAt } from '../domain/retention.js'
+import { type StudiesRepo } from '../studies/repo.js'
+import { retentionPolicyOf } from '../domain/study.js'
+import { eraseFromRecord } from './erasure.js'
+import type { RecordsRepo } from './repo.js'
+import type { EmailRecord } from '../domain/email-record.js'
 
 export interface SweepReport {
   dryRun: boolean
@@ -14,16 +15,6 @@ export interface SweepReport {
   holdingsDeleted: number
   erased: number
   deferred: { recordId: string; reason: string }[]
-}
-
-const holdingColumn: Record<HoldingKey, 'platform_deleted_on' | 'voucher_deleted_on'> = {
-  survey_platform: 'platform_deleted_on',
-  voucher_correspondence: 'voucher_deleted_on',
-}
-
-const taskTitle: Record<HoldingKey, string> = {
-  survey_platform: 'Delete the address from the survey platform',
-  voucher_correspondence: 'Delete the voucher correspondence with this address',
 }
 
 /**
@@ -71,10 +62,9 @@ export function retentionSweep(deps: {
           const study = studies.get(record.studyId)
           if (!study) continue
           const view = retentionStateAt(record.facts, retentionPolicyOf(study), today)
-          const due = view.holdings.filter((h) => h.status === 'due')
-          const allGone = view.holdings.every((h) => h.status !== 'held')
+          const plan = erasurePlan(view, 'due')
           if (view.state === 'restricted') {
-            if (due.length > 0)
+            if (view.holdings.some((h) => h.status === 'due'))
               report.deferred.push({
                 recordId: record.id,
                 reason: 'restricted: nothing is deleted while a restriction is in force',
@@ -90,67 +80,21 @@ export function retentionSweep(deps: {
             })
             continue
           }
-          if (options.dryRun) {
-            report.holdingsDeleted += due.length
-            if (allGone) report.erased++
-            continue
-          }
-          const done = await db.transaction(async (trx) => {
-            const changes: Record<string, unknown> = { updated_at: at.toISOString(), version: version + 1 }
-            for (const h of due) changes[holdingColumn[h.key]] = today
-            if (allGone)
-              Object.assign(changes, { email: null, erased_on: today, erasure_reason: 'retention_schedule' })
-            const claimed = await trx('email_records').where({ id: record.id, version }).update(changes)
-            if (claimed !== 1) return false
-            for (const h of due) {
-              await trx('record_tasks').insert({
-                id: newId(),
-                record_id: record.id,
-                study_id: record.studyId,
-                holding: h.key,
-                title: taskTitle[h.key],
-                created_at: at.toISOString(),
-              })
-              await recordEvent(
-                trx,
-                {
-                  actor: systemActor('retention-sweep'),
-                  subject: { type: 'email_record', id: record.id },
-                  kind: 'record.holding_deleted',
-                  data: { holding: h.key, keptUntil: h.keepUntil, emailHmac: record.emailHmac },
-                },
+          const done =
+            options.dryRun ||
+            (await db.transaction((trx) =>
+              eraseFromRecord(trx, {
+                record,
+                version,
+                plan,
+                reason: 'retention_schedule',
+                actor: systemActor('retention-sweep'),
                 at,
-              )
-            }
-            if (allGone) {
-              await revokeFilesOfRecord(
-                trx,
-                record.id,
-                'retention_schedule',
-                systemActor('retention-sweep'),
-                at,
-              )
-              await recordEvent(
-                trx,
-                {
-                  actor: systemActor('retention-sweep'),
-                  subject: { type: 'email_record', id: record.id },
-                  kind: 'record.erased',
-                  data: {
-                    reason: 'retention_schedule',
-                    erasedOn: today,
-                    emailHmac: record.emailHmac,
-                    studyId: record.studyId,
-                  },
-                },
-                at,
-              )
-            }
-            return true
-          })
+              }),
+            ))
           if (done) {
-            report.holdingsDeleted += due.length
-            if (allGone) report.erased++
+            report.holdingsDeleted += plan.holdings.length
+            if (plan.eraseAddress) report.erased++
           }
         }
       }

@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { outcomes } from '../cases/service.js'
 import { formatLongDate } from '../domain/clock.js'
 import { statusInfo } from '../domain/request-status.js'

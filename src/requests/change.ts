@@ -19,7 +19,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import { generateToken, hashToken, newId } from '../security/tokens.js'
-import type { Study, StudiesRepo } from '../studies/repo.js'
+import type { StudiesRepo } from '../studies/repo.js'
+import type { Study } from '../domain/study.js'
 import { rowChangesOf, type RequestsRepo } from './repo.js'
 
 /** The case changed after the form was opened: nothing is saved, and the page says so. */

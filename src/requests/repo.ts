@@ -205,6 +205,20 @@ export function requestsRepo(db: Knex) {
         .count<{ n: number | string }[]>({ n: '*' })
       return Number(row[0]?.n ?? 0)
     },
+    async insertTask(
+      trx: Knex,
+      task: { requestId: string; title: string; createdBy: string; at: Date },
+    ): Promise<string> {
+      const id = newId()
+      await trx('request_tasks').insert({
+        id,
+        request_id: task.requestId,
+        title: task.title,
+        created_by: task.createdBy,
+        created_at: task.at.toISOString(),
+      })
+      return id
+    },
     /** An internal note on the case; returns its id. */
     async insertNote(
       trx: Knex,

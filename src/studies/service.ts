@@ -1,9 +1,10 @@
 import type { Knex } from 'knex'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { eventsFor, recordEvent, type StoredEvent } from '../audit/events.js'
 import type { DataCategory } from '../domain/data-map.js'
 import { NotFoundError, ValidationError } from '../errors.js'
-import type { StudiesRepo, StudyDetails, VersionedStudy } from './repo.js'
+import type { StudiesRepo, VersionedStudy } from './repo.js'
+import type { StudyDetails } from '../domain/study.js'
 import { categoryFields, studyDetailFields, type CategoryDetails } from './validation.js'
 
 /** The study changed after the form was opened: nothing was saved. */

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../audit/events.js'
 import { formatLongDate, isIsoDate } from '../domain/clock.js'
 import { lawfulBasisLabels, type DataCategory, type LawfulBasis } from '../domain/data-map.js'
-import type { StudyDetails } from './repo.js'
+import type { StudyDetails } from '../domain/study.js'
 import type { CategoryDetails } from './validation.js'
 
 /** How each field of a study is named on its pages and in its history. */

@@ -3,7 +3,7 @@ import { lawfulBases, type DataCategory, type LawfulBasis } from '../domain/data
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import type { FieldError } from '../errors.js'
 import { formValues, readText } from '../web/form-text.js'
-import type { StudyDetails } from './repo.js'
+import type { StudyDetails } from '../domain/study.js'
 
 type Body = Record<string, unknown>
 

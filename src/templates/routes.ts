@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { isTemplateKey, placeholders } from '../domain/letters.js'
 import { staffPaths } from '../paths.js'
 import type { Services } from '../services.js'

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { recordEvent } from '../audit/events.js'
 import {
   builtInTemplate,

@@ -1,8 +1,6 @@
 import type { NextFunction, Request, Response } from 'express'
-import type { AccountsService } from '../accounts/service.js'
-import type { StaffUser } from '../accounts/repo.js'
+import type { StaffUser } from '../domain/staff-user.js'
 import { can, type Permission } from '../domain/roles.js'
-import type { SettingsService } from '../settings/service.js'
 import { ForbiddenError } from '../errors.js'
 
 declare module 'express-session' {
@@ -31,7 +29,11 @@ export const absoluteTimeoutMs = 12 * 60 * 60 * 1000
  * Loads the signed-in staff member on every request, ending the session after 30 idle minutes or
  * 12 hours in all. The account is read afresh, so a role change or a disabled account applies at once.
  */
-export function loadStaffUser(accounts: AccountsService, settings: SettingsService, now: () => Date) {
+export function loadStaffUser(
+  accounts: { activeUser(id: string): Promise<StaffUser | undefined> },
+  settings: { requireAdminTwoFactor(): Promise<boolean> },
+  now: () => Date,
+) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const signedIn = req.session?.staff
     if (!signedIn) return next()

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { importEmailRecords } from '../../src/records/import.js'
-import type { Study } from '../../src/studies/repo.js'
+import type { Study } from '../../src/domain/study.js'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
 import { signedInAgent } from '../helpers/staff.js'
 

@@ -37,6 +37,63 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...secret, CONTACT_RETENTION_MONTHS: 'two years' })).toThrow(ConfigError)
   })
 
+  it('names the organisation and the service, with defaults for the seed organisation', () => {
+    const secret = { SECRET: 's'.repeat(32) }
+    const defaults = loadConfig(secret)
+    expect(defaults.organisation).toEqual({
+      name: "What Works for Children's Social Care",
+      dpoEmail: 'dpo@whatworks-csc.org.uk',
+    })
+    expect(defaults.serviceName).toBe('Your data rights')
+    expect(defaults.mailFrom).toBe('Your data rights <no-reply@rights-portal.localhost>')
+    expect(loadConfig({ ...secret, ORGANISATION_NAME: '', SERVICE_NAME: '' }).serviceName).toBe(
+      'Your data rights',
+    )
+
+    const configured = loadConfig({
+      ...secret,
+      ORGANISATION_NAME: '  Example Research Trust ',
+      ORGANISATION_DPO_EMAIL: ' Privacy@Example.ORG ',
+      SERVICE_NAME: 'Research rights',
+    })
+    expect(configured.organisation).toEqual({
+      name: 'Example Research Trust',
+      dpoEmail: 'Privacy@example.org',
+    })
+    expect(configured.serviceName).toBe('Research rights')
+    expect(configured.mailFrom).toBe('Research rights <no-reply@rights-portal.localhost>')
+    expect(loadConfig({ ...secret, SERVICE_NAME: 'Rights, Inc.' }).mailFrom).toBe(
+      '"Rights, Inc." <no-reply@rights-portal.localhost>',
+    )
+    expect(
+      loadConfig({ ...secret, SERVICE_NAME: 'Research rights', MAIL_FROM: 'x@example.org' }).mailFrom,
+    ).toBe('x@example.org')
+  })
+
+  it('stops on a blank, over-long or multi-line name and an invalid DPO address, listing each', () => {
+    try {
+      loadConfig({
+        SECRET: 's'.repeat(32),
+        ORGANISATION_NAME: '   ',
+        SERVICE_NAME: 'x'.repeat(121),
+        ORGANISATION_DPO_EMAIL: 'not an address',
+      })
+      expect.unreachable()
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      const problems = (error as ConfigError).problems
+      expect(problems).toContain('ORGANISATION_NAME must not be blank')
+      expect(problems).toContain('SERVICE_NAME must be at most 120 characters')
+      expect(problems.join('\n')).toContain('ORGANISATION_DPO_EMAIL must be an email address')
+    }
+    expect(() => loadConfig({ SECRET: 's'.repeat(32), SERVICE_NAME: 'Your\r\nBcc: x@example.org' })).toThrow(
+      /SERVICE_NAME must be one line/,
+    )
+    expect(
+      loadConfig({ SECRET: 's'.repeat(32), ORGANISATION_NAME: 'x'.repeat(120) }).organisation.name,
+    ).toHaveLength(120)
+  })
+
   it('lists every problem at once', () => {
     try {
       loadConfig({

@@ -12,7 +12,7 @@ const layoutLocals = {
   title: 'Make a request',
   body: '<p>Body</p>',
   cspNonce: 'abc123',
-  org: { name: 'What Works for Children’s Social Care' },
+  org: { name: 'What Works for Children’s Social Care', dpoEmail: 'dpo@whatworks-csc.org.uk' },
   serviceName: 'Your data rights',
   serviceUrl: '/',
   component,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  erasurePlan,
   latestAllowedClose,
   retentionStateAt,
   type RecordFacts,
@@ -113,5 +114,43 @@ describe('retention state', () => {
     const extracted = facts({ extractedOn: '2021-09-15' })
     expect(retentionStateAt(extracted, policy, '2021-09-14').answersLinked).toBe(true)
     expect(retentionStateAt(extracted, policy, '2021-09-15').answersLinked).toBe(false)
+  })
+})
+
+describe('erasure plan', () => {
+  const voucher = facts({ voucherSentOn: '2021-07-01' })
+  const keys = (plan: ReturnType<typeof erasurePlan>) => plan.holdings.map((h) => h.key)
+
+  it('sweeps only what is due, keeping the address while a holding may still keep it', () => {
+    // 2 September 2021: the voucher mail is due, the platform copy is kept until 28 February.
+    const plan = erasurePlan(retentionStateAt(voucher, policy, '2021-09-02'), 'due')
+    expect(keys(plan)).toEqual(['voucher_correspondence'])
+    expect(plan.eraseAddress).toBe(false)
+  })
+
+  it('erases the address in the sweep once every holding is due or deleted', () => {
+    const plan = erasurePlan(retentionStateAt(voucher, policy, '2022-03-01'), 'due')
+    expect(keys(plan)).toEqual(['survey_platform', 'voucher_correspondence'])
+    expect(plan.eraseAddress).toBe(true)
+  })
+
+  it('deletes everything still held on an erasure request, due or not, but nothing already deleted', () => {
+    const partly = facts({
+      voucherSentOn: '2021-07-01',
+      deletedHoldings: { voucher_correspondence: '2021-09-02' },
+    })
+    const plan = erasurePlan(retentionStateAt(partly, policy, '2021-09-10'), 'everything')
+    expect(keys(plan)).toEqual(['survey_platform'])
+    expect(plan.eraseAddress).toBe(true)
+  })
+
+  it('plans nothing under a restriction or for an erased record', () => {
+    const held = facts({ voucherSentOn: '2021-07-01', restriction: { since: '2021-08-01' } })
+    expect(erasurePlan(retentionStateAt(held, policy, '2022-03-01'), 'everything')).toEqual({
+      holdings: [],
+      eraseAddress: false,
+    })
+    const gone = facts({ erased: { on: '2021-10-01', reason: 'erasure_request' } })
+    expect(erasurePlan(retentionStateAt(gone, policy, '2022-03-01'), 'due').eraseAddress).toBe(false)
   })
 })
