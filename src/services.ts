@@ -31,6 +31,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const organisationName = config.organisation.name
   const templates = templatesService({ db, now })
   const records = recordsRepo(db)
+  const staff = staffRepo(db)
   const writer = requestWriter({
     db,
     requests,
@@ -48,6 +49,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     studies,
     writer,
     records,
+    staff,
     now,
   })
   return {
@@ -78,7 +80,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       publicUrl: config.publicUrl,
       serviceName,
       organisationName,
-      staff: staffRepo(db),
+      staff,
       now,
     }),
     cases: casesRepo(db),

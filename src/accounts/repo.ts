@@ -70,6 +70,15 @@ export function staffRepo(db: Knex) {
         .count<{ n: number | string }[]>({ n: '*' })
       return Number(row?.n ?? 0)
     },
+    /** Whether an enabled account may be assigned requests (an administrator or a DPO). */
+    async canHandleRequests(id: string, trx: Knex = db): Promise<boolean> {
+      const row: unknown = await trx('staff_users')
+        .where({ id })
+        .whereNull('disabled_at')
+        .whereIn('role', ['admin', 'dpo'])
+        .first('id')
+      return Boolean(row)
+    },
     async findById(id: string, trx: Knex = db): Promise<StaffUser | undefined> {
       const row = await trx<StaffUserRow>('staff_users').where({ id }).first()
       return row && toUser(row)

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex'
+import type { StaffRepo } from '../accounts/repo.js'
+import type { EmailRecord } from '../domain/email-record.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import { answerNotReady } from '../answers/check.js'
 import { recordEvent, type Actor } from '../audit/events.js'
@@ -20,47 +22,14 @@ import type { RightsRequest } from '../domain/rights-request.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { erasurePlan, retentionStateAt } from '../domain/retention.js'
 import { deletionTaskTitle, eraseFromRecord } from '../records/erasure.js'
+import { addRecordTask, changeEmailRecord, type RecordChange } from '../records/changes.js'
 import type { RecordsRepo } from '../records/repo.js'
 import type { ChangeScope, RequestWriter } from '../requests/change.js'
-import type { RequestsRepo } from '../requests/repo.js'
-import { newId } from '../security/tokens.js'
+import type { CaseMessage, CaseNote, CaseTask, RequestsRepo } from '../requests/repo.js'
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 
-export interface CaseMessage {
-  id: string
-  direction: 'to_person' | 'from_person'
-  kind: string
-  subject: string | null
-  body: string
-  authorId: string | null
-  createdAt: string
-}
-
-export interface CaseNote {
-  id: string
-  authorName: string
-  body: string
-  createdAt: string
-}
-
-interface TaskRow {
-  id: string
-  title: string
-  created_at: string
-  done_at: string | null
-  done_note: string | null
-  display_name: string | null
-}
-
-export interface CaseTask {
-  id: string
-  title: string
-  createdAt: string
-  doneAt: string | null
-  doneNote: string | null
-  doneByName: string | null
-}
+export type { CaseMessage, CaseNote, CaseTask } from '../requests/repo.js'
 
 export { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
 
@@ -77,18 +46,8 @@ export interface CaseDeps {
   studies: StudiesRepo
   writer: RequestWriter
   records: RecordsRepo
+  staff: StaffRepo
   now: () => Date
-}
-
-interface RecordRow {
-  id: string
-  study_id: string
-  email_hmac: string
-  voucher_sent_on: string | null
-  platform_deleted_on: string | null
-  voucher_deleted_on: string | null
-  erased_on: string | null
-  restricted_since: string | null
 }
 
 const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
@@ -157,34 +116,33 @@ export function caseService(deps: CaseDeps) {
     )
   }
 
-  /** One change to an email record, with its event, inside the case action's transaction. */
+  /** The email record the request is about, as read under the request's lock, with its version. */
+  async function recordOf(
+    trx: Knex,
+    request: RightsRequest,
+  ): Promise<{ record: EmailRecord; version: number }> {
+    if (!request.recordId) throw new ConflictError('No email record is linked to this request')
+    const read = await deps.records.findWithVersion(trx, request.recordId)
+    if (!read || read.record.facts.erased) throw new ConflictError('The email record has already been erased')
+    return read
+  }
+
+  /** One change to the record, with its event; refused if the record changed since it was read. */
   async function changeRecord(
     trx: Knex,
-    recordId: string,
-    changes: Record<string, unknown>,
+    read: { record: EmailRecord; version: number },
+    change: RecordChange,
     event: { actor: Actor; kind: string; data: Record<string, unknown> },
     at: Date,
   ): Promise<void> {
-    await trx('email_records')
-      .where({ id: recordId })
-      .update({ ...changes, updated_at: at.toISOString(), version: trx.raw('version + 1') })
-    await recordEvent(
-      trx,
-      {
-        actor: event.actor,
-        subject: { type: 'email_record', id: recordId },
-        kind: event.kind,
-        data: event.data,
-      },
+    const changed = await changeEmailRecord(trx, {
+      recordId: read.record.id,
+      version: read.version,
+      change,
+      event,
       at,
-    )
-  }
-
-  async function recordOf(trx: Knex, request: RightsRequest): Promise<RecordRow> {
-    if (!request.recordId) throw new ConflictError('No email record is linked to this request')
-    const record = await trx<RecordRow>('email_records').where({ id: request.recordId }).first()
-    if (!record || record.erased_on) throw new ConflictError('The email record has already been erased')
-    return record
+    })
+    if (!changed) throw new ConflictError('The email record changed while this was being done')
   }
 
   function requireText(value: string, field: string, message: string): void {
@@ -196,63 +154,9 @@ export function caseService(deps: CaseDeps) {
     letterContext,
     recordAction,
 
-    async messages(requestId: string): Promise<CaseMessage[]> {
-      const rows = await db<{
-        id: string
-        direction: 'to_person' | 'from_person'
-        kind: string
-        subject: string | null
-        body: string
-        author_id: string | null
-        created_at: string
-        request_id: string
-      }>('request_messages')
-        .where({ request_id: requestId })
-        .orderBy('created_at')
-      return rows.map((r) => ({
-        id: r.id,
-        direction: r.direction,
-        kind: r.kind,
-        subject: r.subject,
-        body: r.body,
-        authorId: r.author_id,
-        createdAt: r.created_at,
-      }))
-    },
-
-    async notes(requestId: string): Promise<CaseNote[]> {
-      const query: Promise<{ id: string; body: string; created_at: string; display_name: string }[]> = db(
-        'request_notes as n',
-      )
-        .join('staff_users as u', 'u.id', 'n.author_id')
-        .where('n.request_id', requestId)
-        .orderBy('n.created_at', 'desc')
-        .select('n.id', 'n.body', 'n.created_at', 'u.display_name')
-      const rows = await query
-      return rows.map((r) => ({
-        id: r.id,
-        body: r.body,
-        createdAt: r.created_at,
-        authorName: r.display_name,
-      }))
-    },
-
-    async tasks(requestId: string): Promise<CaseTask[]> {
-      const query: Promise<TaskRow[]> = db('request_tasks as t')
-        .leftJoin('staff_users as u', 'u.id', 't.done_by')
-        .where('t.request_id', requestId)
-        .orderBy('t.created_at')
-        .select('t.id', 't.title', 't.created_at', 't.done_at', 't.done_note', 'u.display_name')
-      const rows = await query
-      return rows.map((r) => ({
-        id: r.id,
-        title: r.title,
-        createdAt: r.created_at,
-        doneAt: r.done_at,
-        doneNote: r.done_note,
-        doneByName: r.display_name,
-      }))
-    },
+    messages: (requestId: string): Promise<CaseMessage[]> => requests.messagesOf(requestId),
+    notes: (requestId: string): Promise<CaseNote[]> => requests.notesOf(requestId),
+    tasks: (requestId: string): Promise<CaseTask[]> => requests.tasksOf(requestId),
 
     async assign(
       actor: StaffUser,
@@ -262,12 +166,7 @@ export function caseService(deps: CaseDeps) {
     ): Promise<void> {
       await transition(actor, requestId, version, 'assign', async ({ trx }) => {
         if (assigneeId) {
-          const assignee: unknown = await trx('staff_users')
-            .where({ id: assigneeId })
-            .whereNull('disabled_at')
-            .whereIn('role', ['admin', 'dpo'])
-            .first('id')
-          if (!assignee)
+          if (!(await deps.staff.canHandleRequests(assigneeId, trx)))
             throw new ValidationError([
               { field: 'assignee', href: '#assignee', text: 'Select someone who can handle requests' },
             ])
@@ -398,9 +297,7 @@ export function caseService(deps: CaseDeps) {
     async eraseRecordNow(actor: StaffUser, requestId: string, version: number): Promise<void> {
       await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
         if (request.type !== 'erasure') throw new ConflictError('Only an erasure request erases the record')
-        const current = await recordOf(trx, request)
-        const read = await deps.records.findWithVersion(trx, current.id)
-        if (!read) throw new ConflictError('The email record has already been erased')
+        const read = await recordOf(trx, request)
         const { record } = read
         if (record.facts.restriction) {
           throw new ValidationError([
@@ -464,15 +361,12 @@ export function caseService(deps: CaseDeps) {
             },
           ])
         }
-        const record = await recordOf(trx, request)
+        const read = await recordOf(trx, request)
+        const { record } = read
         await changeRecord(
           trx,
-          record.id,
-          {
-            restricted_since: today,
-            restriction_ground: ground,
-            restriction_review_on: reviewOn,
-          },
+          read,
+          { kind: 'restrict', since: today, ground, reviewOn },
           {
             actor: staff(actor),
             kind: 'record.restricted',
@@ -508,9 +402,10 @@ export function caseService(deps: CaseDeps) {
       await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'rectification')
           throw new ConflictError('Only a rectification corrects the record')
-        const record = await recordOf(trx, request)
+        const read = await recordOf(trx, request)
+        const { record } = read
         const newHmac = emailHmac(deps.secret, corrected)
-        if (newHmac === record.email_hmac) {
+        if (newHmac === record.emailHmac) {
           throw new ValidationError([
             {
               field: 'correctedEmail',
@@ -519,10 +414,7 @@ export function caseService(deps: CaseDeps) {
             },
           ])
         }
-        const clash: unknown = await trx('email_records')
-          .where({ study_id: record.study_id, email_hmac: newHmac })
-          .first('id')
-        if (clash) {
+        if (await deps.records.findForRequest(trx, record.studyId, newHmac)) {
           throw new ValidationError([
             {
               field: 'correctedEmail',
@@ -533,22 +425,21 @@ export function caseService(deps: CaseDeps) {
         }
         await changeRecord(
           trx,
-          record.id,
-          { email: corrected, email_hmac: newHmac },
+          read,
+          { kind: 'rectify_address', email: corrected, emailHmac: newHmac },
           {
             actor: staff(actor),
             kind: 'record.address_rectified',
-            data: { requestId: request.id, previousEmailHmac: record.email_hmac, emailHmac: newHmac },
+            data: { requestId: request.id, previousEmailHmac: record.emailHmac, emailHmac: newHmac },
           },
           at,
         )
-        await trx('record_tasks').insert({
-          id: newId(),
-          record_id: record.id,
-          study_id: record.study_id,
+        await addRecordTask(trx, {
+          recordId: record.id,
+          studyId: record.studyId,
           holding: 'survey_platform',
           title: 'Correct the address on the survey platform',
-          created_at: at.toISOString(),
+          at,
         })
         return { event: { kind: 'case.address_rectified', data: { recordId: record.id } } }
       })
@@ -558,14 +449,13 @@ export function caseService(deps: CaseDeps) {
       await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'withdraw_consent')
           throw new ConflictError('Only a withdrawal of consent does this')
-        const record = await recordOf(trx, request)
+        const read = await recordOf(trx, request)
+        const { record } = read
         const today = londonDate(at)
         await changeRecord(
           trx,
-          record.id,
-          {
-            consent_withdrawn_on: today,
-          },
+          read,
+          { kind: 'withdraw_consent', on: today },
           {
             actor: staff(actor),
             kind: 'record.consent_withdrawn',
@@ -608,16 +498,12 @@ export function caseService(deps: CaseDeps) {
           }
           requireText(grounds, 'objectionGrounds', 'Enter the compelling legitimate grounds')
         }
-        const record = await recordOf(trx, request)
+        const read = await recordOf(trx, request)
         const today = londonDate(at)
         await changeRecord(
           trx,
-          record.id,
-          {
-            objection_on: today,
-            objection_processing: request.details.processing,
-            objection_decision: decision,
-          },
+          read,
+          { kind: 'decide_objection', on: today, processing: request.details.processing, decision },
           {
             actor: staff(actor),
             kind: 'record.objection_decided',
@@ -626,12 +512,11 @@ export function caseService(deps: CaseDeps) {
           at,
         )
         if (decision === 'compelling_grounds') {
-          await trx('request_notes').insert({
-            id: newId(),
-            request_id: request.id,
-            author_id: actor.id,
+          await requests.insertNote(trx, {
+            requestId: request.id,
+            authorId: actor.id,
             body: `Compelling legitimate grounds: ${grounds.trim()}`,
-            created_at: at.toISOString(),
+            at,
           })
         }
         return { event: { kind: 'case.objection_decided', data: { decision } } }
@@ -651,16 +536,13 @@ export function caseService(deps: CaseDeps) {
         requestId,
         version,
         async ({ trx, request, at }) => {
-          const record = await recordOf(trx, request)
-          if (!record.restricted_since) throw new ConflictError('The record is not restricted')
+          const read = await recordOf(trx, request)
+          const { record } = read
+          if (!record.facts.restriction) throw new ConflictError('The record is not restricted')
           await changeRecord(
             trx,
-            record.id,
-            {
-              restricted_since: null,
-              restriction_ground: null,
-              restriction_review_on: null,
-            },
+            read,
+            { kind: 'lift_restriction' },
             {
               actor: staff(actor),
               kind: 'record.restriction_lifted',
@@ -686,13 +568,11 @@ export function caseService(deps: CaseDeps) {
       await load(requestId)
       const at = deps.now()
       await db.transaction(async (trx) => {
-        const id = newId()
-        await trx('request_notes').insert({
-          id,
-          request_id: requestId,
-          author_id: actor.id,
+        const id = await requests.insertNote(trx, {
+          requestId,
+          authorId: actor.id,
           body: body.trim(),
-          created_at: at.toISOString(),
+          at,
         })
         await recordEvent(
           trx,
@@ -713,13 +593,11 @@ export function caseService(deps: CaseDeps) {
       if (!isOpen(request.status)) throw new ConflictError('This request is closed')
       const at = deps.now()
       await db.transaction(async (trx) => {
-        const id = newId()
-        await trx('request_tasks').insert({
-          id,
-          request_id: requestId,
+        const id = await requests.insertTask(trx, {
+          requestId,
           title: title.trim(),
-          created_by: actor.id,
-          created_at: at.toISOString(),
+          createdBy: actor.id,
+          at,
         })
         await recordEvent(
           trx,
@@ -738,11 +616,14 @@ export function caseService(deps: CaseDeps) {
       requireText(note, 'taskNote', 'Enter what was done')
       const at = deps.now()
       await db.transaction(async (trx) => {
-        const updated = await trx('request_tasks')
-          .where({ id: taskId, request_id: requestId })
-          .whereNull('done_at')
-          .update({ done_at: at.toISOString(), done_by: actor.id, done_note: note.trim() })
-        if (updated !== 1) throw new ConflictError('The task is already done or does not exist')
+        const done = await requests.completeTask(trx, {
+          requestId,
+          taskId,
+          doneBy: actor.id,
+          note: note.trim(),
+          at,
+        })
+        if (!done) throw new ConflictError('The task is already done or does not exist')
         await recordEvent(
           trx,
           {

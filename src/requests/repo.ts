@@ -49,6 +49,52 @@ export interface RequestRow {
 
 export type LinkPurpose = 'confirm' | 'status'
 
+export interface CaseMessage {
+  id: string
+  direction: 'to_person' | 'from_person'
+  kind: string
+  subject: string | null
+  body: string
+  authorId: string | null
+  createdAt: string
+}
+
+export interface CaseNote {
+  id: string
+  authorName: string
+  body: string
+  createdAt: string
+}
+
+export interface CaseTask {
+  id: string
+  title: string
+  createdAt: string
+  doneAt: string | null
+  doneNote: string | null
+  doneByName: string | null
+}
+
+interface MessageRow {
+  id: string
+  request_id: string
+  direction: 'to_person' | 'from_person'
+  kind: string
+  subject: string | null
+  body: string
+  author_id: string | null
+  created_at: string
+}
+
+interface TaskRow {
+  id: string
+  title: string
+  created_at: string
+  done_at: string | null
+  done_note: string | null
+  display_name: string | null
+}
+
 export interface RequestLink {
   id: string
   requestId: string
@@ -197,6 +243,62 @@ export function requestsRepo(db: Knex) {
         author_id: message.authorId,
         created_at: message.at.toISOString(),
       })
+    },
+    async messagesOf(requestId: string): Promise<CaseMessage[]> {
+      const rows = await db<MessageRow>('request_messages')
+        .where({ request_id: requestId })
+        .orderBy('created_at')
+      return rows.map((r) => ({
+        id: r.id,
+        direction: r.direction,
+        kind: r.kind,
+        subject: r.subject,
+        body: r.body,
+        authorId: r.author_id,
+        createdAt: r.created_at,
+      }))
+    },
+    /** Internal notes, newest first, with their authors' names. */
+    async notesOf(requestId: string): Promise<CaseNote[]> {
+      const rows: { id: string; body: string; created_at: string; display_name: string }[] = await db(
+        'request_notes as n',
+      )
+        .join('staff_users as u', 'u.id', 'n.author_id')
+        .where('n.request_id', requestId)
+        .orderBy('n.created_at', 'desc')
+        .select('n.id', 'n.body', 'n.created_at', 'u.display_name')
+      return rows.map((r) => ({
+        id: r.id,
+        body: r.body,
+        createdAt: r.created_at,
+        authorName: r.display_name,
+      }))
+    },
+    async tasksOf(requestId: string): Promise<CaseTask[]> {
+      const rows: TaskRow[] = await db('request_tasks as t')
+        .leftJoin('staff_users as u', 'u.id', 't.done_by')
+        .where('t.request_id', requestId)
+        .orderBy('t.created_at')
+        .select('t.id', 't.title', 't.created_at', 't.done_at', 't.done_note', 'u.display_name')
+      return rows.map((r) => ({
+        id: r.id,
+        title: r.title,
+        createdAt: r.created_at,
+        doneAt: r.done_at,
+        doneNote: r.done_note,
+        doneByName: r.display_name,
+      }))
+    },
+    /** Ticks a task off only if nobody did first; returns whether this caller did. */
+    async completeTask(
+      trx: Knex,
+      task: { requestId: string; taskId: string; doneBy: string; note: string; at: Date },
+    ): Promise<boolean> {
+      const updated = await trx('request_tasks')
+        .where({ id: task.taskId, request_id: task.requestId })
+        .whereNull('done_at')
+        .update({ done_at: task.at.toISOString(), done_by: task.doneBy, done_note: task.note })
+      return updated === 1
     },
     async countOpenTasks(trx: Knex, requestId: string): Promise<number> {
       const row = await trx('request_tasks')

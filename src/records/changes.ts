@@ -1,0 +1,82 @@
+import type { Knex } from 'knex'
+import { recordEvent, type Actor } from '../audit/events.js'
+import type { IsoDate } from '../domain/clock.js'
+import type { HoldingKey } from '../domain/retention.js'
+import { newId } from '../security/tokens.js'
+
+/** The changes a rights request makes to an email record (erasure has its own, `eraseFromRecord`). */
+export type RecordChange =
+  | { kind: 'restrict'; since: IsoDate; ground: string; reviewOn: IsoDate }
+  | { kind: 'lift_restriction' }
+  | { kind: 'rectify_address'; email: string; emailHmac: string }
+  | { kind: 'withdraw_consent'; on: IsoDate }
+  | { kind: 'decide_objection'; on: IsoDate; processing: string; decision: string }
+
+function columnsOf(change: RecordChange): Record<string, string | null> {
+  switch (change.kind) {
+    case 'restrict':
+      return {
+        restricted_since: change.since,
+        restriction_ground: change.ground,
+        restriction_review_on: change.reviewOn,
+      }
+    case 'lift_restriction':
+      return { restricted_since: null, restriction_ground: null, restriction_review_on: null }
+    case 'rectify_address':
+      return { email: change.email, email_hmac: change.emailHmac }
+    case 'withdraw_consent':
+      return { consent_withdrawn_on: change.on }
+    case 'decide_objection':
+      return {
+        objection_on: change.on,
+        objection_processing: change.processing,
+        objection_decision: change.decision,
+      }
+  }
+}
+
+/**
+ * Changes an email record, claimed by the version it was read at, and records the change as an
+ * event on the record. False when the record changed since it was read.
+ */
+export async function changeEmailRecord(
+  trx: Knex,
+  input: {
+    recordId: string
+    version: number
+    change: RecordChange
+    event: { actor: Actor; kind: string; data: Record<string, unknown> }
+    at: Date
+  },
+): Promise<boolean> {
+  const claimed = await trx('email_records')
+    .where({ id: input.recordId, version: input.version })
+    .update({ ...columnsOf(input.change), updated_at: input.at.toISOString(), version: input.version + 1 })
+  if (claimed !== 1) return false
+  await recordEvent(
+    trx,
+    {
+      actor: input.event.actor,
+      subject: { type: 'email_record', id: input.recordId },
+      kind: input.event.kind,
+      data: input.event.data,
+    },
+    input.at,
+  )
+  return true
+}
+
+/** A task for a copy of the record outside the portal (the survey platform, say). */
+export async function addRecordTask(
+  trx: Knex,
+  task: { recordId: string; studyId: string; holding: HoldingKey; title: string; at: Date },
+): Promise<void> {
+  await trx('record_tasks').insert({
+    id: newId(),
+    record_id: task.recordId,
+    study_id: task.studyId,
+    holding: task.holding,
+    title: task.title,
+    created_at: task.at.toISOString(),
+  })
+}
