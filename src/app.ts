@@ -8,11 +8,13 @@ import { studyRoutes } from './studies/routes.js'
 import { reportsRoutes } from './reports/routes.js'
 import { templateRoutes } from './templates/routes.js'
 import { intakeRoutes } from './intake/routes.js'
+import { paths } from './paths.js'
 import { publicDir, viewsDir } from './paths-on-disk.js'
 import { can } from './domain/roles.js'
 import type { Services } from './services.js'
 import { csrfProtection } from './web/csrf.js'
 import { errorHandler, notFoundHandler } from './web/error-handler.js'
+import { flashMessages } from './web/flash.js'
 import { healthRoutes } from './web/health.js'
 import { requestLogging } from './web/logging.js'
 import { staticPages } from './web/pages.js'
@@ -33,7 +35,8 @@ export function createApp(services: Services): Express {
   if (config.env === 'production') app.set('view cache', true)
   Object.assign(app.locals, {
     serviceName: services.serviceName,
-    serviceUrl: '/',
+    serviceUrl: paths.home(),
+    paths,
     component,
     can,
     org: { name: services.organisationName, dpoEmail: config.organisation.dpoEmail },
@@ -46,6 +49,7 @@ export function createApp(services: Services): Express {
   app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
   app.use(sessions(services.sessionStore, config))
+  app.use(flashMessages())
   app.use(loadStaffUser(services.accounts, services.settings, services.now))
   app.use(csrfProtection())
   app.use(staticPages())

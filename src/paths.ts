@@ -1,72 +1,198 @@
 import type { RequestType } from './domain/request-types.js'
 
-/** Every URL the portal serves or links to, in one place. */
-export const paths = {
-  home: '/',
-  healthz: '/healthz',
-  accessibility: '/accessibility',
-  privacyNotice: '/privacy-notice',
-  studyPrivacyNotice: (slug: string) => `/privacy-notice/${encodeURIComponent(slug)}`,
-  request: {
-    start: '/request',
-    form: (type: RequestType, studySlug?: string) =>
-      `/request/${type.replace(/_/g, '-')}${studySlug ? `?study=${encodeURIComponent(studySlug)}` : ''}`,
-    checkEmail: '/request/check-your-email',
-    resend: '/request/check-your-email/resend',
-  },
-  confirm: {
-    show: (token: string) => `/confirm/${token}`,
-    newLink: (token: string) => `/confirm/${token}/new-link`,
-    statusLink: (token: string) => `/confirm/${token}/status-link`,
-    linkSent: '/confirm/link-sent',
-  },
-  status: {
-    show: (token: string) => `/status/${token}`,
-    withdraw: (token: string) => `/status/${token}/withdraw`,
-  },
+/** The names of a pattern's parameters: 'id' | 'fileId' for '/staff/requests/:id/files/:fileId'. */
+export type ParamNames<Pattern extends string> = Pattern extends `${string}:${infer Name}/${infer Rest}`
+  ? Name | ParamNames<`/${Rest}`>
+  : Pattern extends `${string}:${infer Name}`
+    ? Name
+    : never
+
+/** The values a link to the pattern needs, one string per parameter. */
+export type RouteParams<Pattern extends string> = Record<ParamNames<Pattern>, string>
+
+/** Builds a path to the pattern, each parameter encoded with encodeURIComponent. */
+export type BuildPath<Pattern extends string> = [ParamNames<Pattern>] extends [never]
+  ? () => string
+  : (params: RouteParams<Pattern>) => string
+
+/**
+ * One URL of the portal: called, it builds a link; `pattern` is what the router registers. A route
+ * whose links need more than its parameters (a query string, a type written as a URL segment)
+ * declares its own link function, made from the plain `build`.
+ */
+export type Route<Pattern extends string, Link = BuildPath<Pattern>> = Link & {
+  readonly pattern: Pattern
+  readonly build: BuildPath<Pattern>
 }
 
-/** Staff pages. */
-export const staffPaths = {
-  home: '/staff',
-  login: '/staff/login',
-  loginCode: '/staff/login/code',
-  account: '/staff/account',
-  settings: '/staff/settings',
-  logout: '/staff/logout',
-  queue: '/staff/requests',
-  logRequest: '/staff/requests/new',
-  bulk: '/staff/requests/bulk',
-  logRequestForm: (type: string, studySlug: string) =>
-    `/staff/requests/new/${type.replace(/_/g, '-')}?study=${encodeURIComponent(studySlug)}`,
-  case: (id: string) => `/staff/requests/${encodeURIComponent(id)}`,
-  users: '/staff/users',
-  templates: '/staff/templates',
-  records: '/staff/records',
-  importRecords: '/staff/records/import',
-  recordTasks: '/staff/records/tasks',
-  studies: '/staff/studies',
-  study: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}`,
-  editStudy: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}/edit`,
-  newStudyCategory: (slug: string) => `/staff/studies/${encodeURIComponent(slug)}/new-category`,
-  studyCategory: (slug: string, key: string) =>
-    `/staff/studies/${encodeURIComponent(slug)}/categories/${encodeURIComponent(key)}`,
-  removeStudyCategory: (slug: string, key: string) =>
-    `/staff/studies/${encodeURIComponent(slug)}/categories/${encodeURIComponent(key)}/remove`,
-  inviteUser: '/staff/users/new',
-  user: (id: string) => `/staff/users/${encodeURIComponent(id)}`,
-  dashboard: '/staff/dashboard',
-  exports: '/staff/exports',
-  requestLog: '/staff/exports/requests',
-  requestLogFile: (format: 'csv' | 'ndjson') => `/staff/exports/requests.${format}`,
-  auditTrailExport: '/staff/audit/trail.ndjson',
-  audit: '/staff/audit',
-  auditVerify: '/staff/audit/verify',
+/**
+ * `route('/staff/requests/:id')` is registered as `router.get(r.pattern, …)` and linked to as
+ * `r({ id })`. Each parameter is one whole path segment.
+ */
+export function route<const Pattern extends string>(pattern: Pattern): Route<Pattern>
+export function route<const Pattern extends string, Link extends (...args: never[]) => string>(
+  pattern: Pattern,
+  link: (build: BuildPath<Pattern>) => Link,
+): Route<Pattern, Link>
+export function route<const Pattern extends string>(
+  pattern: Pattern,
+  link?: (build: BuildPath<Pattern>) => (...args: never[]) => string,
+): Route<Pattern, (...args: never[]) => string> {
+  const build = ((params: Partial<Record<string, string>> = {}) =>
+    pattern.replace(/:([^/]+)/g, (_segment, name: string) => {
+      const value = params[name]
+      if (value === undefined) throw new Error(`No value for :${name} in ${pattern}`)
+      return encodeURIComponent(value)
+    })) as BuildPath<Pattern>
+  return Object.assign(link ? link(build) : build, { pattern, build })
+}
+
+/** Adds a query string of the values given; empty or missing ones are left out. */
+export function withQuery(path: string, query: Record<string, string | undefined>): string {
+  const pairs = Object.entries(query).flatMap(([name, value]) =>
+    value ? [`${encodeURIComponent(name)}=${encodeURIComponent(value)}`] : [],
+  )
+  return pairs.length > 0 ? `${path}?${pairs.join('&')}` : path
 }
 
 /** The URL segment for a request type: 'withdraw-consent' for 'withdraw_consent'. */
+function typeSegment(type: RequestType): string {
+  return type.replace(/_/g, '-')
+}
+
+/** The request type a URL segment names: 'withdraw_consent' for 'withdraw-consent'. */
 export function requestTypeFromSegment(segment: string): string {
   return segment.replace(/-/g, '_')
+}
+
+/** Participant links are keyed by their secret token; emails link to them as `show(token)`. */
+const byToken =
+  (build: (params: { token: string }) => string) =>
+  (token: string): string =>
+    build({ token })
+
+/** Every URL the portal serves, in one place: each is both the router's pattern and its link builder. */
+export const paths = {
+  home: route('/'),
+  healthz: route('/healthz'),
+  accessibility: route('/accessibility'),
+  privacyNotice: route('/privacy-notice'),
+  studyPrivacyNotice: route('/privacy-notice/:slug'),
+  request: {
+    start: route('/request'),
+    checkEmail: route('/request/check-your-email'),
+    resend: route('/request/check-your-email/resend'),
+    form: route(
+      '/request/:type',
+      (build) => (type: RequestType, studySlug?: string) =>
+        withQuery(build({ type: typeSegment(type) }), { study: studySlug }),
+    ),
+  },
+  confirm: {
+    linkSent: route('/confirm/link-sent'),
+    show: route('/confirm/:token', byToken),
+    newLink: route('/confirm/:token/new-link', byToken),
+    statusLink: route('/confirm/:token/status-link', byToken),
+  },
+  status: {
+    show: route('/status/:token', byToken),
+    reply: route('/status/:token/reply', byToken),
+    withdraw: route('/status/:token/withdraw', byToken),
+    file: route('/status/:token/files/:fileId/:format'),
+  },
+
+  /** Staff pages. */
+  staff: {
+    home: route('/staff'),
+    login: route('/staff/login'),
+    loginCode: route('/staff/login/code'),
+    logout: route('/staff/logout'),
+    setup: route('/staff/setup/:token'),
+    acceptInvite: route('/staff/invite/:token'),
+    account: route('/staff/account'),
+    enableTwoFactor: route('/staff/account/two-factor'),
+    disableTwoFactor: route('/staff/account/two-factor/disable'),
+    settings: route('/staff/settings'),
+    users: route('/staff/users'),
+    inviteUser: route('/staff/users/new'),
+    user: route('/staff/users/:id'),
+    userAction: {
+      role: route('/staff/users/:id/role'),
+      disable: route('/staff/users/:id/disable'),
+      enable: route('/staff/users/:id/enable'),
+      resetTwoFactor: route('/staff/users/:id/reset-two-factor'),
+      resetLockout: route('/staff/users/:id/reset-lockout'),
+    },
+
+    queue: route('/staff/requests'),
+    bulk: route('/staff/requests/bulk'),
+    logRequest: route('/staff/requests/new'),
+    logRequestForm: route(
+      '/staff/requests/new/:type',
+      (build) => (type: RequestType, studySlug: string) =>
+        withQuery(build({ type: typeSegment(type) }), { study: studySlug }),
+    ),
+    case: route('/staff/requests/:id'),
+    /** The case page's forms; each action's last segment names its form on the page. */
+    caseAction: {
+      verify: route('/staff/requests/:id/verify'),
+      assign: route('/staff/requests/:id/assign'),
+      ask: route('/staff/requests/:id/ask'),
+      arrival: route('/staff/requests/:id/arrival'),
+      extend: route('/staff/requests/:id/extend'),
+      message: route('/staff/requests/:id/message'),
+      refuse: route('/staff/requests/:id/refuse'),
+      complete: route('/staff/requests/:id/complete'),
+      close: route('/staff/requests/:id/close'),
+      reopen: route('/staff/requests/:id/reopen'),
+      eraseRecord: route('/staff/requests/:id/erase-record'),
+      restrictRecord: route('/staff/requests/:id/restrict-record'),
+      liftRestriction: route('/staff/requests/:id/lift-restriction'),
+      rectifyAddress: route('/staff/requests/:id/rectify-address'),
+      withdrawConsent: route('/staff/requests/:id/withdraw-consent'),
+      decideObjection: route('/staff/requests/:id/decide-objection'),
+      prepareAnswer: route('/staff/requests/:id/prepare-answer'),
+      attach: route('/staff/requests/:id/attachments'),
+      removeAttachment: route('/staff/requests/:id/attachments/:fileId/remove'),
+      addNote: route('/staff/requests/:id/notes'),
+      addTask: route('/staff/requests/:id/tasks'),
+      completeTask: route('/staff/requests/:id/tasks/:taskId/done'),
+    },
+    caseFile: route('/staff/requests/:id/files/:fileId/:format'),
+
+    templates: route('/staff/templates'),
+    template: route('/staff/templates/:key'),
+    resetTemplate: route('/staff/templates/:key/reset'),
+
+    records: route('/staff/records'),
+    importRecords: route(
+      '/staff/records/import',
+      (build) =>
+        (studySlug?: string): string =>
+          withQuery(build(), { study: studySlug }),
+    ),
+    recordTasks: route('/staff/records/tasks'),
+    completeRecordTask: route('/staff/records/tasks/:taskId/done'),
+    record: route('/staff/records/:id'),
+
+    studies: route('/staff/studies'),
+    study: route('/staff/studies/:slug'),
+    editStudy: route('/staff/studies/:slug/edit'),
+    newStudyCategory: route('/staff/studies/:slug/new-category'),
+    studyCategory: route('/staff/studies/:slug/categories/:key'),
+    removeStudyCategory: route('/staff/studies/:slug/categories/:key/remove'),
+
+    dashboard: route('/staff/dashboard'),
+    exports: route('/staff/exports'),
+    requestLog: route('/staff/exports/requests'),
+    requestLogFile: {
+      csv: route('/staff/exports/requests.csv'),
+      ndjson: route('/staff/exports/requests.ndjson'),
+    },
+    audit: route('/staff/audit'),
+    auditVerify: route('/staff/audit/verify'),
+    auditTrailExport: route('/staff/audit/trail.ndjson'),
+  },
 }
 
 export function absoluteUrl(publicUrl: string, path: string): string {

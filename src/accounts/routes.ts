@@ -1,15 +1,17 @@
 import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
 import { normaliseStaffEmail } from './service.js'
 import { isValidEmail } from '../domain/email-address.js'
-import { isStaffRole, roleDescriptions, roleLabels, staffRoles } from '../domain/roles.js'
+import { roleDescriptions, roleLabels, staffRoles } from '../domain/roles.js'
 import type { Services } from '../services.js'
 import { ValidationError, type FieldError } from '../errors.js'
-import { formValues, readText } from '../web/form-text.js'
+import { formValues } from '../web/form-text.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
 import { requirePermission } from '../web/staff-auth.js'
+import { checkForm, parseForm, required, textField } from '../web/validate.js'
 import QRCode from 'qrcode'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import { newTotpSecret, totpUri } from './two-factor.js'
 
@@ -19,6 +21,32 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
 const text = (body: Body, field: string): string => (typeof body[field] === 'string' ? body[field] : '')
 
 const twoFactorWindowMs = 5 * 60 * 1000
+
+const loginForm = z.object({
+  email: required('Enter your email address'),
+  password: required('Enter your password', { trim: false }),
+})
+
+const setupForm = z.object({
+  displayName: textField({ name: 'your name', required: 'Enter your name', max: 200 }),
+  email: textField({ name: 'your email address', required: 'Enter your email address', max: 254 }),
+  password: required('Enter a password', { trim: false }),
+})
+
+const passwordForm = z.object({ password: required('Enter a password', { trim: false }) })
+
+const roleField = z.enum(staffRoles, { error: 'Select a role' })
+
+const inviteForm = z.object({
+  displayName: textField({ name: 'their name', required: 'Enter their name', max: 200 }),
+  email: textField({ name: 'their email address', required: 'Enter their email address', max: 254 }).refine(
+    (email) => isValidEmail(normaliseStaffEmail(email)),
+    { error: 'Enter an email address in the correct format, like name@example.com' },
+  ),
+  role: roleField,
+})
+
+const roleForm = z.object({ role: roleField })
 
 const roleItems = staffRoles.map((role) => ({
   value: role,
@@ -31,26 +59,22 @@ export function accountRoutes(services: Services): Router {
   const router = Router()
   const { accounts, limiter } = services
 
-  router.get(staffPaths.login, noStore(), (req, res) => {
-    if (req.staffUser) return res.redirect(303, staffPaths.home)
-    const flash = req.session.flash
-    delete req.session.flash
+  router.get(paths.staff.login.pattern, noStore(), (req, res) => {
+    if (req.staffUser) return res.redirect(303, paths.staff.home())
     res.render('accounts/login', {
       title: 'Sign in',
       errors: [],
       values: {},
-      signedOut: flash?.kind === 'signed-out',
+      signedOut: res.locals.flash?.kind === 'signed-out',
     })
   })
 
-  router.post(staffPaths.login, noStore(), async (req, res) => {
-    const body = bodyOf(req)
-    const email = text(body, 'email').trim()
-    const password = text(body, 'password')
-    const errors: FieldError[] = []
-    if (!email) errors.push({ field: 'email', href: '#email', text: 'Enter your email address' })
-    if (!password) errors.push({ field: 'password', href: '#password', text: 'Enter your password' })
-    if (errors.length === 0) {
+  router.post(paths.staff.login.pattern, noStore(), async (req, res) => {
+    const email = text(bodyOf(req), 'email').trim()
+    const form = checkForm(loginForm, req.body)
+    const errors: FieldError[] = form.ok ? [] : form.errors
+    if (form.ok) {
+      const { password } = form.value
       await limiter.consume([
         { key: `login:ip:${req.ip ?? 'unknown'}`, rule: rateRules.loginPerIp },
         { key: `login:account:${services.emailKey(email.toLowerCase())}`, rule: rateRules.loginPerAccount },
@@ -62,7 +86,7 @@ export function accountRoutes(services: Services): Router {
         const at = services.now().getTime()
         if (result.user.totpEnabled) {
           req.session.pendingTwoFactor = { userId: result.user.id, at, ...(returnTo ? { returnTo } : {}) }
-          return res.redirect(303, staffPaths.loginCode)
+          return res.redirect(303, paths.staff.loginCode())
         }
         req.session.staff = { userId: result.user.id, loggedInAt: at, lastSeenAt: at }
         return res.redirect(303, safeReturnTo(returnTo))
@@ -87,14 +111,14 @@ export function accountRoutes(services: Services): Router {
     return pending && services.now().getTime() - pending.at < twoFactorWindowMs ? pending : undefined
   }
 
-  router.get(staffPaths.loginCode, noStore(), (req, res) => {
-    if (!pendingFor(req)) return res.redirect(303, staffPaths.login)
+  router.get(paths.staff.loginCode.pattern, noStore(), (req, res) => {
+    if (!pendingFor(req)) return res.redirect(303, paths.staff.login())
     res.render('accounts/login-code', { title: 'Enter your code', errors: [] })
   })
 
-  router.post(staffPaths.loginCode, noStore(), async (req, res) => {
+  router.post(paths.staff.loginCode.pattern, noStore(), async (req, res) => {
     const pending = pendingFor(req)
-    if (!pending) return res.redirect(303, staffPaths.login)
+    if (!pending) return res.redirect(303, paths.staff.login())
     await limiter.consume([{ key: `two-factor:${pending.userId}`, rule: rateRules.loginPerAccount }])
     if (await accounts.checkSignInCode(pending.userId, text(bodyOf(req), 'code'))) {
       await regenerate(req)
@@ -120,8 +144,6 @@ export function accountRoutes(services: Services): Router {
       const uri = totpUri(secret, user.email, services.serviceName)
       setup = { secret, uri, qr: await QRCode.toString(uri, { type: 'svg', margin: 1, width: 200 }) }
     }
-    const flash = req.session.flash
-    delete req.session.flash
     res.status(status).render('accounts/account', {
       title: 'Your account',
       hasErrors: errors.length > 0,
@@ -131,13 +153,14 @@ export function accountRoutes(services: Services): Router {
       setup,
       required: req.mustSetUpTwoFactor ?? false,
       adminsMustUseIt: user.role === 'admin' && (await services.settings.requireAdminTwoFactor()),
-      flash,
     })
   }
 
-  router.get(staffPaths.account, requirePermission('cases:read'), (req, res) => renderAccount(req, res, 200))
+  router.get(paths.staff.account.pattern, requirePermission('cases:read'), (req, res) =>
+    renderAccount(req, res, 200),
+  )
 
-  router.post(`${staffPaths.account}/two-factor`, requirePermission('cases:read'), async (req, res) => {
+  router.post(paths.staff.enableTwoFactor.pattern, requirePermission('cases:read'), async (req, res) => {
     const secret = req.session.twoFactorSetupSecret
     try {
       if (!secret)
@@ -148,97 +171,72 @@ export function accountRoutes(services: Services): Router {
         kind: 'success',
         text: 'Two-factor sign-in is on. You will need a code from your app each time you sign in.',
       }
-      res.redirect(303, staffPaths.account)
+      res.redirect(303, paths.staff.account())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       await renderAccount(req, res, 400, error.errors)
     }
   })
 
-  router.post(
-    `${staffPaths.account}/two-factor/disable`,
-    requirePermission('cases:read'),
-    async (req, res) => {
-      try {
-        await accounts.disableTwoFactor(
-          req.staffUser as StaffUser,
-          text(bodyOf(req), 'code'),
-          await services.settings.requireAdminTwoFactor(),
-        )
-        req.session.flash = { kind: 'success', text: 'Two-factor sign-in is off.' }
-        res.redirect(303, staffPaths.account)
-      } catch (error) {
-        if (!(error instanceof ValidationError)) throw error
-        await renderAccount(req, res, 400, error.errors)
-      }
-    },
-  )
+  router.post(paths.staff.disableTwoFactor.pattern, requirePermission('cases:read'), async (req, res) => {
+    try {
+      await accounts.disableTwoFactor(
+        req.staffUser as StaffUser,
+        text(bodyOf(req), 'code'),
+        await services.settings.requireAdminTwoFactor(),
+      )
+      req.session.flash = { kind: 'success', text: 'Two-factor sign-in is off.' }
+      res.redirect(303, paths.staff.account())
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      await renderAccount(req, res, 400, error.errors)
+    }
+  })
 
-  router.get(staffPaths.settings, requirePermission('settings:manage'), async (req, res) => {
-    const flash = req.session.flash
-    delete req.session.flash
+  router.get(paths.staff.settings.pattern, requirePermission('settings:manage'), async (_req, res) => {
     res.render('accounts/settings', {
       title: 'Settings',
       requireAdminTwoFactor: await services.settings.requireAdminTwoFactor(),
-      flash,
     })
   })
 
-  router.post(staffPaths.settings, requirePermission('settings:manage'), async (req, res) => {
+  router.post(paths.staff.settings.pattern, requirePermission('settings:manage'), async (req, res) => {
     await services.settings.setRequireAdminTwoFactor(
       req.staffUser as StaffUser,
       text(bodyOf(req), 'requireAdminTwoFactor') === 'yes',
     )
     req.session.flash = { kind: 'success', text: 'Settings saved.' }
-    res.redirect(303, staffPaths.settings)
+    res.redirect(303, paths.staff.settings())
   })
 
-  router.post(staffPaths.logout, async (req, res) => {
+  router.post(paths.staff.logout.pattern, async (req, res) => {
     if (req.staffUser) await accounts.recordLogout(req.staffUser)
     await new Promise<void>((resolve, reject) =>
       req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
     )
     res.clearCookie('portal.sid')
-    res.redirect(303, staffPaths.login)
+    res.redirect(303, paths.staff.login())
   })
 
-  router.get('/staff/setup/:token', noStore(), async (req, res) => {
+  router.get(paths.staff.setup.pattern, noStore(), async (req, res) => {
     if (!(await accounts.isSetupTokenValid(param(req, 'token')))) {
       return res.status(410).render('accounts/link-invalid', { title: 'This setup link does not work' })
     }
     res.render('accounts/setup', { title: 'Create the first administrator', errors: [], values: {} })
   })
 
-  router.post('/staff/setup/:token', noStore(), async (req, res) => {
+  router.post(paths.staff.setup.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     if (!(await accounts.isSetupTokenValid(token))) {
       return res.status(410).render('accounts/link-invalid', { title: 'This setup link does not work' })
     }
     const body = bodyOf(req)
     try {
-      const errors: FieldError[] = []
-      const displayName = readText(
-        body,
-        { field: 'displayName', name: 'your name', required: 'Enter your name', max: 200 },
-        errors,
-      )
-      const email = readText(
-        body,
-        { field: 'email', name: 'your email address', required: 'Enter your email address', max: 254 },
-        errors,
-      )
-      const password = text(body, 'password')
-      if (!password) errors.push({ field: 'password', href: '#password', text: 'Enter a password' })
-      if (errors.length > 0) throw new ValidationError(errors)
-      const user = await accounts.completeSetup(token, {
-        email: email ?? '',
-        displayName: displayName ?? '',
-        password,
-      })
+      const user = await accounts.completeSetup(token, parseForm(setupForm, body))
       await regenerate(req)
       const at = services.now().getTime()
       req.session.staff = { userId: user.id, loggedInAt: at, lastSeenAt: at }
-      res.redirect(303, staffPaths.home)
+      res.redirect(303, paths.staff.home())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       res.status(400).render('accounts/setup', {
@@ -250,25 +248,23 @@ export function accountRoutes(services: Services): Router {
     }
   })
 
-  router.get('/staff/invite/:token', noStore(), async (req, res) => {
+  router.get(paths.staff.acceptInvite.pattern, noStore(), async (req, res) => {
     const user = await accounts.inviteFor(param(req, 'token'))
     if (!user)
       return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
     res.render('accounts/set-password', { title: 'Set your password', user, errors: [] })
   })
 
-  router.post('/staff/invite/:token', noStore(), async (req, res) => {
+  router.post(paths.staff.acceptInvite.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     const user = await accounts.inviteFor(token)
     if (!user)
       return res.status(410).render('accounts/link-invalid', { title: 'This invitation does not work' })
-    const password = text(bodyOf(req), 'password')
     try {
-      if (!password)
-        throw new ValidationError([{ field: 'password', href: '#password', text: 'Enter a password' }])
+      const { password } = parseForm(passwordForm, req.body)
       await accounts.acceptInvite(token, password)
       req.session.flash = { kind: 'success', text: 'Your password is set. You can now sign in.' }
-      res.redirect(303, staffPaths.login)
+      res.redirect(303, paths.staff.login())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       res.status(400).render('accounts/set-password', {
@@ -280,55 +276,32 @@ export function accountRoutes(services: Services): Router {
     }
   })
 
-  router.get(staffPaths.users, requirePermission('users:manage'), async (req, res) => {
-    const flash = req.session.flash
-    delete req.session.flash
+  router.get(paths.staff.users.pattern, requirePermission('users:manage'), async (_req, res) => {
     res.render('accounts/users', {
       title: 'Staff accounts',
       users: await accounts.list(),
       roleLabels,
       now: services.now().toISOString(),
-      flash,
     })
   })
 
-  router.get(staffPaths.inviteUser, requirePermission('users:manage'), (_req, res) => {
+  router.get(paths.staff.inviteUser.pattern, requirePermission('users:manage'), (_req, res) => {
     res.render('accounts/invite', {
       title: 'Invite a colleague',
       errors: [],
       values: {},
       roleItems,
-      backLink: staffPaths.users,
+      backLink: paths.staff.users(),
     })
   })
 
-  router.post(staffPaths.inviteUser, requirePermission('users:manage'), async (req, res) => {
+  router.post(paths.staff.inviteUser.pattern, requirePermission('users:manage'), async (req, res) => {
     const body = bodyOf(req)
     try {
-      const errors: FieldError[] = []
-      const displayName = readText(
-        body,
-        { field: 'displayName', name: 'their name', required: 'Enter their name', max: 200 },
-        errors,
-      )
-      const email = readText(
-        body,
-        { field: 'email', name: 'their email address', required: 'Enter their email address', max: 254 },
-        errors,
-      )
-      if (email && !isValidEmail(normaliseStaffEmail(email))) {
-        errors.push({
-          field: 'email',
-          href: '#email',
-          text: 'Enter an email address in the correct format, like name@example.com',
-        })
-      }
-      const role = body.role
-      if (!isStaffRole(role)) errors.push({ field: 'role', href: '#role', text: 'Select a role' })
-      if (errors.length > 0 || !isStaffRole(role)) throw new ValidationError(errors)
-      await accounts.invite(req.staffUser!, { email: email ?? '', displayName: displayName ?? '', role })
-      req.session.flash = { kind: 'success', text: `Invitation sent to ${displayName ?? ''}.` }
-      res.redirect(303, staffPaths.users)
+      const invitation = parseForm(inviteForm, body)
+      await accounts.invite(req.staffUser!, invitation)
+      req.session.flash = { kind: 'success', text: `Invitation sent to ${invitation.displayName}.` }
+      res.redirect(303, paths.staff.users())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       res.status(400).render('accounts/invite', {
@@ -337,17 +310,14 @@ export function accountRoutes(services: Services): Router {
         errors: error.errors,
         values: formValues(body, ['displayName', 'email', 'role']),
         roleItems,
-        backLink: staffPaths.users,
+        backLink: paths.staff.users(),
       })
     }
   })
 
   async function renderUser(req: Request, res: Response, status: number, errors: FieldError[] = []) {
     const user = await accounts.find(param(req, 'id'))
-    const flash = req.session.flash
-    delete req.session.flash
     res.status(status).render('accounts/user', {
-      flash,
       title: user.displayName,
       hasErrors: errors.length > 0,
       errors,
@@ -356,18 +326,20 @@ export function accountRoutes(services: Services): Router {
       roleLabels,
       locked: user.lockedUntil !== null && user.lockedUntil > services.now().toISOString(),
       isSelf: user.id === req.staffUser?.id,
-      backLink: staffPaths.users,
+      backLink: paths.staff.users(),
     })
   }
 
-  router.get('/staff/users/:id', requirePermission('users:manage'), (req, res) => renderUser(req, res, 200))
+  router.get(paths.staff.user.pattern, requirePermission('users:manage'), (req, res) =>
+    renderUser(req, res, 200),
+  )
 
   const userAction =
     (action: (req: Request) => Promise<void>, done: string) => async (req: Request, res: Response) => {
       try {
         await action(req)
         req.session.flash = { kind: 'success', text: done }
-        res.redirect(303, staffPaths.user(param(req, 'id')))
+        res.redirect(303, paths.staff.user({ id: param(req, 'id') }))
       } catch (error) {
         if (!(error instanceof ValidationError)) throw error
         await renderUser(req, res, 400, error.errors)
@@ -375,27 +347,25 @@ export function accountRoutes(services: Services): Router {
     }
 
   router.post(
-    '/staff/users/:id/role',
+    paths.staff.userAction.role.pattern,
     requirePermission('users:manage'),
     userAction(async (req) => {
-      const role = bodyOf(req).role
-      if (!isStaffRole(role))
-        throw new ValidationError([{ field: 'role', href: '#role', text: 'Select a role' }])
+      const { role } = parseForm(roleForm, req.body)
       await accounts.changeRole(req.staffUser!, param(req, 'id'), role)
     }, 'Role changed.'),
   )
   router.post(
-    '/staff/users/:id/disable',
+    paths.staff.userAction.disable.pattern,
     requirePermission('users:manage'),
     userAction((req) => accounts.setDisabled(req.staffUser!, param(req, 'id'), true), 'Account disabled.'),
   )
   router.post(
-    '/staff/users/:id/enable',
+    paths.staff.userAction.enable.pattern,
     requirePermission('users:manage'),
     userAction((req) => accounts.setDisabled(req.staffUser!, param(req, 'id'), false), 'Account enabled.'),
   )
   router.post(
-    '/staff/users/:id/reset-two-factor',
+    paths.staff.userAction.resetTwoFactor.pattern,
     requirePermission('users:manage'),
     userAction(
       (req) => accounts.resetTwoFactor(req.staffUser!, param(req, 'id')),
@@ -403,14 +373,14 @@ export function accountRoutes(services: Services): Router {
     ),
   )
   router.post(
-    '/staff/users/:id/reset-lockout',
+    paths.staff.userAction.resetLockout.pattern,
     requirePermission('users:manage'),
     userAction((req) => accounts.resetLockout(req.staffUser!, param(req, 'id')), 'Failed sign-ins cleared.'),
   )
 
   // An auditor handles no cases: the dashboard is where their work starts.
-  router.get(staffPaths.home, requirePermission('cases:read'), (req, res) =>
-    res.redirect(303, req.staffUser?.role === 'auditor' ? staffPaths.dashboard : staffPaths.queue),
+  router.get(paths.staff.home.pattern, requirePermission('cases:read'), (req, res) =>
+    res.redirect(303, req.staffUser?.role === 'auditor' ? paths.staff.dashboard() : paths.staff.queue()),
   )
 
   return router
@@ -422,9 +392,8 @@ function regenerate(req: Request): Promise<void> {
   )
 }
 
-/** Only a path on this site: never an open redirect. */
+/** Only a staff page on this site: never an open redirect. */
 function safeReturnTo(returnTo: string | undefined): string {
-  return returnTo && /^\/staff(\/|$)/.test(returnTo) && !returnTo.startsWith('//')
-    ? returnTo
-    : staffPaths.home
+  const home = paths.staff.home()
+  return returnTo && (returnTo === home || returnTo.startsWith(`${home}/`)) ? returnTo : home
 }

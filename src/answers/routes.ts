@@ -2,7 +2,7 @@ import { Router, type Response } from 'express'
 import type { Actor } from '../audit/events.js'
 import { formatLongDate } from '../domain/clock.js'
 import type { CategoryHeld } from '../domain/answer.js'
-import { paths, staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { NotFoundError } from '../errors.js'
 import { noStore } from '../web/security-headers.js'
@@ -63,7 +63,7 @@ export function answerRoutes(services: Services): Router {
     send(res, result.download)
   }
 
-  router.get('/status/:token/files/:fileId/:format', noStore(), async (req, res) => {
+  router.get(paths.status.file.pattern, noStore(), async (req, res) => {
     const found = await services.intake.findByStatusToken(String(req.params.token))
     if (!found) throw new NotFoundError()
     const { request, study } = found
@@ -81,25 +81,21 @@ export function answerRoutes(services: Services): Router {
     )
   })
 
-  router.get(
-    '/staff/requests/:id/files/:fileId/:format',
-    requirePermission('cases:read'),
-    async (req, res) => {
-      const { request, study } = await services.caseHandling.load(String(req.params.id))
-      await serve(
-        res,
-        request.id,
-        String(req.params.fileId),
-        String(req.params.format),
-        { type: 'staff', id: req.staffUser?.id ?? null },
-        {
-          dpoEmail: study.dpoEmail,
-          reference: request.reference ?? '',
-          backLink: staffPaths.case(request.id),
-        },
-      )
-    },
-  )
+  router.get(paths.staff.caseFile.pattern, requirePermission('cases:read'), async (req, res) => {
+    const { request, study } = await services.caseHandling.load(String(req.params.id))
+    await serve(
+      res,
+      request.id,
+      String(req.params.fileId),
+      String(req.params.format),
+      { type: 'staff', id: req.staffUser?.id ?? null },
+      {
+        dpoEmail: study.dpoEmail,
+        reference: request.reference ?? '',
+        backLink: paths.staff.case({ id: request.id }),
+      },
+    )
+  })
 
   return router
 }

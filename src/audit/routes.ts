@@ -2,7 +2,7 @@ import { once } from 'node:events'
 import { Router, type Response } from 'express'
 import type { Logger } from 'pino'
 import { formatLongDate, londonDate } from '../domain/clock.js'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { VerificationRun } from './repo.js'
@@ -44,20 +44,16 @@ export function auditRoutes(services: Services): Router {
   const router = Router()
   const { audit } = services
 
-  router.get(staffPaths.audit, requirePermission('audit:read'), async (req, res) => {
-    const flash = req.session.flash
-    delete req.session.flash
+  router.get(paths.staff.audit.pattern, requirePermission('audit:read'), async (_req, res) => {
     const runs = (await audit.recentVerifications(10)).map(describe)
     res.render('audit/trail', {
       title: 'Audit trail',
-      flash,
       last: runs[0],
       earlier: runs.slice(1),
-      paths: staffPaths,
     })
   })
 
-  router.post(staffPaths.auditVerify, requirePermission('audit:read'), async (req, res) => {
+  router.post(paths.staff.auditVerify.pattern, requirePermission('audit:read'), async (req, res) => {
     const run = await audit.verify({ staffId: req.staffUser!.id })
     req.session.flash =
       run.result === 'ok'
@@ -66,10 +62,10 @@ export function auditRoutes(services: Services): Router {
             text: `The audit trail is intact: ${run.eventsChecked.toLocaleString('en-GB')} events checked.`,
           }
         : { kind: 'error', text: 'The audit trail is broken. The first break is shown below.' }
-    res.redirect(303, staffPaths.audit)
+    res.redirect(303, paths.staff.audit())
   })
 
-  router.get(staffPaths.auditTrailExport, requirePermission('audit:read'), async (req, res) => {
+  router.get(paths.staff.auditTrailExport.pattern, requirePermission('audit:read'), async (req, res) => {
     res.setHeader('Content-Type', 'application/x-ndjson; charset=utf-8')
     res.setHeader(
       'Content-Disposition',

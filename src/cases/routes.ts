@@ -1,6 +1,9 @@
 import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
+import type { PauseKind } from '../domain/case-clock.js'
 import type { StaffUser } from '../domain/staff-user.js'
+import type { Study } from '../domain/study.js'
 import { eventsFor } from '../audit/events.js'
 import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
 import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
@@ -14,7 +17,7 @@ import {
   requestTypes,
   restrictionGrounds,
 } from '../domain/request-types.js'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
 import { directMarketingObjection, rightForCategory } from '../domain/rights.js'
@@ -40,6 +43,7 @@ import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
 import { allows, caseClockOf, extendedDeadline } from '../domain/request-lifecycle.js'
 import { outcomes, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
+import { checkForm, isoDate, parseForm } from '../web/validate.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
 import { staffTimeline } from './timeline.js'
 
@@ -50,11 +54,55 @@ const tabs: { id: QueueTab; label: string }[] = [
   { id: 'unconfirmed', label: 'Not confirmed' },
 ]
 
-function takeFlash(req: Request) {
-  const flash = req.session.flash
-  delete req.session.flash
-  return flash
+/** The kind and study of a request logged by staff; with one study taking requests, it is that one. */
+function logChoiceForm(accepting: Study[]) {
+  return z.object({
+    type: z.enum(requestTypes, { error: 'Select the kind of request' }),
+    study: z
+      .unknown()
+      .optional()
+      .transform((slug, ctx) => {
+        const study = accepting.length === 1 ? accepting[0] : accepting.find((s) => s.slug === slug)
+        if (study) return study
+        ctx.addIssue({ code: 'custom', message: 'Select the study' })
+        return z.NEVER
+      }),
+  })
 }
+
+const staffChannelKeys = Object.keys(staffChannels) as StaffChannel[]
+
+/** How a request logged by staff arrived, and how the person's identity is to be established. */
+function loggedArrivalForm(today: string) {
+  return z
+    .object({
+      channel: z.enum(staffChannelKeys, { error: 'Select how the request arrived' }),
+      receivedOn: isoDate('Enter the date it was received, like 2026-03-31').refine((on) => on <= today, {
+        error: 'The date received must be today or in the past',
+      }),
+      identity: z.enum(['send_link', 'established'], { error: 'Select how to establish who the person is' }),
+      identityNote: z
+        .unknown()
+        .optional()
+        .transform((note) => (typeof note === 'string' ? note.trim() : '')),
+    })
+    .refine((form) => form.identity !== 'established' || form.identityNote !== '', {
+      path: ['identityNote'],
+      error: 'Enter how identity was established',
+      // Checked even when another field has a problem, so the page lists them all at once.
+      when: () => true,
+    })
+}
+
+const askForm = z.object({
+  kind: z.enum(['clarification', 'identity', 'fee'] as const satisfies readonly PauseKind[], {
+    error: 'Select what you are asking for',
+  }),
+})
+const arrivalForm = z.object({ arrivedOn: isoDate('Enter the date it arrived, like 2026-03-31') })
+const closeForm = z.object({
+  as: z.enum(['duplicate', 'withdrawn'], { error: 'Select why you are closing the request' }),
+})
 
 const queryText = (req: Request, name: string): string => {
   const value = req.query[name]
@@ -88,7 +136,7 @@ export function casesRoutes(services: Services): Router {
     return typeof value === 'string' ? value : ''
   }
 
-  router.get(staffPaths.queue, requirePermission('cases:read'), async (req, res) => {
+  router.get(paths.staff.queue.pattern, requirePermission('cases:read'), async (req, res) => {
     const today = londonDate(services.now())
     const errors: FieldError[] = []
     const tab = tabs.find((t) => t.id === queryText(req, 'tab'))?.id ?? 'open'
@@ -141,7 +189,7 @@ export function casesRoutes(services: Services): Router {
 
     const filterQuery = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== ''))
     const tabLink = (id: QueueTab) =>
-      `${staffPaths.queue}?${new URLSearchParams({ ...Object.fromEntries(filterQuery), tab: id }).toString()}`
+      `${paths.staff.queue()}?${new URLSearchParams({ ...Object.fromEntries(filterQuery), tab: id }).toString()}`
     res.status(errors.length ? 400 : 200).render('cases/queue', {
       title: 'Requests',
       hasErrors: errors.length > 0,
@@ -160,7 +208,7 @@ export function casesRoutes(services: Services): Router {
           dueLabel: due ? formatLongDate(due) : '–',
           daysLeftLabel: state ? describeDaysLeft(state.daysLeft) : '',
           urgency: state?.urgency,
-          href: staffPaths.case(row.id),
+          href: paths.staff.case({ id: row.id }),
         }
       }),
       nextHref: page.next ? `${tabLink(tab)}&after=${encodeCursor(page.next)}` : undefined,
@@ -171,17 +219,16 @@ export function casesRoutes(services: Services): Router {
       canBulk: tab === 'open' && can(req.staffUser!.role, 'cases:act'),
       assignees: (await services.accounts.list()).filter((u) => !u.disabledAt && u.role !== 'auditor'),
       returnTo: req.originalUrl,
-      flash: takeFlash(req),
     })
   })
 
-  router.post(staffPaths.bulk, requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.bulk.pattern, requirePermission('cases:act'), async (req, res) => {
     const raw = body(req).ids
     const ids = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string')
     const action = field(req, 'action')
-    const back = field(req, 'returnTo').startsWith(`${staffPaths.queue}?`)
+    const back = field(req, 'returnTo').startsWith(`${paths.staff.queue()}?`)
       ? field(req, 'returnTo')
-      : staffPaths.queue
+      : paths.staff.queue()
     if (ids.length === 0 || (action !== 'assign' && action !== 'duplicate')) {
       req.session.flash = {
         kind: 'error',
@@ -213,10 +260,10 @@ export function casesRoutes(services: Services): Router {
     return { objection: objectionChoices(dataMap), consent: consentChoices(dataMap) }
   }
 
-  router.get(staffPaths.logRequest, requirePermission('cases:act'), async (req, res) => {
+  router.get(paths.staff.logRequest.pattern, requirePermission('cases:act'), async (_req, res) => {
     res.render('cases/log-choose', {
       title: 'Log a request received outside the portal',
-      backLink: staffPaths.queue,
+      backLink: paths.staff.queue(),
       errors: [],
       values: {},
       studies: await studies.listAccepting(),
@@ -227,21 +274,15 @@ export function casesRoutes(services: Services): Router {
     })
   })
 
-  router.post(staffPaths.logRequest, requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.logRequest.pattern, requirePermission('cases:act'), async (req, res) => {
     const accepting = await studies.listAccepting()
-    const type = field(req, 'type')
-    const study =
-      accepting.length === 1 ? accepting[0] : accepting.find((s) => s.slug === field(req, 'study'))
-    const errors: FieldError[] = []
-    if (!isRequestType(type))
-      errors.push({ field: 'type', href: '#type', text: 'Select the kind of request' })
-    if (!study) errors.push({ field: 'study', href: '#study', text: 'Select the study' })
-    if (errors.length > 0 || !study || !isRequestType(type)) {
+    const form = checkForm(logChoiceForm(accepting), body(req))
+    if (!form.ok) {
       return res.status(400).render('cases/log-choose', {
         title: 'Log a request received outside the portal',
         hasErrors: true,
-        backLink: staffPaths.queue,
-        errors,
+        backLink: paths.staff.queue(),
+        errors: form.errors,
         values: formValues(body(req), ['type', 'study']),
         studies: accepting,
         typeItems: requestTypes.map((t) => ({
@@ -250,7 +291,7 @@ export function casesRoutes(services: Services): Router {
         })),
       })
     }
-    res.redirect(303, staffPaths.logRequestForm(type, study.slug))
+    res.redirect(303, paths.staff.logRequestForm(form.value.type, form.value.study.slug))
   })
 
   async function renderLogForm(
@@ -268,7 +309,7 @@ export function casesRoutes(services: Services): Router {
     res.status(status).render('cases/log-request', {
       title: `Log a ${requestTypeInfo[type].name.toLowerCase()} request`,
       hasErrors: errors.length > 0,
-      backLink: staffPaths.logRequest,
+      backLink: paths.staff.logRequest(),
       type,
       info: requestTypeInfo[type],
       study,
@@ -284,15 +325,15 @@ export function casesRoutes(services: Services): Router {
       })),
       objectionItems: choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
       consentItems: choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
-      action: staffPaths.logRequestForm(type, study.slug),
+      action: paths.staff.logRequestForm(type, study.slug),
     })
   }
 
-  router.get('/staff/requests/new/:type', requirePermission('cases:act'), (req, res) =>
+  router.get(paths.staff.logRequestForm.pattern, requirePermission('cases:act'), (req, res) =>
     renderLogForm(req, res, 200, [], {}),
   )
 
-  router.post('/staff/requests/new/:type', requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.logRequestForm.pattern, requirePermission('cases:act'), async (req, res) => {
     const type = String(req.params.type).replace(/-/g, '_')
     const study = await studies.findBySlug(queryText(req, 'study'))
     if (!isRequestType(type) || !study) throw new NotFoundError()
@@ -304,46 +345,17 @@ export function casesRoutes(services: Services): Router {
       'identityNote',
     ])
     const parsed = parseRequestForm(type, body(req), await choicesFor(study.id))
-    const errors = parsed.ok ? [] : [...parsed.errors]
-    const channel = field(req, 'channel')
-    if (!Object.hasOwn(staffChannels, channel))
-      errors.push({ field: 'channel', href: '#channel', text: 'Select how the request arrived' })
-    const receivedOn = field(req, 'receivedOn')
-    const today = londonDate(services.now())
-    if (!isIsoDate(receivedOn))
-      errors.push({
-        field: 'receivedOn',
-        href: '#receivedOn',
-        text: 'Enter the date it was received, like 2026-03-31',
-      })
-    else if (receivedOn > today)
-      errors.push({
-        field: 'receivedOn',
-        href: '#receivedOn',
-        text: 'The date received must be today or in the past',
-      })
-    const identity = field(req, 'identity')
-    if (identity !== 'send_link' && identity !== 'established') {
-      errors.push({ field: 'identity', href: '#identity', text: 'Select how to establish who the person is' })
-    }
-    const identityNote = field(req, 'identityNote').trim()
-    if (identity === 'established' && !identityNote) {
-      errors.push({
-        field: 'identityNote',
-        href: '#identityNote',
-        text: 'Enter how identity was established',
-      })
-    }
-    if (errors.length > 0 || !parsed.ok || (identity !== 'send_link' && identity !== 'established')) {
+    const arrival = checkForm(loggedArrivalForm(londonDate(services.now())), body(req))
+    if (!parsed.ok || !arrival.ok) {
+      const errors = [...(parsed.ok ? [] : parsed.errors), ...(arrival.ok ? [] : arrival.errors)]
       return renderLogForm(req, res, 400, errors, values)
     }
+    const { identity, identityNote } = arrival.value
     const { requestId } = await services.intake.logFromStaff(req.staffUser as StaffUser, {
       study,
       type,
       ...parsed.form,
-      channel: channel as StaffChannel,
-      receivedOn,
-      identity,
+      ...arrival.value,
       identityNote: identityNote || null,
     })
     req.session.flash = {
@@ -353,10 +365,10 @@ export function casesRoutes(services: Services): Router {
           ? 'Request logged. We emailed the person a link to confirm it.'
           : 'Request logged and its clock started.',
     }
-    res.redirect(303, staffPaths.case(requestId))
+    res.redirect(303, paths.staff.case({ id: requestId }))
   })
 
-  router.post('/staff/requests/:id/verify', requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.caseAction.verify.pattern, requirePermission('cases:act'), async (req, res) => {
     try {
       await services.intake.verifyByStaff(
         req.staffUser as StaffUser,
@@ -364,7 +376,7 @@ export function casesRoutes(services: Services): Router {
         field(req, 'identityNote'),
       )
       req.session.flash = { kind: 'success', text: 'Identity recorded. The clock starts today.' }
-      res.redirect(303, staffPaths.case(String(req.params.id)))
+      res.redirect(303, paths.staff.case({ id: String(req.params.id) }))
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       await renderCase(req, res, 400, {
@@ -441,7 +453,7 @@ export function casesRoutes(services: Services): Router {
               downloads: downloadCounts.get(f.id) ?? 0,
               links: formatsOf[f.kind].map((format) => ({
                 format,
-                href: `${staffPaths.case(request.id)}/files/${f.id}/${format}`,
+                href: paths.staff.caseFile({ id: request.id, fileId: f.id, format }),
               })),
             })),
             prepared: answerFiles.some((f) => f.kind !== 'attachment'),
@@ -470,8 +482,6 @@ export function casesRoutes(services: Services): Router {
         ),
       ]),
     )
-    const flash = req.session.flash
-    delete req.session.flash
     // Several forms on the page share field names, so their ids carry the form's name.
     const prefixed = new Set(['body', 'letter', 'note', 'reasons', 'reason'])
     const errors = (form.errors ?? []).map((e) =>
@@ -483,7 +493,7 @@ export function casesRoutes(services: Services): Router {
     res.status(status).render('cases/case', {
       title: request.reference ?? 'Unconfirmed request',
       hasErrors: errors.length > 0,
-      backLink: staffPaths.queue,
+      backLink: paths.staff.queue(),
       request,
       study,
       info: requestTypeInfo[request.type],
@@ -520,7 +530,7 @@ export function casesRoutes(services: Services): Router {
             defaultReview: addCalendarMonths(today, 3),
             snapshot: request.recordSnapshot,
             now: recordNow,
-            recordHref: record ? `${staffPaths.records}/${record.id}` : undefined,
+            recordHref: record ? paths.staff.record({ id: record.id }) : undefined,
             stateLabels,
             outcomeLabels: rightOutcomeLabels,
             lawfulBasisLabels,
@@ -537,7 +547,6 @@ export function casesRoutes(services: Services): Router {
       answerPanel,
       assignees: staffList.filter((u) => !u.disabledAt && (u.role === 'admin' || u.role === 'dpo')),
       assigneeName: request.assigneeId ? (staffNames.get(request.assigneeId) ?? 'Unknown') : null,
-      flash,
       stale: form.stale ?? false,
       formName: form.name ?? '',
       errors,
@@ -548,11 +557,12 @@ export function casesRoutes(services: Services): Router {
       outcomes,
       today,
       canReopen: allows('reopen', request),
-      paths: { action: (name: string) => `${staffPaths.case(request.id)}/${name}` },
     })
   }
 
-  router.get('/staff/requests/:id', requirePermission('cases:read'), (req, res) => renderCase(req, res, 200))
+  router.get(paths.staff.case.pattern, requirePermission('cases:read'), (req, res) =>
+    renderCase(req, res, 200),
+  )
 
   const version = (req: Request): number => {
     const value = Number(field(req, 'version'))
@@ -560,13 +570,22 @@ export function casesRoutes(services: Services): Router {
     return value
   }
 
-  /** Each action: run it, then back to the case (303); a bad form or a stale case re-renders it. */
-  function action(name: string, fields: string[], run: (req: Request) => Promise<void>, done: string) {
-    router.post(`/staff/requests/:id/${name}`, requirePermission('cases:act'), async (req, res) => {
+  /**
+   * Each action: run it, then back to the case (303); a bad form or a stale case re-renders it, with
+   * that form open. The form is named by the action's last URL segment ('extend', 'prepare-answer').
+   */
+  function action(
+    route: { pattern: `/staff/requests/:id/${string}` },
+    fields: string[],
+    run: (req: Request) => Promise<void>,
+    done: string,
+  ) {
+    const name = route.pattern.slice(route.pattern.lastIndexOf('/') + 1)
+    router.post(route.pattern, requirePermission('cases:act'), async (req, res) => {
       try {
         await run(req)
         req.session.flash = { kind: 'success', text: done }
-        res.redirect(303, staffPaths.case(String(req.params.id)))
+        res.redirect(303, paths.staff.case({ id: String(req.params.id) }))
       } catch (error) {
         const values = formValues(body(req), fields)
         if (error instanceof ValidationError)
@@ -581,57 +600,49 @@ export function casesRoutes(services: Services): Router {
   const id = (req: Request) => String(req.params.id)
 
   action(
-    'assign',
+    paths.staff.caseAction.assign,
     ['assignee'],
     (req) => handling.assign(user(req), id(req), version(req), field(req, 'assignee') || null),
     'Assignment saved.',
   )
   action(
-    'ask',
+    paths.staff.caseAction.ask,
     ['kind', 'body'],
     (req) => {
-      const kind = field(req, 'kind')
-      if (kind !== 'clarification' && kind !== 'identity' && kind !== 'fee') {
-        throw new ValidationError([{ field: 'kind', href: '#kind', text: 'Select what you are asking for' }])
-      }
+      const { kind } = parseForm(askForm, body(req))
       return handling.ask(user(req), id(req), version(req), kind, field(req, 'body'))
     },
     'Sent. The clock is adjusted.',
   )
   action(
-    'arrival',
+    paths.staff.caseAction.arrival,
     ['arrivedOn', 'note'],
     (req) => {
-      const arrivedOn = field(req, 'arrivedOn')
-      if (!isIsoDate(arrivedOn)) {
-        throw new ValidationError([
-          { field: 'arrivedOn', href: '#arrivedOn', text: 'Enter the date it arrived, like 2026-03-31' },
-        ])
-      }
+      const { arrivedOn } = parseForm(arrivalForm, body(req))
       return handling.recordArrival(user(req), id(req), version(req), arrivedOn, field(req, 'note'))
     },
     'Recorded. The time limit starts again from that day.',
   )
   action(
-    'extend',
+    paths.staff.caseAction.extend,
     ['letter'],
     (req) => handling.extend(user(req), id(req), version(req), field(req, 'letter')),
     'Extended, and the person has been told why.',
   )
   action(
-    'message',
+    paths.staff.caseAction.message,
     ['body'],
     (req) => handling.message(user(req), id(req), version(req), field(req, 'body')),
     'Message sent.',
   )
   action(
-    'refuse',
+    paths.staff.caseAction.refuse,
     ['ground', 'letter'],
     (req) => handling.refuse(user(req), id(req), version(req), field(req, 'ground'), field(req, 'letter')),
     'Refusal sent. The request is closed.',
   )
   action(
-    'complete',
+    paths.staff.caseAction.complete,
     ['outcome', 'reasons', 'letter'],
     (req) =>
       handling.complete(
@@ -645,33 +656,28 @@ export function casesRoutes(services: Services): Router {
     'Answer sent. The request is completed.',
   )
   action(
-    'close',
+    paths.staff.caseAction.close,
     ['as', 'note'],
     (req) => {
-      const as = field(req, 'as')
-      if (as !== 'duplicate' && as !== 'withdrawn') {
-        throw new ValidationError([
-          { field: 'as', href: '#as', text: 'Select why you are closing the request' },
-        ])
-      }
+      const { as } = parseForm(closeForm, body(req))
       return handling.close(user(req), id(req), version(req), as, field(req, 'note'))
     },
     'Request closed.',
   )
   action(
-    'reopen',
+    paths.staff.caseAction.reopen,
     ['reopenReason'],
     (req) => handling.reopen(user(req), id(req), version(req), field(req, 'reopenReason')),
     'Request reopened. Its time limit runs on from its original start, and the person has been told.',
   )
   action(
-    'erase-record',
+    paths.staff.caseAction.eraseRecord,
     [],
     (req) => handling.eraseRecordNow(user(req), id(req), version(req)),
     'The address is erased. Tick off the deletion tasks for the copies outside the portal.',
   )
   action(
-    'restrict-record',
+    paths.staff.caseAction.restrictRecord,
     ['restrictionGround', 'reviewOn'],
     (req) =>
       handling.restrictRecord(
@@ -684,25 +690,25 @@ export function casesRoutes(services: Services): Router {
     'The record is restricted: nothing will be deleted or used except for storage.',
   )
   action(
-    'lift-restriction',
+    paths.staff.caseAction.liftRestriction,
     ['lift-letter'],
     (req) => handling.liftRestriction(user(req), id(req), version(req), field(req, 'lift-letter')),
     'The person has been told, and the restriction is lifted.',
   )
   action(
-    'rectify-address',
+    paths.staff.caseAction.rectifyAddress,
     ['correctedEmail'],
     (req) => handling.rectifyAddress(user(req), id(req), version(req), field(req, 'correctedEmail')),
     'The address is corrected. Tick off the task for the survey platform.',
   )
   action(
-    'withdraw-consent',
+    paths.staff.caseAction.withdrawConsent,
     [],
     (req) => handling.withdrawConsent(user(req), id(req), version(req)),
     'Recorded: the consent-based data is excluded from further processing.',
   )
   action(
-    'decide-objection',
+    paths.staff.caseAction.decideObjection,
     ['objectionDecision', 'objectionGrounds'],
     (req) =>
       handling.decideObjection(
@@ -715,7 +721,7 @@ export function casesRoutes(services: Services): Router {
     'The decision on the objection is recorded.',
   )
   action(
-    'prepare-answer',
+    paths.staff.caseAction.prepareAnswer,
     [],
     (req) => {
       const values: Record<string, string> = {}
@@ -727,7 +733,7 @@ export function casesRoutes(services: Services): Router {
     },
     'The answer is prepared. Check it, then send it with the answer letter.',
   )
-  router.post('/staff/requests/:id/attachments', requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.caseAction.attach.pattern, requirePermission('cases:act'), async (req, res) => {
     if (!req.is('multipart/form-data')) throw new BadRequestError('Expected a file upload')
     try {
       const upload = await receiveAttachment(req)
@@ -742,7 +748,7 @@ export function casesRoutes(services: Services): Router {
       }
       await services.answers.attach(user(req), id(req), upload)
       req.session.flash = { kind: 'success', text: 'File attached to the answer.' }
-      res.redirect(303, staffPaths.case(id(req)))
+      res.redirect(303, paths.staff.case({ id: id(req) }))
     } catch (error) {
       if (error instanceof ValidationError)
         return renderCase(req, res, 400, { name: 'attach', errors: error.errors, values: {} })
@@ -750,35 +756,44 @@ export function casesRoutes(services: Services): Router {
     }
   })
   router.post(
-    '/staff/requests/:id/attachments/:fileId/remove',
+    paths.staff.caseAction.removeAttachment.pattern,
     requirePermission('cases:act'),
     async (req, res) => {
       await services.answers.removeAttachment(user(req), id(req), String(req.params.fileId))
       req.session.flash = { kind: 'success', text: 'File removed from the answer.' }
-      res.redirect(303, staffPaths.case(id(req)))
+      res.redirect(303, paths.staff.case({ id: id(req) }))
     },
   )
-  action('notes', ['note'], (req) => handling.addNote(user(req), id(req), field(req, 'note')), 'Note added.')
   action(
-    'tasks',
+    paths.staff.caseAction.addNote,
+    ['note'],
+    (req) => handling.addNote(user(req), id(req), field(req, 'note')),
+    'Note added.',
+  )
+  action(
+    paths.staff.caseAction.addTask,
     ['title'],
     (req) => handling.addTask(user(req), id(req), field(req, 'title')),
     'Task added.',
   )
-  router.post('/staff/requests/:id/tasks/:taskId/done', requirePermission('cases:act'), async (req, res) => {
-    try {
-      await handling.completeTask(user(req), id(req), String(req.params.taskId), field(req, 'taskNote'))
-      req.session.flash = { kind: 'success', text: 'Task done.' }
-      res.redirect(303, staffPaths.case(id(req)))
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        const taskId = String(req.params.taskId)
-        const errors = error.errors.map((e) => ({ ...e, href: `#taskNote-${taskId}` }))
-        return renderCase(req, res, 400, { name: `task-${taskId}`, errors, values: {} })
+  router.post(
+    paths.staff.caseAction.completeTask.pattern,
+    requirePermission('cases:act'),
+    async (req, res) => {
+      try {
+        await handling.completeTask(user(req), id(req), String(req.params.taskId), field(req, 'taskNote'))
+        req.session.flash = { kind: 'success', text: 'Task done.' }
+        res.redirect(303, paths.staff.case({ id: id(req) }))
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          const taskId = String(req.params.taskId)
+          const errors = error.errors.map((e) => ({ ...e, href: `#taskNote-${taskId}` }))
+          return renderCase(req, res, 400, { name: `task-${taskId}`, errors, values: {} })
+        }
+        throw error
       }
-      throw error
-    }
-  })
+    },
+  )
 
   return router
 }

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
 import { eventsFor } from '../audit/events.js'
 import { consentChoices, objectionChoices, whatTheRightCovers } from '../domain/data-map.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
@@ -11,7 +12,7 @@ import {
   restrictionGrounds,
   type RequestType,
 } from '../domain/request-types.js'
-import { paths, requestTypeFromSegment } from '../paths.js'
+import { paths, requestTypeFromSegment, withQuery } from '../paths.js'
 import type { Services } from '../services.js'
 import type { Study } from '../domain/study.js'
 import { noticeBlocks } from '../studies/notice.js'
@@ -19,6 +20,7 @@ import { NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { caseClockOf, replyMaxLength } from '../domain/request-lifecycle.js'
 import { clockView } from '../domain/case-clock.js'
 import { formValues } from '../web/form-text.js'
+import { checkForm } from '../web/validate.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
 import { availabilityOf } from '../answers/files.js'
@@ -29,10 +31,6 @@ import { formFields, parseRequestForm } from './validation.js'
 declare module 'express-session' {
   interface SessionData {
     submittedRequestId?: string
-    flash?: {
-      kind: 'confirmed' | 'duplicate' | 'withdrawn' | 'signed-out' | 'success' | 'error'
-      text?: string
-    }
   }
 }
 
@@ -40,6 +38,23 @@ type Body = Record<string, unknown>
 
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
 const param = (req: Request, name: string): string => String(req.params[name] ?? '')
+
+/** The right to exercise, and the study when more than one is taking requests. */
+function chooseRightForm(accepting: Study[]) {
+  return z.object({
+    type: z.enum(requestTypes, { error: 'Select what you want to do' }),
+    study:
+      accepting.length > 1
+        ? z.enum(
+            accepting.map((s) => s.slug),
+            { error: 'Select the study you took part in' },
+          )
+        : z
+            .unknown()
+            .optional()
+            .transform(() => undefined),
+  })
+}
 
 /** The public journey: home, privacy notice, make a request, confirm it, follow it. */
 export function intakeRoutes(services: Services): Router {
@@ -66,7 +81,7 @@ export function intakeRoutes(services: Services): Router {
     return `${action}:ip:${req.ip ?? 'unknown'}`
   }
 
-  router.get(paths.home, async (_req, res) => {
+  router.get(paths.home.pattern, async (_req, res) => {
     const accepting = await studies.listAccepting()
     const study = accepting.length === 1 ? accepting[0] : undefined
     const dataMap = study ? await studies.dataMap(study.id) : []
@@ -82,13 +97,13 @@ export function intakeRoutes(services: Services): Router {
     })
   })
 
-  router.get(paths.privacyNotice, async (_req, res) => {
+  router.get(paths.privacyNotice.pattern, async (_req, res) => {
     const accepting = await studies.listAccepting()
     if (accepting.length === 1) return renderNotice(res, accepting[0] as Study)
     res.render('intake/privacy-notices', { title: 'Privacy notices', studies: accepting })
   })
 
-  router.get('/privacy-notice/:slug', async (req, res) => {
+  router.get(paths.studyPrivacyNotice.pattern, async (req, res) => {
     const study = await studies.findBySlug(param(req, 'slug'))
     if (!study) throw new NotFoundError()
     renderNotice(res, study)
@@ -103,11 +118,11 @@ export function intakeRoutes(services: Services): Router {
     })
   }
 
-  router.get(paths.request.start, async (req, res) => {
+  router.get(paths.request.start.pattern, async (req, res) => {
     const accepting = await studies.listAccepting()
     res.render('intake/choose-right', {
       title: 'What do you want to do?',
-      backLink: paths.home,
+      backLink: paths.home(),
       studies: accepting,
       values: { type: typeof req.query.type === 'string' ? req.query.type : '', study: '' },
       errors: [],
@@ -119,27 +134,18 @@ export function intakeRoutes(services: Services): Router {
     })
   })
 
-  router.post(paths.request.start, async (req, res) => {
+  router.post(paths.request.start.pattern, async (req, res) => {
     const body = bodyOf(req)
     const accepting = await studies.listAccepting()
-    const errors = []
-    const type = body.type
-    if (!isRequestType(type))
-      errors.push({ field: 'type', href: '#type', text: 'Select what you want to do' })
-    let studySlug: string | undefined
-    if (accepting.length > 1) {
-      studySlug = accepting.find((s) => s.slug === body.study)?.slug
-      if (!studySlug)
-        errors.push({ field: 'study', href: '#study', text: 'Select the study you took part in' })
-    }
-    if (errors.length > 0 || !isRequestType(type)) {
+    const form = checkForm(chooseRightForm(accepting), body)
+    if (!form.ok) {
       return res.status(400).render('intake/choose-right', {
         title: 'What do you want to do?',
         hasErrors: true,
-        backLink: paths.home,
+        backLink: paths.home(),
         studies: accepting,
         values: formValues(body, ['type', 'study']),
-        errors,
+        errors: form.errors,
         typeItems: requestTypes.map((t) => ({
           value: t,
           text: requestTypeInfo[t].label,
@@ -147,10 +153,10 @@ export function intakeRoutes(services: Services): Router {
         })),
       })
     }
-    res.redirect(303, paths.request.form(type, studySlug))
+    res.redirect(303, paths.request.form(form.value.type, form.value.study))
   })
 
-  router.get(paths.request.checkEmail, noStore(), (req, res) => {
+  router.get(paths.request.checkEmail.pattern, noStore(), (req, res) => {
     res.render('intake/check-email', {
       title: 'Check your email',
       canResend: Boolean(req.session.submittedRequestId),
@@ -158,7 +164,7 @@ export function intakeRoutes(services: Services): Router {
     })
   })
 
-  router.post(paths.request.resend, async (req, res) => {
+  router.post(paths.request.resend.pattern, async (req, res) => {
     const requestId = req.session.submittedRequestId
     if (requestId) {
       const request = await services.requests.findById(requestId)
@@ -170,7 +176,7 @@ export function intakeRoutes(services: Services): Router {
       ])
       await intake.resendConfirmation(requestId)
     }
-    res.redirect(303, `${paths.request.checkEmail}?resent=1`)
+    res.redirect(303, withQuery(paths.request.checkEmail(), { resent: '1' }))
   })
 
   function renderRequestForm(
@@ -189,7 +195,7 @@ export function intakeRoutes(services: Services): Router {
     res.status(status).render('intake/request-form', {
       title: info.label,
       hasErrors: view.errors.length > 0,
-      backLink: paths.request.start,
+      backLink: paths.request.start(),
       type: view.type,
       info,
       study: view.study,
@@ -208,7 +214,7 @@ export function intakeRoutes(services: Services): Router {
     })
   }
 
-  router.get('/request/:type', async (req, res) => {
+  router.get(paths.request.form.pattern, async (req, res) => {
     const type = requestTypeFromSegment(param(req, 'type'))
     if (!isRequestType(type)) throw new NotFoundError()
     const { study, many } = await resolveStudy(req.query.study)
@@ -222,7 +228,7 @@ export function intakeRoutes(services: Services): Router {
     })
   })
 
-  router.post('/request/:type', async (req, res) => {
+  router.post(paths.request.form.pattern, async (req, res) => {
     const type = requestTypeFromSegment(param(req, 'type'))
     if (!isRequestType(type)) throw new NotFoundError()
     const body = bodyOf(req)
@@ -245,14 +251,14 @@ export function intakeRoutes(services: Services): Router {
     ])
     const { requestId } = await intake.submit({ study, type, ...parsed.form })
     req.session.submittedRequestId = requestId
-    res.redirect(303, paths.request.checkEmail)
+    res.redirect(303, paths.request.checkEmail())
   })
 
-  router.get('/confirm/link-sent', noStore(), (_req, res) => {
+  router.get(paths.confirm.linkSent.pattern, noStore(), (_req, res) => {
     res.render('intake/link-sent', { title: 'Check your email' })
   })
 
-  router.get('/confirm/:token', noStore(), async (req, res) => {
+  router.get(paths.confirm.show.pattern, noStore(), async (req, res) => {
     await limiter.consume([{ key: ipKey(req, 'confirm'), rule: rateRules.confirmPerIp }])
     const token = param(req, 'token')
     const link = await intake.inspectConfirmLink(token)
@@ -291,7 +297,7 @@ export function intakeRoutes(services: Services): Router {
     }
   }
 
-  router.post('/confirm/:token', noStore(), async (req, res) => {
+  router.post(paths.confirm.show.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     await limiter.consume([{ key: ipKey(req, 'confirm'), rule: rateRules.confirmPerIp }])
     const link = await intake.inspectConfirmLink(token)
@@ -315,21 +321,20 @@ export function intakeRoutes(services: Services): Router {
     ])
   }
 
-  router.post('/confirm/:token/new-link', async (req, res) => {
+  router.post(paths.confirm.newLink.pattern, async (req, res) => {
     await consumeResend(req)
     const link = await intake.inspectConfirmLink(param(req, 'token'))
     if (link.state === 'expired' && link.canSendNewLink) await intake.newLinkFromExpired(param(req, 'token'))
-    res.redirect(303, paths.confirm.linkSent)
+    res.redirect(303, paths.confirm.linkSent())
   })
 
-  router.post('/confirm/:token/status-link', async (req, res) => {
+  router.post(paths.confirm.statusLink.pattern, async (req, res) => {
     await consumeResend(req)
     await intake.statusLinkFromUsed(param(req, 'token'))
-    res.redirect(303, paths.confirm.linkSent)
+    res.redirect(303, paths.confirm.linkSent())
   })
 
   async function renderStatus(
-    req: Request,
     res: Response,
     token: string,
     status: number,
@@ -338,8 +343,6 @@ export function intakeRoutes(services: Services): Router {
     const found = await intake.findByStatusToken(token)
     if (!found) throw new NotFoundError()
     const { request, study } = found
-    const flash = req.session.flash
-    delete req.session.flash
     const dataMap = await studies.dataMap(study.id)
     const clock = caseClockOf(request)
     const view = clock ? clockView(clock, londonDate(services.now())) : undefined
@@ -352,7 +355,7 @@ export function intakeRoutes(services: Services): Router {
         availability: availabilityOf(f, at),
         links: formatsOf[f.kind].map((format) => ({
           format,
-          href: `${paths.status.show(token)}/files/${f.id}/${format}`,
+          href: paths.status.file({ token, fileId: f.id, format }),
         })),
       }))
     res.status(status).render('intake/status', {
@@ -362,7 +365,6 @@ export function intakeRoutes(services: Services): Router {
       errors: form.errors,
       reply: form.reply,
       replyMaxLength,
-      flash,
       token,
       request,
       study,
@@ -381,13 +383,13 @@ export function intakeRoutes(services: Services): Router {
         : [],
       timeline: participantTimeline(await eventsFor(services.db, { type: 'request', id: request.id })),
       withdrawUrl: paths.status.withdraw(token),
-      replyUrl: `${paths.status.show(token)}/reply`,
+      replyUrl: paths.status.reply(token),
     })
   }
 
-  router.get('/status/:token', noStore(), (req, res) => renderStatus(req, res, param(req, 'token'), 200))
+  router.get(paths.status.show.pattern, noStore(), (req, res) => renderStatus(res, param(req, 'token'), 200))
 
-  router.post('/status/:token/reply', noStore(), async (req, res) => {
+  router.post(paths.status.reply.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     const found = await intake.findByStatusToken(token)
     if (!found) throw new NotFoundError()
@@ -397,13 +399,13 @@ export function intakeRoutes(services: Services): Router {
       await services.caseHandling.participantReply(found.request.id, reply)
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
-      return renderStatus(req, res, token, 400, { errors: error.errors, reply })
+      return renderStatus(res, token, 400, { errors: error.errors, reply })
     }
     req.session.flash = { kind: 'success', text: 'Your reply has been sent.' }
     res.redirect(303, paths.status.show(token))
   })
 
-  router.get('/status/:token/withdraw', noStore(), async (req, res) => {
+  router.get(paths.status.withdraw.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     const found = await intake.findByStatusToken(token)
     if (!found) throw new NotFoundError()
@@ -417,7 +419,7 @@ export function intakeRoutes(services: Services): Router {
     })
   })
 
-  router.post('/status/:token/withdraw', noStore(), async (req, res) => {
+  router.post(paths.status.withdraw.pattern, noStore(), async (req, res) => {
     const token = param(req, 'token')
     const found = await intake.findByStatusToken(token)
     if (!found) throw new NotFoundError()

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
 import { recordEvent } from '../audit/events.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
@@ -12,16 +13,19 @@ import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo } from '../domain/request-types.js'
 import { retentionStateAt } from '../domain/retention.js'
 import { can } from '../domain/roles.js'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { BadRequestError, NotFoundError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
+import { checkForm, required } from '../web/validate.js'
 import { importEmailRecords } from './import.js'
 import { stateLabels } from './labels.js'
 import type { EmailRecord } from '../domain/email-record.js'
 
 export const maxImportBytes = 50 * 1024 * 1024
+
+const taskDoneForm = z.object({ note: required('Enter what was done') })
 
 /** Email records: find one by its exact address, see its retention state, import exports. */
 export function recordsRoutes(services: Services): Router {
@@ -33,7 +37,7 @@ export function recordsRoutes(services: Services): Router {
     return { ...record, study, retention, state: stateLabels[retention.state] }
   }
 
-  router.get(staffPaths.records, requirePermission('cases:read'), async (req, res) => {
+  router.get(paths.staff.records.pattern, requirePermission('cases:read'), async (req, res) => {
     const raw = typeof req.query.email === 'string' ? req.query.email.trim() : ''
     const errors: FieldError[] = []
     let found: ReturnType<typeof view>[] | undefined
@@ -62,17 +66,17 @@ export function recordsRoutes(services: Services): Router {
     })
   })
 
-  router.get(staffPaths.importRecords, requirePermission('settings:manage'), async (_req, res) => {
+  router.get(paths.staff.importRecords.pattern, requirePermission('settings:manage'), async (_req, res) => {
     const all = await studies.listAll()
     res.render('records/import', {
       title: 'Import email records',
-      backLink: staffPaths.records,
+      backLink: paths.staff.records(),
       studies: await Promise.all(all.map(async (s) => ({ ...s, records: await records.countByStudy(s.id) }))),
       errors: [],
     })
   })
 
-  router.post(staffPaths.importRecords, requirePermission('settings:manage'), async (req, res) => {
+  router.post(paths.staff.importRecords.pattern, requirePermission('settings:manage'), async (req, res) => {
     const study = await studies.findBySlug(typeof req.query.study === 'string' ? req.query.study : '')
     if (!study) throw new NotFoundError()
     if (!req.is('multipart/form-data')) throw new BadRequestError('Expected a file upload')
@@ -96,7 +100,7 @@ export function recordsRoutes(services: Services): Router {
       res.status(report.imported ? 200 : 400).render('records/import-report', {
         title: report.imported ? 'Records imported' : 'Nothing was imported',
         hasErrors: !report.imported,
-        backLink: staffPaths.importRecords,
+        backLink: paths.staff.importRecords(),
         study,
         report,
       })
@@ -110,41 +114,35 @@ export function recordsRoutes(services: Services): Router {
     res.status(400).render('records/import', {
       title: 'Import email records',
       hasErrors: true,
-      backLink: staffPaths.records,
+      backLink: paths.staff.records(),
       studies: await Promise.all(all.map(async (s) => ({ ...s, records: await records.countByStudy(s.id) }))),
       errors: [{ field: `file-${study.slug}`, href: `#file-${study.slug}`, text }],
     })
   }
 
-  router.get(staffPaths.recordTasks, requirePermission('cases:act'), async (req, res) => {
-    const flash = req.session.flash
-    delete req.session.flash
+  router.get(paths.staff.recordTasks.pattern, requirePermission('cases:act'), async (_req, res) => {
     res.render('records/tasks', {
       title: 'Deletion tasks',
       tasks: await records.openTasks(),
       formatLongDate,
-      flash,
       errors: [],
     })
   })
 
-  router.post('/staff/records/tasks/:taskId/done', requirePermission('cases:act'), async (req, res) => {
-    const note =
-      typeof (req.body as Record<string, unknown>).note === 'string'
-        ? String((req.body as Record<string, unknown>).note).trim()
-        : ''
+  router.post(paths.staff.completeRecordTask.pattern, requirePermission('cases:act'), async (req, res) => {
     const taskId = String(req.params.taskId)
-    if (!note) {
+    const form = checkForm(taskDoneForm, req.body, { note: `note-${taskId}` })
+    if (!form.ok) {
       return res.status(400).render('records/tasks', {
         title: 'Deletion tasks',
         hasErrors: true,
         tasks: await records.openTasks(),
         formatLongDate,
-        flash: undefined,
-        errors: [{ field: 'note', href: `#note-${taskId}`, text: 'Enter what was done' }],
+        errors: form.errors,
         failedTask: taskId,
       })
     }
+    const { note } = form.value
     const at = services.now()
     await services.db.transaction(async (trx) => {
       const updated = await trx('record_tasks')
@@ -163,10 +161,10 @@ export function recordsRoutes(services: Services): Router {
       )
     })
     req.session.flash = { kind: 'success', text: 'Task ticked off.' }
-    res.redirect(303, staffPaths.recordTasks)
+    res.redirect(303, paths.staff.recordTasks())
   })
 
-  router.get('/staff/records/:id', requirePermission('cases:read'), async (req, res) => {
+  router.get(paths.staff.record.pattern, requirePermission('cases:read'), async (req, res) => {
     const record = await records.findById(String(req.params.id))
     if (!record) throw new NotFoundError()
     const study = await studies.findById(record.studyId)
@@ -176,14 +174,14 @@ export function recordsRoutes(services: Services): Router {
     )
     res.render('records/record', {
       title: record.email ?? 'Erased record',
-      backLink: staffPaths.records,
+      backLink: paths.staff.records(),
       record: view(record, study),
       formatLongDate,
       requests: linked.map((r) => ({
         ...r,
         info: requestTypeInfo[r.type],
         status: statusInfo[r.status],
-        href: staffPaths.case(r.id),
+        href: paths.staff.case({ id: r.id }),
       })),
     })
   })

@@ -1,19 +1,21 @@
 import { Router, type Request, type Response } from 'express'
+import { z } from 'zod'
 import type { StaffUser } from '../domain/staff-user.js'
 import { outcomes } from '../cases/service.js'
 import { formatLongDate } from '../domain/clock.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo, requestTypes } from '../domain/request-types.js'
 import { can } from '../domain/roles.js'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
+import { checkForm } from '../web/validate.js'
 import { horizontalBarChart, verticalBarChart } from './charts.js'
 import { percentage } from './dashboard.js'
 import {
+  exportFormats,
   loggedStatuses,
-  parseFormat,
   parseLogFilters,
   parseReceivedRange,
   type ExportFormat,
@@ -24,6 +26,8 @@ import { reasonMaxLength, type RequestLogExport } from './service.js'
 
 /** Everything an outcome filter can match: the completion outcomes, and refused. */
 const outcomeLabels: Record<string, string> = { ...outcomes, refused: 'Refused' }
+
+const exportFormatForm = z.object({ format: z.enum(exportFormats, { error: 'Select CSV or NDJSON' }) })
 
 interface ExportForm {
   values: FilterValues & { format: string; identities: string; reason: string }
@@ -37,7 +41,7 @@ export function reportsRoutes(services: Services): Router {
   const input = (req: Request): Record<string, unknown> =>
     req.method === 'POST' ? ((req.body ?? {}) as Record<string, unknown>) : req.query
 
-  router.get(staffPaths.dashboard, requirePermission('audit:read'), async (req, res) => {
+  router.get(paths.staff.dashboard.pattern, requirePermission('audit:read'), async (req, res) => {
     const { range, values, errors } = parseReceivedRange(input(req))
     const figures = errors.length ? undefined : await reports.dashboard(range)
     res.status(errors.length ? 400 : 200).render('reports/dashboard', {
@@ -78,7 +82,6 @@ export function reportsRoutes(services: Services): Router {
       typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
       outcomeItems: Object.entries(outcomeLabels).map(([value, text]) => ({ value, text })),
       statusItems: loggedStatuses.map((s) => ({ value: s, text: statusInfo[s].label })),
-      paths: staffPaths,
     })
   }
 
@@ -94,7 +97,7 @@ export function reportsRoutes(services: Services): Router {
     reason: '',
   })
 
-  router.get(staffPaths.exports, requirePermission('audit:read'), (req, res) =>
+  router.get(paths.staff.exports.pattern, requirePermission('audit:read'), (req, res) =>
     renderExports(req, res, 200, { values: blankForm(), errors: [] }),
   )
 
@@ -106,8 +109,9 @@ export function reportsRoutes(services: Services): Router {
       studies: all.map((s) => s.slug),
       outcomes: Object.keys(outcomeLabels),
     })
-    const format = fixedFormat ?? parseFormat(body.format)
-    if (!format) errors.push({ field: 'format', href: '#format', text: 'Select CSV or NDJSON' })
+    // A download whose URL names the format needs no choice of it.
+    const chosen = checkForm(exportFormatForm, fixedFormat ? { format: fixedFormat } : body)
+    if (!chosen.ok) errors.push(...chosen.errors)
     const form: ExportForm = {
       values: {
         ...values,
@@ -117,11 +121,11 @@ export function reportsRoutes(services: Services): Router {
       },
       errors,
     }
-    if (errors.length > 0 || !format) {
+    if (errors.length > 0 || !chosen.ok) {
       await renderExports(req, res, 400, form)
       return undefined
     }
-    return { filters, format, form }
+    return { filters, format: chosen.value.format, form }
   }
 
   async function send(req: Request, res: Response, job: RequestLogExport) {
@@ -142,9 +146,9 @@ export function reportsRoutes(services: Services): Router {
   }
 
   const downloads: [string, ExportFormat | undefined][] = [
-    [staffPaths.requestLog, undefined],
-    [staffPaths.requestLogFile('csv'), 'csv'],
-    [staffPaths.requestLogFile('ndjson'), 'ndjson'],
+    [paths.staff.requestLog.pattern, undefined],
+    [paths.staff.requestLogFile.csv.pattern, 'csv'],
+    [paths.staff.requestLogFile.ndjson.pattern, 'ndjson'],
   ]
   for (const [path, fixedFormat] of downloads) {
     router.get(path, requirePermission('audit:read'), async (req, res) => {
@@ -164,7 +168,7 @@ export function reportsRoutes(services: Services): Router {
   }
 
   // A POST: with identities ticked it records the stated reason in the audit trail.
-  router.post(staffPaths.requestLog, requirePermission('cases:act'), async (req, res) => {
+  router.post(paths.staff.requestLog.pattern, requirePermission('cases:act'), async (req, res) => {
     const parsed = await parseExportForm(req, res)
     if (!parsed) return
     const { filters, format, form } = parsed

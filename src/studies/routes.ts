@@ -3,7 +3,7 @@ import type { StaffUser } from '../domain/staff-user.js'
 import { formatLongDate } from '../domain/clock.js'
 import { lawfulBases, lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
 import { can } from '../domain/roles.js'
-import { paths, staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
@@ -76,12 +76,6 @@ function retentionSummary(study: Study): string {
 
 const errorsFor = (errors: FieldError[]) => (field: string) => errors.find((e) => e.field === field)?.text
 
-function takeFlash(req: Request) {
-  const flash = req.session.flash
-  delete req.session.flash
-  return flash
-}
-
 /**
  * Studies and their data maps: every member of staff reads them; administrators change them, each
  * change checked against the version the form was opened at.
@@ -94,10 +88,10 @@ export function studyRoutes(services: Services): Router {
 
   function saved(req: Request, res: Response, slug: string, outcome: SaveOutcome, text: string) {
     req.session.flash = { kind: 'success', text: outcome === 'saved' ? text : 'Nothing was changed.' }
-    res.redirect(303, staffPaths.study(slug))
+    res.redirect(303, paths.staff.study({ slug }))
   }
 
-  router.get(staffPaths.studies, readable, async (_req, res) => {
+  router.get(paths.staff.studies.pattern, readable, async (_req, res) => {
     const all = await studies.listAll()
     res.render('studies/list', {
       title: 'Studies',
@@ -105,7 +99,7 @@ export function studyRoutes(services: Services): Router {
       studies: await Promise.all(
         all.map(async (study) => ({
           ...study,
-          href: staffPaths.study(study.slug),
+          href: paths.staff.study({ slug: study.slug }),
           retention: retentionSummary(study),
           categories: (await studies.dataMap(study.id)).length,
         })),
@@ -113,14 +107,13 @@ export function studyRoutes(services: Services): Router {
     })
   })
 
-  router.get('/staff/studies/:slug', readable, async (req, res) => {
+  router.get(paths.staff.study.pattern, readable, async (req, res) => {
     const { study, dataMap } = await studyAdmin.load(slugOf(req))
     const [events, staff] = await Promise.all([studyAdmin.recentChanges(study.id), services.accounts.list()])
     const canEdit = req.staffUser ? can(req.staffUser.role, 'settings:manage') : false
     res.render('studies/study', {
       title: study.title,
-      backLink: staffPaths.studies,
-      flash: takeFlash(req),
+      backLink: paths.staff.studies(),
       study,
       dataMap,
       canEdit,
@@ -131,11 +124,11 @@ export function studyRoutes(services: Services): Router {
       emailCategoryKey,
       timeline: studyTimeline(events, new Map(staff.map((u) => [u.id, u.displayName])), dataMap),
       links: {
-        edit: staffPaths.editStudy(study.slug),
-        newCategory: staffPaths.newStudyCategory(study.slug),
-        notice: paths.studyPrivacyNotice(study.slug),
-        category: (key: string) => staffPaths.studyCategory(study.slug, key),
-        remove: (key: string) => staffPaths.removeStudyCategory(study.slug, key),
+        edit: paths.staff.editStudy({ slug: study.slug }),
+        newCategory: paths.staff.newStudyCategory({ slug: study.slug }),
+        notice: paths.studyPrivacyNotice({ slug: study.slug }),
+        category: (key: string) => paths.staff.studyCategory({ slug: study.slug, key }),
+        remove: (key: string) => paths.staff.removeStudyCategory({ slug: study.slug, key }),
       },
     })
   })
@@ -151,7 +144,7 @@ export function studyRoutes(services: Services): Router {
     res.status(status).render('studies/edit', {
       title: `Change study details: ${study.title}`,
       hasErrors: errors.length > 0,
-      backLink: staffPaths.study(study.slug),
+      backLink: paths.staff.study({ slug: study.slug }),
       study,
       version,
       values: typed ?? studyValues(study),
@@ -160,13 +153,13 @@ export function studyRoutes(services: Services): Router {
       labels: studyFieldLabels,
       maxMonths,
       maxNoticeCharacters,
-      action: staffPaths.editStudy(study.slug),
+      action: paths.staff.editStudy({ slug: study.slug }),
     })
   }
 
-  router.get('/staff/studies/:slug/edit', editable, (req, res) => renderDetailsForm(req, res, 200))
+  router.get(paths.staff.editStudy.pattern, editable, (req, res) => renderDetailsForm(req, res, 200))
 
-  router.post('/staff/studies/:slug/edit', editable, async (req, res) => {
+  router.post(paths.staff.editStudy.pattern, editable, async (req, res) => {
     const version = versionOf(req)
     const parsed = parseStudyDetails(bodyOf(req))
     if (!parsed.ok) return renderDetailsForm(req, res, 400, parsed.errors, parsed.values)
@@ -193,7 +186,7 @@ export function studyRoutes(services: Services): Router {
     res.status(status).render('studies/category', {
       title: category ? `Change ${category.label}` : 'Add data to the data map',
       hasErrors: errors.length > 0,
-      backLink: staffPaths.study(study.slug),
+      backLink: paths.staff.study({ slug: study.slug }),
       study,
       version,
       category,
@@ -203,20 +196,20 @@ export function studyRoutes(services: Services): Router {
       labels: categoryFieldLabels,
       lawfulBasisItems: lawfulBases.map((basis) => ({ value: basis, text: lawfulBasisLabels[basis] })),
       action: category
-        ? staffPaths.studyCategory(study.slug, category.key)
-        : staffPaths.newStudyCategory(study.slug),
+        ? paths.staff.studyCategory({ slug: study.slug, key: category.key })
+        : paths.staff.newStudyCategory({ slug: study.slug }),
       removeHref:
         category && category.key !== emailCategoryKey
-          ? staffPaths.removeStudyCategory(study.slug, category.key)
+          ? paths.staff.removeStudyCategory({ slug: study.slug, key: category.key })
           : undefined,
     })
   }
 
-  router.get('/staff/studies/:slug/new-category', editable, (req, res) =>
+  router.get(paths.staff.newStudyCategory.pattern, editable, (req, res) =>
     renderCategoryForm(req, res, 200, 'add'),
   )
 
-  router.post('/staff/studies/:slug/new-category', editable, async (req, res) => {
+  router.post(paths.staff.newStudyCategory.pattern, editable, async (req, res) => {
     const version = versionOf(req)
     const parsed = parseNewCategory(bodyOf(req))
     if (!parsed.ok) return renderCategoryForm(req, res, 400, 'add', parsed.errors, parsed.values)
@@ -232,11 +225,11 @@ export function studyRoutes(services: Services): Router {
     }
   })
 
-  router.get('/staff/studies/:slug/categories/:key', editable, (req, res) =>
+  router.get(paths.staff.studyCategory.pattern, editable, (req, res) =>
     renderCategoryForm(req, res, 200, 'change'),
   )
 
-  router.post('/staff/studies/:slug/categories/:key', editable, async (req, res) => {
+  router.post(paths.staff.studyCategory.pattern, editable, async (req, res) => {
     const version = versionOf(req)
     const parsed = parseCategory(bodyOf(req))
     if (!parsed.ok) return renderCategoryForm(req, res, 400, 'change', parsed.errors, parsed.values)
@@ -262,27 +255,25 @@ export function studyRoutes(services: Services): Router {
     res.status(status).render('studies/remove-category', {
       title: `Remove ${category.label}`,
       hasErrors: errors.length > 0,
-      backLink: staffPaths.studyCategory(study.slug, category.key),
+      backLink: paths.staff.studyCategory({ slug: study.slug, key: category.key }),
       study,
       version,
       category,
       errors,
       removable: category.key !== emailCategoryKey,
-      action: staffPaths.removeStudyCategory(study.slug, category.key),
-      cancel: staffPaths.study(study.slug),
+      action: paths.staff.removeStudyCategory({ slug: study.slug, key: category.key }),
+      cancel: paths.staff.study({ slug: study.slug }),
     })
   }
 
-  router.get('/staff/studies/:slug/categories/:key/remove', editable, (req, res) =>
-    renderRemove(req, res, 200),
-  )
+  router.get(paths.staff.removeStudyCategory.pattern, editable, (req, res) => renderRemove(req, res, 200))
 
-  router.post('/staff/studies/:slug/categories/:key/remove', editable, async (req, res) => {
+  router.post(paths.staff.removeStudyCategory.pattern, editable, async (req, res) => {
     const version = versionOf(req)
     try {
       const removed = await studyAdmin.removeCategory(actor(req), slugOf(req), keyOf(req), version)
       req.session.flash = { kind: 'success', text: `${removed.label} removed from the data map.` }
-      res.redirect(303, staffPaths.study(slugOf(req)))
+      res.redirect(303, paths.staff.study({ slug: slugOf(req) }))
     } catch (error) {
       if (error instanceof ValidationError) return renderRemove(req, res, 400, error.errors)
       if (error instanceof StaleStudyError) return renderRemove(req, res, 409, [staleError])

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../domain/staff-user.js'
 import { isTemplateKey, placeholders } from '../domain/letters.js'
-import { staffPaths } from '../paths.js'
+import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
@@ -17,10 +17,8 @@ export function templateRoutes(services: Services): Router {
     return key
   }
 
-  router.get(staffPaths.templates, requirePermission('settings:manage'), async (req, res) => {
-    const flash = req.session.flash
-    delete req.session.flash
-    res.render('templates/list', { title: 'Letter templates', templates: await templates.list(), flash })
+  router.get(paths.staff.templates.pattern, requirePermission('settings:manage'), async (_req, res) => {
+    res.render('templates/list', { title: 'Letter templates', templates: await templates.list() })
   })
 
   async function renderEdit(
@@ -34,7 +32,7 @@ export function templateRoutes(services: Services): Router {
     res.status(status).render('templates/edit', {
       title: template.name,
       hasErrors: errors.length > 0,
-      backLink: staffPaths.templates,
+      backLink: paths.staff.templates(),
       template,
       body: body ?? template.body,
       errors,
@@ -42,28 +40,28 @@ export function templateRoutes(services: Services): Router {
     })
   }
 
-  router.get('/staff/templates/:key', requirePermission('settings:manage'), (req, res) =>
+  router.get(paths.staff.template.pattern, requirePermission('settings:manage'), (req, res) =>
     renderEdit(req, res, 200),
   )
 
-  router.post('/staff/templates/:key', requirePermission('settings:manage'), async (req, res) => {
+  router.post(paths.staff.template.pattern, requirePermission('settings:manage'), async (req, res) => {
     const key = keyOf(req)
     const raw = (req.body as Record<string, unknown> | undefined)?.body
     const body = typeof raw === 'string' ? raw : ''
     try {
       await templates.save(req.staffUser as StaffUser, key, body)
       req.session.flash = { kind: 'success', text: 'Template saved. New letters use it from now on.' }
-      res.redirect(303, staffPaths.templates)
+      res.redirect(303, paths.staff.templates())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       await renderEdit(req, res, 400, error.errors, body)
     }
   })
 
-  router.post('/staff/templates/:key/reset', requirePermission('settings:manage'), async (req, res) => {
+  router.post(paths.staff.resetTemplate.pattern, requirePermission('settings:manage'), async (req, res) => {
     await templates.reset(req.staffUser as StaffUser, keyOf(req))
     req.session.flash = { kind: 'success', text: 'Template reset to the built-in wording.' }
-    res.redirect(303, staffPaths.templates)
+    res.redirect(303, paths.staff.templates())
   })
 
   return router

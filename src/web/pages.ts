@@ -3,7 +3,7 @@ import { paths } from '../paths.js'
 
 export function staticPages(): Router {
   const router = Router()
-  router.get(paths.accessibility, (_req, res) => {
+  router.get(paths.accessibility.pattern, (_req, res) => {
     res.render('pages/accessibility', { title: 'Accessibility statement' })
   })
   return router

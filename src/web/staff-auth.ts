@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express'
 import type { StaffUser } from '../domain/staff-user.js'
 import { can, type Permission } from '../domain/roles.js'
 import { ForbiddenError } from '../errors.js'
+import { paths } from '../paths.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -59,10 +60,10 @@ export function requirePermission(permission: Permission) {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.staffUser) {
       if (req.method === 'GET') req.session.returnTo = req.originalUrl
-      return res.redirect(303, '/staff/login')
+      return res.redirect(303, paths.staff.login())
     }
-    if (req.mustSetUpTwoFactor && !req.originalUrl.startsWith('/staff/account')) {
-      return res.redirect(303, '/staff/account')
+    if (req.mustSetUpTwoFactor && !req.originalUrl.startsWith(paths.staff.account())) {
+      return res.redirect(303, paths.staff.account())
     }
     if (!can(req.staffUser.role, permission)) return next(new ForbiddenError())
     next()

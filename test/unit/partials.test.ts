@@ -1,6 +1,7 @@
 import path from 'node:path'
 import ejs from 'ejs'
 import { describe, expect, it } from 'vitest'
+import { paths } from '../../src/paths.js'
 import { viewsDir } from '../../src/paths-on-disk.js'
 import { component } from '../../src/web/render.js'
 
@@ -16,6 +17,7 @@ const layoutLocals = {
   serviceName: 'Your data rights',
   serviceUrl: '/',
   component,
+  paths,
 }
 
 function layout(locals: Record<string, unknown> = {}): Promise<string> {
