@@ -1,9 +1,10 @@
 import type { Knex } from 'knex'
+import type { EventKind } from '../domain/request-events.js'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
 import { emailHmac, isValidEmail } from '../domain/email-address.js'
 import type { StaffRole } from '../domain/roles.js'
 import { enqueueMail } from '../mail/outbox.js'
-import { absoluteUrl } from '../paths.js'
+import { absoluteUrl, paths } from '../paths.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
@@ -90,7 +91,12 @@ export function accountsService(deps: AccountsDeps) {
   }
 
   /** One change to a staff account, with its event, in one transaction. */
-  async function changeUser(actor: StaffUser, userId: string, changes: Partial<StaffUserRow>, kind: string) {
+  async function changeUser(
+    actor: StaffUser,
+    userId: string,
+    changes: Partial<StaffUserRow>,
+    kind: EventKind,
+  ) {
     await db.transaction(async (trx) => {
       await staff.update(trx, userId, { ...changes, updated_at: iso() })
       await recordEvent(
@@ -127,7 +133,7 @@ export function accountsService(deps: AccountsDeps) {
           },
           at,
         )
-        return absoluteUrl(deps.publicUrl, `/staff/setup/${token}`)
+        return absoluteUrl(deps.publicUrl, paths.staff.setup({ token }))
       })
     },
 
@@ -345,7 +351,7 @@ export function accountsService(deps: AccountsDeps) {
               displayName,
               invitedBy: actor.displayName,
               role: input.role,
-              link: absoluteUrl(deps.publicUrl, `/staff/invite/${token}`),
+              link: absoluteUrl(deps.publicUrl, paths.staff.acceptInvite({ token })),
               days: inviteLinkDays,
             },
           },

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { isPostgres } from '../db/knex.js'
 import { containsEmailAddress } from '../domain/email-address.js'
+import type { EventKind } from '../domain/request-events.js'
 import { newId } from '../security/tokens.js'
 import { eventHash, genesisHash, type JsonValue } from './chain.js'
 
@@ -15,7 +16,7 @@ export interface Actor {
 export interface EventInput {
   actor: Actor
   subject: { type: string; id: string }
-  kind: string
+  kind: EventKind
   data?: Record<string, unknown>
 }
 

@@ -8,7 +8,7 @@ import type { PauseKind } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
 import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import type { LetterContext } from '../domain/letters.js'
-import type { RequestEvent } from '../domain/request-events.js'
+import type { EventKind, RequestEvent } from '../domain/request-events.js'
 import {
   letterContextOf,
   outcomes,
@@ -132,7 +132,7 @@ export function caseService(deps: CaseDeps) {
     trx: Knex,
     read: { record: EmailRecord; version: number },
     change: RecordChange,
-    event: { actor: Actor; kind: string; data: Record<string, unknown> },
+    event: { actor: Actor; kind: EventKind; data: Record<string, unknown> },
     at: Date,
   ): Promise<void> {
     const changed = await changeEmailRecord(trx, {

@@ -153,6 +153,24 @@ export function formatLongDate(date: IsoDate): string {
   return longFormat.format(toUtc(date))
 }
 
+const dateTimeFormat = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h12',
+})
+
+/** An instant as people in the UK read it: "1 December 2026, 6:58pm" in London time. */
+export function formatLondonDateTime(instant: string | Date): string {
+  const parts = dateTimeFormat.formatToParts(typeof instant === 'string' ? new Date(instant) : instant)
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? ''
+  const period = part('dayPeriod').toLowerCase().replace(/\./g, '').replace(/\s/g, '')
+  return `${part('day')} ${part('month')} ${part('year')}, ${part('hour')}:${part('minute')}${period}`
+}
+
 function dayDescription(date: IsoDate): string {
   if (isWeekend(date)) return `a ${weekdayFormat.format(toUtc(date))}`
   return 'a bank holiday'

@@ -97,3 +97,49 @@ export type RequestEvent =
   | { kind: 'download.fetched'; data: Record<string, unknown> }
 
 export type RequestEventKind = RequestEvent['kind']
+
+/** Events about everything else the portal keeps: email records, staff, studies, settings, exports. */
+export const otherEventKinds = [
+  'audit.trail_exported',
+  'audit.verified',
+  'downloads.expired_removed',
+  'export.identities_included',
+  'export.request_log',
+  'mail.minimised',
+  'record.address_rectified',
+  'record.consent_withdrawn',
+  'record.downloads_revoked',
+  'record.erased',
+  'record.holding_deleted',
+  'record.objection_decided',
+  'record.restricted',
+  'record.restriction_lifted',
+  'record.task_done',
+  'records.imported',
+  'settings.changed',
+  'settings.template_changed',
+  'settings.template_reset',
+  'staff.first_admin_created',
+  'staff.lockout_reset',
+  'staff.login',
+  'staff.login_failed',
+  'staff.logout',
+  'staff.password_set',
+  'staff.role_changed',
+  'staff.two_factor_reset',
+  'staff.two_factor_disabled',
+  'staff.two_factor_enabled',
+  'staff.two_factor_failed',
+  'staff.two_factor_passed',
+  'staff.user_disabled',
+  'staff.user_enabled',
+  'staff.user_created',
+  'staff.user_invited',
+  'study.category_added',
+  'study.category_removed',
+  'study.category_updated',
+  'study.updated',
+] as const
+
+/** Every kind of event the audit trail holds: the event writer takes no other. */
+export type EventKind = RequestEventKind | (typeof otherEventKinds)[number]

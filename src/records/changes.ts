@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import { recordEvent, type Actor } from '../audit/events.js'
 import type { IsoDate } from '../domain/clock.js'
+import type { EventKind } from '../domain/request-events.js'
 import type { HoldingKey } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
 
@@ -45,7 +46,7 @@ export async function changeEmailRecord(
     recordId: string
     version: number
     change: RecordChange
-    event: { actor: Actor; kind: string; data: Record<string, unknown> }
+    event: { actor: Actor; kind: EventKind; data: Record<string, unknown> }
     at: Date
   },
 ): Promise<boolean> {

@@ -1,3 +1,4 @@
+import type { EventKind } from '../../src/domain/request-events.js'
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -93,7 +94,7 @@ describe('the hash chain in the database', () => {
     expect(await verifyDb(db)).toMatchObject({ ok: true, eventsChecked: 1200 })
     await recordEvent(
       db,
-      { actor: { type: 'system', id: 'test' }, subject: { type: 't', id: '1' }, kind: 'after' },
+      { actor: { type: 'system', id: 'test' }, subject: { type: 't', id: '1' }, kind: 'after' as EventKind },
       ctx.now(),
     )
     expect(await verifyDb(db)).toMatchObject({ ok: true, eventsChecked: 1201 })
@@ -116,7 +117,7 @@ describe('the hash chain in the database', () => {
           {
             actor: { type: 'system', id: 'test' },
             subject: { type: 'test', id: String(i) },
-            kind: 'test.append',
+            kind: 'test.append' as EventKind,
           },
           new Date(),
         )
@@ -151,7 +152,7 @@ describe('the hash chain in the database', () => {
           {
             actor: { type: 'system', id: 'test' },
             subject: { type: 'test', id: String(i) },
-            kind: 'test.append',
+            kind: 'test.append' as EventKind,
           },
           new Date(),
         )
@@ -172,7 +173,7 @@ describe('tampering in the database', () => {
         {
           actor: { type: 'staff', id: 'u-1' },
           subject: { type: 'request', id: `r-${i}` },
-          kind: i % 2 ? 'request.note_added' : 'request.assigned',
+          kind: (i % 2 ? 'request.note_added' : 'request.assigned') as EventKind,
           data: { n: i },
         },
         ctx.now(),
@@ -347,7 +348,7 @@ describe('the exported trail', () => {
       await migrateLatest(db)
       await recordEvent(
         db,
-        { actor: { type: 'system', id: 'test' }, subject: { type: 't', id: '1' }, kind: 'test' },
+        { actor: { type: 'system', id: 'test' }, subject: { type: 't', id: '1' }, kind: 'test' as EventKind },
         new Date(),
       )
     } finally {

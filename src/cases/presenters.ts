@@ -1,0 +1,247 @@
+import type { Tag } from '../answers/presenters.js'
+import type { ClockView } from '../domain/case-clock.js'
+import { formatLondonDateTime, formatLongDate, londonDate } from '../domain/clock.js'
+import { lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
+import { outcomes } from '../domain/request-lifecycle.js'
+import { describeDaysLeft, urgency } from '../domain/queue.js'
+import { statusInfo } from '../domain/request-status.js'
+import { requestTypeInfo } from '../domain/request-types.js'
+import type { RecordSnapshot, RetentionView } from '../domain/retention.js'
+import type { RightOutcome } from '../domain/rights.js'
+import type { RightsRequest } from '../domain/rights-request.js'
+import { holdingRows, type HoldingRow } from '../records/presenters.js'
+import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
+import type { CaseMessage, CaseNote } from '../requests/repo.js'
+import type { QueueRow } from './repo.js'
+
+/** A summary-list row: text, optionally led by a tag and followed by a note in smaller type. */
+export interface SummaryRow {
+  key: string
+  value?: string
+  tag?: Tag
+  note?: string
+}
+
+/** "Due soon: 3 days left", or "Due today" on the day itself. */
+function dueSoonText(daysLeft: number): string {
+  return daysLeft === 0 ? 'Due today' : `Due soon: ${describeDaysLeft(daysLeft).toLowerCase()}`
+}
+
+/** The tags beside a case's reference: its status, and how near its deadline is. */
+export function caseHeadingTags(
+  request: Pick<RightsRequest, 'status'>,
+  due: { daysLeft: number; urgency: 'overdue' | 'due_soon' | 'on_track' } | undefined,
+): { tags: Tag[]; daysLeft: string | null } {
+  const status = statusInfo[request.status]
+  const tags: Tag[] = [{ text: status.label, classes: status.tagClass }]
+  if (due?.urgency === 'overdue')
+    tags.push({ text: describeDaysLeft(due.daysLeft), classes: 'govuk-tag--red' })
+  if (due?.urgency === 'due_soon')
+    tags.push({ text: dueSoonText(due.daysLeft), classes: 'govuk-tag--yellow' })
+  return { tags, daysLeft: due?.urgency === 'on_track' ? describeDaysLeft(due.daysLeft) : null }
+}
+
+/** The case's summary: who asked, how, when, the clock and its deadline, and what they wrote. */
+export function caseSummaryRows(input: {
+  request: RightsRequest
+  clockView: ClockView | undefined
+  open: boolean
+  channelLabel: string
+  assigneeName: string | null
+  detailRows: { label: string; value: string }[]
+}): SummaryRow[] {
+  const { request, clockView } = input
+  const rows: SummaryRow[] = [
+    {
+      key: 'Requester',
+      value: request.email
+        ? `${request.requesterName ? `${request.requesterName} – ` : ''}${request.email}`
+        : 'Contact details removed',
+    },
+    { key: 'Channel', value: input.channelLabel },
+    { key: 'Received', value: formatLongDate(request.receivedOn) },
+    {
+      key: 'Clock started',
+      value: request.clockStartOn
+        ? formatLongDate(request.clockStartOn)
+        : 'Not yet: waiting for the person to confirm',
+    },
+  ]
+  if (clockView?.deadline) {
+    rows.push({
+      key: 'Statutory deadline',
+      value: `${formatLongDate(clockView.deadline.due)}${request.extended ? ` (extended from ${formatLongDate(clockView.originalDue)})` : ''}`,
+    })
+  }
+  if (clockView?.canExtend && input.open) {
+    rows.push({ key: 'Extension must be notified by', value: formatLongDate(clockView.extensionNoticeBy) })
+  }
+  if (clockView && clockView.pausedDaysToDate > 0) {
+    rows.push({ key: 'Days paused for clarification', value: String(clockView.pausedDaysToDate) })
+  }
+  rows.push({ key: 'Assigned to', value: input.assigneeName ?? 'Nobody' })
+  if (request.closedAt) {
+    const outcome = request.outcome
+      ? ` – ${Object.hasOwn(outcomes, request.outcome) ? outcomes[request.outcome as keyof typeof outcomes] : request.outcome}`
+      : ''
+    rows.push({ key: 'Closed', value: `${formatLongDate(londonDate(new Date(request.closedAt)))}${outcome}` })
+  }
+  for (const row of input.detailRows) rows.push({ key: row.label, value: row.value })
+  return rows
+}
+
+export interface RecordPanelView {
+  /** Set when no record of the address was found: the sentence to show instead of the rows. */
+  noRecord: string | null
+  rows: SummaryRow[]
+  holdings: HoldingRow[]
+}
+
+/** The email record as the request found it and as it is now. */
+export function recordPanelView(
+  snapshot: RecordSnapshot | null,
+  now: RetentionView | undefined,
+): RecordPanelView {
+  if (!snapshot || snapshot.state === 'no_record') {
+    return {
+      noRecord: `No email record of this address was found when the request was confirmed${
+        snapshot ? ` (${formatLongDate(snapshot.takenOn)})` : ''
+      }: as far as the records show, we hold no data about it in this study.`,
+      rows: [],
+      holdings: [],
+    }
+  }
+  const then = stateLabels[snapshot.state]
+  const current = now ? stateLabels[now.state] : undefined
+  return {
+    noRecord: null,
+    rows: [
+      {
+        key: `When confirmed (${formatLongDate(snapshot.takenOn)})`,
+        tag: { text: then.label, classes: then.tagClass },
+        note: snapshot.rule,
+      },
+      now && current
+        ? { key: 'Now', tag: { text: current.label, classes: current.tagClass }, note: now.rule }
+        : { key: 'Now', value: 'Unknown' },
+      {
+        key: 'Survey answers',
+        value: !now
+          ? 'Unknown'
+          : now.answersLinked
+            ? 'Still linked to the address'
+            : 'Anonymised or gone: cannot be linked to the person',
+      },
+    ],
+    holdings: now ? holdingRows(now.holdings) : [],
+  }
+}
+
+export interface RightRow {
+  data: string
+  basis: string
+  tag: Tag
+  note: string
+}
+
+/** What the request's right reaches, category by category of the study's data map. */
+export function rightRows(rights: { category: DataCategory; outcome: RightOutcome }[]): RightRow[] {
+  return rights.map(({ category, outcome }) => {
+    const label = rightOutcomeLabels[outcome.applies]
+    return {
+      data: category.label,
+      basis: lawfulBasisLabels[category.lawfulBasis],
+      tag: { text: label.label, classes: label.tagClass },
+      note: outcome.note ? `${outcome.article}: ${outcome.note}` : outcome.article,
+    }
+  })
+}
+
+export interface MessageRow {
+  fromPerson: boolean
+  heading: string
+  subject: string | null
+  body: string
+}
+
+/** Letters to the person and their replies, oldest first, signed and dated in UK time. */
+export function caseMessageRows(
+  messages: CaseMessage[],
+  staffNames: ReadonlyMap<string, string>,
+): MessageRow[] {
+  return messages.map((m) => ({
+    fromPerson: m.direction === 'from_person',
+    heading: `${
+      m.direction === 'from_person'
+        ? 'From the person'
+        : `To the person, from ${m.authorId ? (staffNames.get(m.authorId) ?? 'Staff') : 'the portal'}`
+    }, ${formatLondonDateTime(m.createdAt)}`,
+    subject: m.subject,
+    body: m.body,
+  }))
+}
+
+export interface NoteRow {
+  heading: string
+  body: string
+}
+
+export function caseNoteRows(notes: CaseNote[]): NoteRow[] {
+  return notes.map((n) => ({
+    heading: `${n.authorName}, ${formatLondonDateTime(n.createdAt)}`,
+    body: n.body,
+  }))
+}
+
+export interface QueueRowView {
+  id: string
+  reference: string
+  href: string
+  typeName: string
+  studyTitle: string
+  status: Tag
+  /** Set when the email record's state already answers the request. */
+  recordAnswerTag: Tag | null
+  receivedLabel: string
+  dueLabel: string
+  /** Overdue or due soon, as a tag; otherwise the days left in plain text. */
+  dueTag: Tag | null
+  daysLeft: string | null
+  extended: boolean
+  assigneeName: string
+}
+
+/** The queue's rows: the deadline and how near it is, for open requests whose clock runs. */
+export function queueRowViews(
+  rows: QueueRow[],
+  options: { tab: 'open' | 'closed' | 'unconfirmed'; today: string; hrefOf: (id: string) => string },
+): QueueRowView[] {
+  return rows.map((row) => {
+    const due = row.extendedDueOn ?? row.dueOn
+    const state = due && options.tab === 'open' ? urgency(due, options.today) : undefined
+    const status = statusInfo[row.status]
+    const daysLeft = state ? describeDaysLeft(state.daysLeft) : null
+    return {
+      id: row.id,
+      reference: row.reference ?? 'Not confirmed',
+      href: options.hrefOf(row.id),
+      typeName: requestTypeInfo[row.type].name,
+      studyTitle: row.studyTitle,
+      status: { text: status.label, classes: status.tagClass },
+      recordAnswerTag: row.recordAnswer
+        ? { text: `Record answers it: ${row.recordAnswer}`, classes: 'govuk-tag--purple' }
+        : null,
+      receivedLabel: formatLongDate(row.receivedOn),
+      dueLabel: due ? formatLongDate(due) : '–',
+      dueTag:
+        state?.urgency === 'overdue' && daysLeft
+          ? { text: daysLeft, classes: 'govuk-tag--red' }
+          : state?.urgency === 'due_soon'
+            ? { text: dueSoonText(state.daysLeft), classes: 'govuk-tag--yellow' }
+            : null,
+      daysLeft: state?.urgency === 'on_track' ? daysLeft : null,
+      extended: row.extendedDueOn !== null,
+      assigneeName: row.assigneeName ?? 'Nobody',
+    }
+  })
+}
