@@ -136,6 +136,20 @@ export default tseslint.config(
       'import-x/no-restricted-paths': restrictedPaths(),
     },
   },
+  {
+    // 4 (continued). A route reaches the database only through a service, never `services.db`.
+    files: ['src/**/routes.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "MemberExpression[object.name='services'][property.name='db']",
+          message:
+            'routes.ts does not touch the database: go through a service. See docs/decisions/0006-module-boundaries.md',
+        },
+      ],
+    },
+  },
   ...Object.entries(knownBoundaryViolations).map(([file, allowed]) => ({
     files: [file],
     rules: { 'import-x/no-restricted-paths': restrictedPaths(allowed) },

@@ -11,6 +11,8 @@ import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { recordsRepo } from './records/repo.js'
 import { reportsService } from './reports/service.js'
+import { recordTaskService } from './records/changes.js'
+import { importEmailRecords } from './records/import.js'
 import { retentionSweep } from './records/sweep.js'
 import { requestWriter } from './requests/change.js'
 import { requestsRepo } from './requests/repo.js'
@@ -86,6 +88,10 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     cases: casesRepo(db),
     records,
     sweep: retentionSweep({ db, records, studies, now }),
+    recordTasks: recordTaskService(db, now),
+    /** Imports a study's export of email records: all rows or none, with a report. */
+    importRecords: (input: Parameters<typeof importEmailRecords>[1]) =>
+      importEmailRecords({ db, secret: config.secret, now }, input),
     caseHandling,
     answers: answersService({ db, caseHandling, requests, now }),
     templates,

@@ -245,3 +245,62 @@ export function queueRowViews(
     }
   })
 }
+
+/** Which of the record's actions the case page offers, and what is already recorded. */
+export interface RecordActions {
+  erase: boolean
+  restrict: boolean
+  rectify: boolean
+  /** The form, or the sentence saying when it was done. */
+  withdrawConsent: { done: string | null; answersLinked: boolean } | null
+  objection: { done: string | null; directMarketing: boolean } | null
+  liftRestriction: boolean
+}
+
+export function recordActionsOf(input: {
+  request: Pick<RightsRequest, 'type' | 'details'>
+  open: boolean
+  canAct: boolean
+  now: RetentionView | undefined
+  consentWithdrawnOn: string | null
+  objectionDecision: string | null
+}): RecordActions {
+  const { request, now } = input
+  const none: RecordActions = {
+    erase: false,
+    restrict: false,
+    rectify: false,
+    withdrawConsent: null,
+    objection: null,
+    liftRestriction: false,
+  }
+  if (!input.canAct || !now || now.state === 'erased') return none
+  const restricted = now.state === 'restricted'
+  const acting = input.open
+  return {
+    erase: acting && request.type === 'erasure' && !restricted,
+    restrict: acting && request.type === 'restriction' && !restricted,
+    rectify: acting && request.type === 'rectification',
+    withdrawConsent:
+      acting && request.type === 'withdraw_consent'
+        ? {
+            done: input.consentWithdrawnOn
+              ? `Consent recorded as withdrawn on ${formatLongDate(input.consentWithdrawnOn)}.`
+              : null,
+            answersLinked: now.answersLinked,
+          }
+        : null,
+    objection:
+      acting && request.type === 'objection'
+        ? {
+            done: input.objectionDecision
+              ? `Decision recorded: ${input.objectionDecision === 'stopped' ? 'the processing has stopped' : 'continued on compelling legitimate grounds'}.`
+              : null,
+            directMarketing:
+              request.details?.type === 'objection' && request.details.processing === 'direct_marketing',
+          }
+        : null,
+    // Lifting is offered on a closed case too: a restriction outlives the request that set it.
+    liftRestriction: restricted,
+  }
+}

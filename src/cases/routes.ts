@@ -4,31 +4,21 @@ import { z } from 'zod'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import type { Study } from '../domain/study.js'
-import { eventsFor } from '../audit/events.js'
 import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
-import { consentChoices, lawfulBasisLabels, objectionChoices } from '../domain/data-map.js'
+import { consentChoices, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
-import { describeDaysLeft, dueSoonDays, urgency } from '../domain/queue.js'
-import { statusInfo } from '../domain/request-status.js'
-import {
-  describeDetails,
-  isRequestType,
-  requestTypeInfo,
-  requestTypes,
-  restrictionGrounds,
-} from '../domain/request-types.js'
+import { dueSoonDays, urgency } from '../domain/queue.js'
+import { isRequestType, requestTypeInfo, requestTypes, restrictionGrounds } from '../domain/request-types.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
 import { directMarketingObjection, rightForCategory } from '../domain/rights.js'
-import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
 import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { staffChannels, type StaffChannel } from '../intake/service.js'
 import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
-import { availabilityOf } from '../answers/files.js'
 import { answerInputOf } from '../answers/input.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
 import {
@@ -45,7 +35,19 @@ import { outcomes, StaleCaseError } from './service.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, isoDate, parseForm } from '../web/validate.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
+import {
+  caseHeadingTags,
+  caseMessageRows,
+  caseNoteRows,
+  caseSummaryRows,
+  queueRowViews,
+  recordActionsOf,
+  recordPanelView,
+  rightRows,
+} from './presenters.js'
 import { staffTimeline } from './timeline.js'
+import { staffFileRows } from '../answers/presenters.js'
+import { detailRowsOf } from '../domain/request-details.js'
 
 const pageSize = 50
 const tabs: { id: QueueTab; label: string }[] = [
@@ -197,20 +199,7 @@ export function casesRoutes(services: Services): Router {
       values,
       tab,
       tabs: tabs.map((t) => ({ ...t, count: counts[t.id], href: tabLink(t.id), current: t.id === tab })),
-      rows: page.rows.map((row) => {
-        const due = row.extendedDueOn ?? row.dueOn
-        const state = due && tab === 'open' ? urgency(due, today) : undefined
-        return {
-          ...row,
-          info: requestTypeInfo[row.type],
-          status: statusInfo[row.status],
-          receivedLabel: formatLongDate(row.receivedOn),
-          dueLabel: due ? formatLongDate(due) : '–',
-          daysLeftLabel: state ? describeDaysLeft(state.daysLeft) : '',
-          urgency: state?.urgency,
-          href: paths.staff.case({ id: row.id }),
-        }
-      }),
+      rows: queueRowViews(page.rows, { tab, today, hrefOf: (id) => paths.staff.case({ id }) }),
       nextHref: page.next ? `${tabLink(tab)}&after=${encodeCursor(page.next)}` : undefined,
       firstHref: after ? tabLink(tab) : undefined,
       typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
@@ -403,7 +392,7 @@ export function casesRoutes(services: Services): Router {
       handling.messages(request.id),
       handling.notes(request.id),
       handling.tasks(request.id),
-      eventsFor(services.db, { type: 'request', id: request.id }),
+      services.caseHandling.events(request.id),
       services.accounts.list(),
     ])
     const staffNames = new Map(staffList.map((u) => [u.id, u.displayName]))
@@ -442,20 +431,20 @@ export function casesRoutes(services: Services): Router {
         : '',
     }
     const at = services.now()
+    const canAct = req.staffUser ? can(req.staffUser.role, 'cases:act') : false
+    const open = isOpen(request.status)
     const downloadCounts =
       answerFiles.length > 0 ? await services.answers.downloadCounts(request.id) : new Map<string, number>()
     const answerPanel =
       (request.type === 'access' || request.type === 'portability') && request.clockStartOn
         ? {
-            files: answerFiles.map((f) => ({
-              ...f,
-              availability: availabilityOf(f, at),
-              downloads: downloadCounts.get(f.id) ?? 0,
-              links: formatsOf[f.kind].map((format) => ({
-                format,
-                href: paths.staff.caseFile({ id: request.id, fileId: f.id, format }),
-              })),
-            })),
+            files: staffFileRows(answerFiles, {
+              at,
+              downloads: downloadCounts,
+              formatsOf,
+              hrefOf: (f, format) => paths.staff.caseFile({ id: request.id, fileId: f.id, format }),
+              canRemove: canAct && isOpen(request.status),
+            }),
             prepared: answerFiles.some((f) => f.kind !== 'attachment'),
             valuesNeeded:
               request.type === 'portability'
@@ -489,7 +478,11 @@ export function casesRoutes(services: Services): Router {
         ? { ...e, href: `#${form.name}-${e.field === 'reason' ? 'letter' : e.field}` }
         : e,
     )
-    const canAct = req.staffUser ? can(req.staffUser.role, 'cases:act') : false
+    const assigneeName = request.assigneeId ? (staffNames.get(request.assigneeId) ?? 'Unknown') : null
+    const channelLabel =
+      request.channel === 'web'
+        ? 'This portal'
+        : (staffChannels[request.channel as StaffChannel] ?? request.channel)
     res.status(status).render('cases/case', {
       title: request.reference ?? 'Unconfirmed request',
       hasErrors: errors.length > 0,
@@ -497,56 +490,50 @@ export function casesRoutes(services: Services): Router {
       request,
       study,
       info: requestTypeInfo[request.type],
-      status: statusInfo[request.status],
-      channelLabel:
-        request.channel === 'web'
-          ? 'This portal'
-          : (staffChannels[request.channel as StaffChannel] ?? request.channel),
-      open: isOpen(request.status),
+      heading: caseHeadingTags(
+        request,
+        due && open && view?.phase === 'running' ? urgency(due, today) : undefined,
+      ),
+      summaryRows: caseSummaryRows({
+        request,
+        clockView: view,
+        open,
+        channelLabel,
+        assigneeName,
+        detailRows: detailRowsOf(request.details, dataMap),
+      }),
+      open,
       canAct,
       clockView: view,
-      state: due && isOpen(request.status) && view?.phase === 'running' ? urgency(due, today) : undefined,
-      describeDaysLeft,
       formatLongDate,
-      detailRows: request.details
-        ? describeDetails(request.details, (field, value) => {
-            const choices = field === 'processing' ? objectionChoices(dataMap) : consentChoices(dataMap)
-            return choices.find((c) => c.value === value)?.label ?? value
-          })
-        : [],
       timeline: staffTimeline(events, staffNames),
       recordPanel: request.clockStartOn
         ? {
-            record: record ?? null,
-            consentWithdrawnOn: record?.consentWithdrawnOn ?? null,
-            objectionDecision: record?.objection?.decision ?? null,
-            directMarketing:
-              request.details?.type === 'objection' && request.details.processing === 'direct_marketing',
+            view: recordPanelView(request.recordSnapshot, recordNow),
+            actions: recordActionsOf({
+              request,
+              open,
+              canAct,
+              now: recordNow,
+              consentWithdrawnOn: record?.consentWithdrawnOn ?? null,
+              objectionDecision: record?.objection?.decision ?? null,
+            }),
             restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
               value,
               text: `${g.label} (${g.article})`,
             })),
             defaultGround: request.details?.type === 'restriction' ? request.details.ground : '',
             defaultReview: addCalendarMonths(today, 3),
-            snapshot: request.recordSnapshot,
-            now: recordNow,
             recordHref: record ? paths.staff.record({ id: record.id }) : undefined,
-            stateLabels,
-            outcomeLabels: rightOutcomeLabels,
-            lawfulBasisLabels,
-            rights,
+            rights: rightRows(rights),
           }
         : undefined,
-      messages: messages.map((m) => ({
-        ...m,
-        authorName: m.authorId ? (staffNames.get(m.authorId) ?? 'Staff') : 'The person',
-      })),
-      notes,
+      messages: caseMessageRows(messages, staffNames),
+      notes: caseNoteRows(notes),
       tasks,
       openTasks: tasks.filter((t) => !t.doneAt).length,
       answerPanel,
       assignees: staffList.filter((u) => !u.disabledAt && (u.role === 'admin' || u.role === 'dpo')),
-      assigneeName: request.assigneeId ? (staffNames.get(request.assigneeId) ?? 'Unknown') : null,
       stale: form.stale ?? false,
       formName: form.name ?? '',
       errors,

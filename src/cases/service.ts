@@ -3,7 +3,7 @@ import type { StaffRepo } from '../accounts/repo.js'
 import type { EmailRecord } from '../domain/email-record.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import { answerNotReady } from '../answers/check.js'
-import { recordEvent, type Actor } from '../audit/events.js'
+import { eventsFor, recordEvent, type Actor, type StoredEvent } from '../audit/events.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
 import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
@@ -155,6 +155,8 @@ export function caseService(deps: CaseDeps) {
     recordAction,
 
     messages: (requestId: string): Promise<CaseMessage[]> => requests.messagesOf(requestId),
+    /** The request's events, oldest first, for its timelines. */
+    events: (requestId: string): Promise<StoredEvent[]> => eventsFor(db, { type: 'request', id: requestId }),
     notes: (requestId: string): Promise<CaseNote[]> => requests.notesOf(requestId),
     tasks: (requestId: string): Promise<CaseTask[]> => requests.tasksOf(requestId),
 

@@ -1,8 +1,11 @@
 import type { StoredEvent } from '../audit/events.js'
+import { formatLondonDateTime } from '../domain/clock.js'
 import type { RequestEventKind } from '../domain/request-events.js'
 
 export interface StaffTimelineEntry {
   at: string
+  /** When, in UK time in words. */
+  when: string
   actor: string
   title: string
   detail?: string
@@ -102,6 +105,7 @@ export function staffTimeline(
       const detail = eventDetail(event)
       return {
         at: event.occurredAt,
+        when: formatLondonDateTime(event.occurredAt),
         actor: actorLabel(event, staffNames),
         title: isRequestEventKind(event.kind) ? titles[event.kind] : event.kind,
         ...(detail ? { detail } : {}),

@@ -1,11 +1,9 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { eventsFor } from '../audit/events.js'
 import { consentChoices, objectionChoices, whatTheRightCovers } from '../domain/data-map.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isOpen, statusInfo } from '../domain/request-status.js'
 import {
-  describeDetails,
   isRequestType,
   requestTypeInfo,
   requestTypes,
@@ -23,8 +21,10 @@ import { formValues } from '../web/form-text.js'
 import { checkForm } from '../web/validate.js'
 import { rateRules } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
-import { availabilityOf } from '../answers/files.js'
 import { formatsOf } from '../answers/service.js'
+import { personFileRows } from '../answers/presenters.js'
+import { detailRowsOf } from '../domain/request-details.js'
+import { deadlineExplanation, personMessageRows, statusSummaryRows } from './presenters.js'
 import { participantTimeline } from './timeline.js'
 import { formFields, parseRequestForm } from './validation.js'
 
@@ -348,16 +348,12 @@ export function intakeRoutes(services: Services): Router {
     const view = clock ? clockView(clock, londonDate(services.now())) : undefined
     const messages = await services.caseHandling.messages(request.id)
     const at = services.now()
-    const files = (await services.answers.files(request.id))
-      .filter((f) => f.publishedAt)
-      .map((f) => ({
-        ...f,
-        availability: availabilityOf(f, at),
-        links: formatsOf[f.kind].map((format) => ({
-          format,
-          href: paths.status.file({ token, fileId: f.id, format }),
-        })),
-      }))
+    const files = personFileRows(await services.answers.files(request.id), {
+      at,
+      formatsOf,
+      hrefOf: (f, format) => paths.status.file({ token, fileId: f.id, format }),
+    })
+    const open = isOpen(request.status)
     res.status(status).render('intake/status', {
       files,
       title: `Your request ${request.reference ?? ''}`.trim(),
@@ -370,18 +366,18 @@ export function intakeRoutes(services: Services): Router {
       study,
       info: requestTypeInfo[request.type],
       status: statusInfo[request.status],
-      open: isOpen(request.status),
-      clockView: view,
-      formatLongDate,
-      messages,
-      canReply: isOpen(request.status) && request.pause !== null,
-      detailRows: request.details
-        ? describeDetails(request.details, (field, value) => {
-            const choices = field === 'processing' ? objectionChoices(dataMap) : consentChoices(dataMap)
-            return choices.find((c) => c.value === value)?.label ?? value
-          })
-        : [],
-      timeline: participantTimeline(await eventsFor(services.db, { type: 'request', id: request.id })),
+      open,
+      summaryRows: statusSummaryRows({
+        request,
+        info: requestTypeInfo[request.type],
+        open,
+        clockView: view,
+        detailRows: detailRowsOf(request.details, dataMap),
+      }),
+      deadlineExplanation: deadlineExplanation(open, view),
+      messages: personMessageRows(messages),
+      canReply: open && request.pause !== null,
+      timeline: participantTimeline(await services.caseHandling.events(request.id)),
       withdrawUrl: paths.status.withdraw(token),
       replyUrl: paths.status.reply(token),
     })

@@ -81,3 +81,30 @@ export async function addRecordTask(
     created_at: task.at.toISOString(),
   })
 }
+
+/** Ticking off a task for a copy outside the portal, with what was done, as an event. */
+export function recordTaskService(db: Knex, now: () => Date) {
+  return {
+    /** False when the task is already done or does not exist. */
+    async complete(actor: Actor, taskId: string, note: string): Promise<boolean> {
+      const at = now()
+      return db.transaction(async (trx) => {
+        const updated = await trx('record_tasks')
+          .where({ id: taskId })
+          .whereNull('done_at')
+          .update({
+            done_at: at.toISOString(),
+            done_by: actor.type === 'staff' ? actor.id : null,
+            done_note: note,
+          })
+        if (updated !== 1) return false
+        await recordEvent(
+          trx,
+          { actor, subject: { type: 'record_task', id: taskId }, kind: 'record.task_done' },
+          at,
+        )
+        return true
+      })
+    },
+  }
+}

@@ -6,7 +6,6 @@ import { pipeline } from 'node:stream/promises'
 import Busboy from 'busboy'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { recordEvent } from '../audit/events.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { statusInfo } from '../domain/request-status.js'
@@ -19,8 +18,8 @@ import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { BadRequestError, NotFoundError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, required } from '../web/validate.js'
-import { importEmailRecords } from './import.js'
 import { stateLabels } from './labels.js'
+import { holdingRows, recordSummaryRows } from './presenters.js'
 import type { EmailRecord } from '../domain/email-record.js'
 
 export const maxImportBytes = 50 * 1024 * 1024
@@ -89,14 +88,11 @@ export function recordsRoutes(services: Services): Router {
       }
       if (received === 'too-large')
         return renderImportError(res, study, 'The file must be smaller than 50 MB')
-      const report = await importEmailRecords(
-        { db: services.db, secret: services.config.secret, now: services.now },
-        {
-          studyId: study.id,
-          open: () => createReadStream(file),
-          actor: { type: 'staff', id: req.staffUser?.id ?? null },
-        },
-      )
+      const report = await services.importRecords({
+        studyId: study.id,
+        open: () => createReadStream(file),
+        actor: { type: 'staff', id: req.staffUser?.id ?? null },
+      })
       res.status(report.imported ? 200 : 400).render('records/import-report', {
         title: report.imported ? 'Records imported' : 'Nothing was imported',
         hasErrors: !report.imported,
@@ -143,23 +139,12 @@ export function recordsRoutes(services: Services): Router {
       })
     }
     const { note } = form.value
-    const at = services.now()
-    await services.db.transaction(async (trx) => {
-      const updated = await trx('record_tasks')
-        .where({ id: taskId })
-        .whereNull('done_at')
-        .update({ done_at: at.toISOString(), done_by: req.staffUser?.id ?? null, done_note: note })
-      if (updated !== 1) throw new NotFoundError()
-      await recordEvent(
-        trx,
-        {
-          actor: { type: 'staff', id: req.staffUser?.id ?? null },
-          subject: { type: 'record_task', id: taskId },
-          kind: 'record.task_done',
-        },
-        at,
-      )
-    })
+    const done = await services.recordTasks.complete(
+      { type: 'staff', id: req.staffUser?.id ?? null },
+      taskId,
+      note,
+    )
+    if (!done) throw new NotFoundError()
     req.session.flash = { kind: 'success', text: 'Task ticked off.' }
     res.redirect(303, paths.staff.recordTasks())
   })
@@ -172,11 +157,13 @@ export function recordsRoutes(services: Services): Router {
     const linked = (await services.requests.findByEmailHmac(record.emailHmac)).filter(
       (r) => r.studyId === study.id,
     )
+    const shown = view(record, study)
     res.render('records/record', {
       title: record.email ?? 'Erased record',
       backLink: paths.staff.records(),
-      record: view(record, study),
-      formatLongDate,
+      record: shown,
+      summaryRows: recordSummaryRows(record, shown.retention, study),
+      holdings: holdingRows(shown.retention.holdings),
       requests: linked.map((r) => ({
         ...r,
         info: requestTypeInfo[r.type],
