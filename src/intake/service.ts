@@ -7,7 +7,7 @@ import { requestTypeInfo, type RequestDetails, type RequestType } from '../domai
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import type { RecordsRepo } from '../records/repo.js'
-import type { RequestWriter } from '../requests/change.js'
+import { newStatusLink, type RequestWriter } from '../requests/change.js'
 import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
@@ -102,15 +102,8 @@ export function intakeService(deps: IntakeDeps) {
     )
   }
 
-  async function issueStatusLink(trx: Knex, requestId: string, at: Date): Promise<string> {
-    const token = generateToken()
-    await requests.insertLink(
-      trx,
-      { id: newId(), requestId, purpose: 'status', tokenHash: hashToken(token), expiresAt: null },
-      at,
-    )
-    return token
-  }
+  const issueStatusLink = (trx: Knex, requestId: string, at: Date) =>
+    newStatusLink(requests, trx, requestId, at)
 
   async function findLink(token: string, purpose: 'confirm' | 'status') {
     if (!isWellFormedToken(token)) return undefined

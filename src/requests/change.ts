@@ -23,6 +23,22 @@ import type { StudiesRepo } from '../studies/repo.js'
 import type { Study } from '../domain/study.js'
 import { rowChangesOf, type RequestsRepo } from './repo.js'
 
+/** A new secret link to a request's status page; only its hash is stored. Returns the token. */
+export async function newStatusLink(
+  requests: RequestsRepo,
+  trx: Knex,
+  requestId: string,
+  at: Date,
+): Promise<string> {
+  const token = generateToken()
+  await requests.insertLink(
+    trx,
+    { id: newId(), requestId, purpose: 'status', tokenHash: hashToken(token), expiresAt: null },
+    at,
+  )
+  return token
+}
+
 /** The case changed after the form was opened: nothing is saved, and the page says so. */
 export class StaleRequestError extends ConflictError {
   constructor() {
@@ -78,15 +94,8 @@ export function requestWriter(deps: RequestWriterDeps) {
   const { db, requests, studies } = deps
   const link = (path: string) => absoluteUrl(deps.publicUrl, path)
 
-  async function issueStatusLink(trx: Knex, requestId: string, at: Date): Promise<string> {
-    const token = generateToken()
-    await requests.insertLink(
-      trx,
-      { id: newId(), requestId, purpose: 'status', tokenHash: hashToken(token), expiresAt: null },
-      at,
-    )
-    return token
-  }
+  const issueStatusLink = (trx: Knex, requestId: string, at: Date) =>
+    newStatusLink(requests, trx, requestId, at)
 
   function mailLocals(study: Study, request: RightsRequest) {
     return {

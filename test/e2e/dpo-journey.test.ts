@@ -90,6 +90,21 @@ describe('a DPO takes an access request to a lawful answer', () => {
     expect(await person.textContent('main')).toContain('Completed')
     await screenshot(person, 'person-03-answered')
 
+    // Completed on the wrong case: reopened with a reason, the person is told.
+    await dpo.click('summary:has-text("Reopen this request")')
+    await clickAndWait(dpo, 'button:has-text("Reopen request")')
+    expect(await dpo.textContent('.govuk-error-summary')).toContain('Enter why the request is being reopened')
+    await expectAccessible(dpo)
+    await dpo.fill('#reopenReason', 'Completed by mistake: the platform export was still to come')
+    await clickAndWait(dpo, 'button:has-text("Reopen request")')
+    expect(await dpo.textContent('main')).toContain('Request reopened')
+    expect(await dpo.textContent('main')).toContain('Reopened; the person was told')
+    await expectAccessible(dpo)
+    await screenshot(dpo, 'staff-07-case-reopened')
+    await person.reload()
+    expect(await person.textContent('main')).toContain('We have reopened your request')
+    await screenshot(person, 'person-04-reopened')
+
     expect(problems).toEqual([])
     await staffContext.close()
     await personContext.close()

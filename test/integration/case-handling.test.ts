@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
+import { caseForm, dpoSignIn, postCaseAction } from '../helpers/cases.js'
 import { signedInAgent } from '../helpers/staff.js'
 
 let ctx: TestContext
@@ -14,35 +15,8 @@ afterEach(async () => {
 
 type Agent = ReturnType<TestContext['agent']>
 
-async function caseForm(agent: Agent, requestId: string) {
-  const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
-  const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
-  return { page, csrf: csrfFrom(page.text), version }
-}
-
-async function post(
-  agent: Agent,
-  requestId: string,
-  action: string,
-  fields: Record<string, string>,
-  expected: number,
-) {
-  const { csrf, version } = await caseForm(agent, requestId)
-  const res = await agent
-    .post(`/staff/requests/${requestId}/${action}`)
-    .type('form')
-    .send({ _csrf: csrf, version, ...fields })
-  expect(res.status, res.status === 500 ? res.text : undefined).toBe(expected)
-  return res
-}
-
-let staffCount = 0
-/** Moves the clock and signs in afresh: a staff session ends after 30 idle minutes. */
-async function dpoAt(instant: string) {
-  ctx.setNow(instant)
-  staffCount++
-  return (await signedInAgent(ctx, 'dpo', `dpo${staffCount}@portal.test`)).agent
-}
+const post = postCaseAction
+const dpoAt = dpoSignIn(() => ctx)
 
 const row = (id: string) => ctx.services.db('rights_requests').where({ id }).first()
 const lastMail = async (kind: string) => (await ctx.outbox()).filter((m) => m.kind === kind).at(-1)

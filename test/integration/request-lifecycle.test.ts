@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formatLongDate } from '../../src/domain/clock.js'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
-import { signedInAgent } from '../helpers/staff.js'
+import { caseForm, dpoSignIn, postCaseAction } from '../helpers/cases.js'
 
 let ctx: TestContext
 beforeEach(async () => {
@@ -13,42 +13,8 @@ afterEach(async () => {
   await ctx.destroy()
 })
 
-type Agent = ReturnType<TestContext['agent']>
-
-async function caseForm(agent: Agent, requestId: string) {
-  const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
-  const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
-  return { page, csrf: csrfFrom(page.text), version }
-}
-
-async function post(
-  agent: Agent,
-  requestId: string,
-  action: string,
-  fields: Record<string, string>,
-  expected: number,
-) {
-  const { csrf, version } = await caseForm(agent, requestId)
-  const res = await agent
-    .post(`/staff/requests/${requestId}/${action}`)
-    .type('form')
-    .send({ _csrf: csrf, version, ...fields })
-  expect(
-    res.status,
-    res.status !== expected
-      ? (/govuk-error-summary__list[\s\S]{0,400}/.exec(res.text)?.[0] ?? res.text.slice(0, 300))
-      : undefined,
-  ).toBe(expected)
-  return res
-}
-
-let staffCount = 0
-/** Moves the clock and signs in afresh: a staff session ends after 30 idle minutes. */
-async function dpoAt(instant: string) {
-  ctx.setNow(instant)
-  staffCount++
-  return (await signedInAgent(ctx, 'dpo', `dpo${staffCount}@portal.test`)).agent
-}
+const post = postCaseAction
+const dpoAt = dpoSignIn(() => ctx)
 
 const row = (id: string) => ctx.services.db('rights_requests').where({ id }).first()
 const eventsOf = (id: string, kind: string) =>
