@@ -87,7 +87,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     }),
     cases: casesRepo(db),
     records,
-    sweep: retentionSweep({ db, records, studies, now }),
+    sweep: retentionSweep({ db, records, studies, requests, now }),
     recordTasks: recordTaskService(db, now),
     /** Imports a study's export of email records: all rows or none, with a report. */
     importRecords: (input: Parameters<typeof importEmailRecords>[1]) =>

@@ -2,7 +2,39 @@ import type { Knex } from 'knex'
 import type { StaffUser } from '../domain/staff-user.js'
 import type { StaffRole } from '../domain/roles.js'
 
-export interface StaffUserRow {
+/** What a change to an account may set, in the domain's words. */
+export type StaffUserChanges = Partial<
+  Pick<
+    StaffUser,
+    | 'displayName'
+    | 'role'
+    | 'passwordHash'
+    | 'totpSecret'
+    | 'totpEnabled'
+    | 'totpLastStep'
+    | 'failedLogins'
+    | 'lockedUntil'
+    | 'disabledAt'
+    | 'lastLoginAt'
+    | 'updatedAt'
+  >
+>
+
+const staffColumns: Record<keyof StaffUserChanges, keyof StaffUserRow> = {
+  displayName: 'display_name',
+  role: 'role',
+  passwordHash: 'password_hash',
+  totpSecret: 'totp_secret',
+  totpEnabled: 'totp_enabled',
+  totpLastStep: 'totp_last_step',
+  failedLogins: 'failed_logins',
+  lockedUntil: 'locked_until',
+  disabledAt: 'disabled_at',
+  lastLoginAt: 'last_login_at',
+  updatedAt: 'updated_at',
+}
+
+interface StaffUserRow {
   id: string
   email: string
   display_name: string
@@ -94,8 +126,12 @@ export function staffRepo(db: Knex) {
     async insert(trx: Knex, row: StaffUserRow): Promise<void> {
       await trx('staff_users').insert(row)
     },
-    async update(trx: Knex, id: string, changes: Partial<StaffUserRow>): Promise<void> {
-      await trx('staff_users').where({ id }).update(changes)
+    async update(trx: Knex, id: string, changes: StaffUserChanges): Promise<void> {
+      const row: Record<string, unknown> = {}
+      for (const [key, value] of Object.entries(changes)) {
+        row[staffColumns[key as keyof StaffUserChanges]] = value
+      }
+      await trx('staff_users').where({ id }).update(row)
     },
     /** Counts a failed login atomically, so parallel guesses cannot slip past the lockout. */
     async recordFailedLogin(id: string, lockAfter: number, lockedUntil: string, at: string): Promise<number> {

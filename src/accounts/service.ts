@@ -9,7 +9,7 @@ import { generateToken, hashToken, isWellFormedToken, newId } from '../security/
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
 import { checkTotp, decryptTotpSecret, encryptTotpSecret } from './two-factor.js'
-import type { StaffRepo, StaffUserRow } from './repo.js'
+import type { StaffRepo, StaffUserChanges } from './repo.js'
 import type { StaffUser } from '../domain/staff-user.js'
 
 export const lockAfterFailures = 5
@@ -91,14 +91,9 @@ export function accountsService(deps: AccountsDeps) {
   }
 
   /** One change to a staff account, with its event, in one transaction. */
-  async function changeUser(
-    actor: StaffUser,
-    userId: string,
-    changes: Partial<StaffUserRow>,
-    kind: EventKind,
-  ) {
+  async function changeUser(actor: StaffUser, userId: string, changes: StaffUserChanges, kind: EventKind) {
     await db.transaction(async (trx) => {
-      await staff.update(trx, userId, { ...changes, updated_at: iso() })
+      await staff.update(trx, userId, { ...changes, updatedAt: iso() })
       await recordEvent(
         trx,
         { actor: staffActor(actor), subject: { type: 'staff_user', id: userId }, kind },
@@ -270,10 +265,10 @@ export function accountsService(deps: AccountsDeps) {
       }
       await db.transaction(async (trx) => {
         await staff.update(trx, user.id, {
-          failed_logins: 0,
-          locked_until: null,
-          last_login_at: at.toISOString(),
-          updated_at: at.toISOString(),
+          failedLogins: 0,
+          lockedUntil: null,
+          lastLoginAt: at.toISOString(),
+          updatedAt: at.toISOString(),
         })
         await recordEvent(
           trx,
@@ -389,7 +384,7 @@ export function accountsService(deps: AccountsDeps) {
         const found = await staff.findToken(hashToken(token), 'invite', trx)
         if (!found || !(await staff.useToken(trx, found.id, iso())))
           throw new ConflictError('Invitation already used')
-        await staff.update(trx, user.id, { password_hash: passwordHash, updated_at: iso() })
+        await staff.update(trx, user.id, { passwordHash: passwordHash, updatedAt: iso() })
         await recordEvent(
           trx,
           {
@@ -413,7 +408,7 @@ export function accountsService(deps: AccountsDeps) {
             { field: 'role', href: '#role', text: 'There must always be at least one active administrator' },
           ])
         }
-        await staff.update(trx, userId, { role, updated_at: iso() })
+        await staff.update(trx, userId, { role, updatedAt: iso() })
         await recordEvent(
           trx,
           {
@@ -437,7 +432,7 @@ export function accountsService(deps: AccountsDeps) {
             { field: 'disabled', href: '#disable', text: 'You cannot disable the last active administrator' },
           ])
         }
-        await staff.update(trx, userId, { disabled_at: disabled ? iso() : null, updated_at: iso() })
+        await staff.update(trx, userId, { disabledAt: disabled ? iso() : null, updatedAt: iso() })
         await recordEvent(
           trx,
           {
@@ -462,9 +457,9 @@ export function accountsService(deps: AccountsDeps) {
         user,
         user.id,
         {
-          totp_secret: encryptTotpSecret(secret, deps.secret),
-          totp_enabled: true,
-          totp_last_step: check.step,
+          totpSecret: encryptTotpSecret(secret, deps.secret),
+          totpEnabled: true,
+          totpLastStep: check.step,
         },
         'staff.two_factor_enabled',
       )
@@ -484,7 +479,7 @@ export function accountsService(deps: AccountsDeps) {
       await changeUser(
         user,
         user.id,
-        { totp_secret: null, totp_enabled: false, totp_last_step: null },
+        { totpSecret: null, totpEnabled: false, totpLastStep: null },
         'staff.two_factor_disabled',
       )
     },
@@ -497,7 +492,7 @@ export function accountsService(deps: AccountsDeps) {
       const check = checkTotp(decryptTotpSecret(user.totpSecret, deps.secret), code, at, user.totpLastStep)
       await db.transaction(async (trx) => {
         if (check.valid)
-          await staff.update(trx, user.id, { totp_last_step: check.step, updated_at: at.toISOString() })
+          await staff.update(trx, user.id, { totpLastStep: check.step, updatedAt: at.toISOString() })
         await recordEvent(
           trx,
           {
@@ -517,10 +512,10 @@ export function accountsService(deps: AccountsDeps) {
         const user = await staff.findById(userId, trx)
         if (!user) throw new NotFoundError()
         await staff.update(trx, userId, {
-          totp_secret: null,
-          totp_enabled: false,
-          totp_last_step: null,
-          updated_at: iso(),
+          totpSecret: null,
+          totpEnabled: false,
+          totpLastStep: null,
+          updatedAt: iso(),
         })
         await recordEvent(
           trx,
@@ -538,7 +533,7 @@ export function accountsService(deps: AccountsDeps) {
       await db.transaction(async (trx) => {
         const user = await staff.findById(userId, trx)
         if (!user) throw new NotFoundError()
-        await staff.update(trx, userId, { failed_logins: 0, locked_until: null, updated_at: iso() })
+        await staff.update(trx, userId, { failedLogins: 0, lockedUntil: null, updatedAt: iso() })
         await recordEvent(
           trx,
           {

@@ -1,8 +1,8 @@
 import type { Tag } from '../answers/presenters.js'
-import type { ClockView } from '../domain/case-clock.js'
+import type { ClockView, PauseKind } from '../domain/case-clock.js'
 import { formatLondonDateTime, formatLongDate, londonDate } from '../domain/clock.js'
 import { lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
-import { outcomes } from '../domain/request-lifecycle.js'
+import { allows, askableFor, outcomes } from '../domain/request-lifecycle.js'
 import { describeDaysLeft, urgency } from '../domain/queue.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo } from '../domain/request-types.js'
@@ -302,5 +302,44 @@ export function recordActionsOf(input: {
         : null,
     // Lifting is offered on a closed case too: a restriction outlives the request that set it.
     liftRestriction: restricted,
+  }
+}
+
+const askChoices: Record<PauseKind, { text: string; hint: string }> = {
+  clarification: {
+    text: 'Clarification of what they are asking for',
+    hint: 'Pauses the clock from today until they reply; the deadline then moves by the days paused.',
+  },
+  identity: {
+    text: 'Proof of identity',
+    hint: 'Stops the clock; it starts again from the day the proof arrives.',
+  },
+  fee: {
+    text: 'A fee (manifestly unfounded or excessive requests only)',
+    hint: 'Stops the clock; it starts again from the day the fee is paid.',
+  },
+}
+
+/** The lifecycle's transitions the case page offers as forms, from the request's state. */
+export interface CaseOffers {
+  /** What can be recorded as arrived, while the clock waits for it. */
+  arrival: { kind: 'identity' | 'fee'; label: string } | null
+  /** What the person can be asked for now; empty while the case already waits for them. */
+  ask: { value: PauseKind; text: string; hint: string }[]
+  message: boolean
+}
+
+export function caseOffersOf(request: RightsRequest): CaseOffers {
+  const waitingFor = request.pause?.kind
+  return {
+    arrival:
+      allows('arrival', request) && (waitingFor === 'identity' || waitingFor === 'fee')
+        ? { kind: waitingFor, label: waitingFor === 'identity' ? 'proof of identity' : 'fee' }
+        : null,
+    ask:
+      allows('ask', request) && !request.pause
+        ? askableFor(request.type).map((value) => ({ value, ...askChoices[value] }))
+        : [],
+    message: allows('message', request),
   }
 }

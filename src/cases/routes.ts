@@ -37,6 +37,7 @@ import { checkForm, isoDate, parseForm } from '../web/validate.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
 import {
   caseHeadingTags,
+  caseOffersOf,
   caseMessageRows,
   caseNoteRows,
   caseSummaryRows,
@@ -544,6 +545,7 @@ export function casesRoutes(services: Services): Router {
       outcomes,
       today,
       canReopen: allows('reopen', request),
+      offers: caseOffersOf(request),
     })
   }
 
@@ -655,7 +657,7 @@ export function casesRoutes(services: Services): Router {
     paths.staff.caseAction.reopen,
     ['reopenReason'],
     (req) => handling.reopen(user(req), id(req), version(req), field(req, 'reopenReason')),
-    'Request reopened. Its time limit runs on from its original start, and the person has been told.',
+    'Request reopened, and the person has been sent a letter saying so.',
   )
   action(
     paths.staff.caseAction.eraseRecord,

@@ -15,6 +15,7 @@ import { fillPlaceholders, refusalRightsParagraph, wrapLetter, type LetterContex
 import type { RequestEvent } from './request-events.js'
 import { groundStatement, isRefusalGroundFor, refusalGrounds, unfinishedReminder } from './refusals.js'
 import { isOpen, type RequestStatus } from './request-status.js'
+import type { RequestType } from './request-types.js'
 import type { RecordSnapshot } from './retention.js'
 import type { RightsRequest } from './rights-request.js'
 
@@ -159,6 +160,11 @@ export class TransitionNotAllowed extends Error {
     super(message)
     this.name = 'TransitionNotAllowed'
   }
+}
+
+/** What a person can be asked for: only an access request's clock pauses for clarification. */
+export function askableFor(type: RequestType): PauseKind[] {
+  return type === 'access' ? ['clarification', 'identity', 'fee'] : ['identity', 'fee']
 }
 
 /** The clock a confirmed request carries. Unconfirmed requests have none. */
@@ -445,7 +451,7 @@ export function applyTransition(
 
     case 'ask': {
       const body = requireText(transition.letter, 'body', 'Enter the message to send')
-      if (transition.pause === 'clarification' && request.type !== 'access') {
+      if (!askableFor(request.type).includes(transition.pause)) {
         throw new RequestRuleError(
           'kind',
           'Only an access request can be paused for clarification; send a message instead',
@@ -671,6 +677,12 @@ export function applyTransition(
 
     case 'reopen': {
       const reason = requireText(transition.reason, 'reopenReason', 'Enter why the request is being reopened')
+      if (!request.email) {
+        throw new RequestRuleError(
+          'reopenReason',
+          'The person’s contact details have been removed, so they cannot be told it is open again: log a new request instead',
+        )
+      }
       // The clock carries on from its original start, as if the request had never been closed.
       const clock = clockOf(request, transition.kind)
       const changes = clockChanges(clock, today)

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { isPostgres } from '../db/knex.js'
 import type { EmailRecord } from '../domain/email-record.js'
 import type { RecordFacts } from '../domain/retention.js'
 
@@ -81,15 +82,24 @@ export function recordsRepo(db: Knex) {
       return rows.map(toRecord)
     },
     /** The record a request is about: same study, same address (by HMAC), erased or not. */
+    /**
+     * The record a request is about. Locked on PostgreSQL, so a confirmation and the retention
+     * sweep never interleave: one sees the other's result.
+     */
     async findForRequest(trx: Knex, studyId: string, emailHmac: string): Promise<EmailRecord | undefined> {
-      const row = await trx<EmailRecordRow>('email_records')
-        .where({ study_id: studyId, email_hmac: emailHmac })
-        .first()
+      const query = trx<EmailRecordRow>('email_records').where({ study_id: studyId, email_hmac: emailHmac })
+      const row = await (isPostgres(trx) ? query.forUpdate() : query).first()
       return row && toRecord(row)
     },
     async findById(id: string): Promise<EmailRecord | undefined> {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
       return row && toRecord(row)
+    },
+    /** Locks a record for the rest of the transaction (PostgreSQL) if it is still at this version. */
+    async lockAtVersion(trx: Knex, id: string, version: number): Promise<boolean> {
+      const query = trx('email_records').where({ id, version })
+      const row: unknown = await (isPostgres(trx) ? query.forUpdate() : query).first('id')
+      return Boolean(row)
     },
     /** A record with the version it was read at, for a change that must not overwrite another. */
     async findWithVersion(

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex'
 import { systemActor } from '../audit/events.js'
 import { londonDate } from '../domain/clock.js'
-import { openStatuses } from '../domain/request-status.js'
 import { erasurePlan, retentionStateAt } from '../domain/retention.js'
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf } from '../domain/study.js'
+import type { RequestsRepo } from '../requests/repo.js'
 import { eraseFromRecord } from './erasure.js'
 import type { RecordsRepo } from './repo.js'
 import type { EmailRecord } from '../domain/email-record.js'
@@ -22,23 +22,21 @@ export interface SweepReport {
  * for the record is open (deleting data a request needs is an offence, DPA 2018 s.173). Each record
  * is claimed by its version, so two sweeps at once never process one record twice.
  */
+function frozen(record: EmailRecord, open: { reference: string | null }) {
+  return {
+    recordId: record.id,
+    reason: `frozen: ${open.reference ?? 'an unconfirmed request'} is open for this record`,
+  }
+}
+
 export function retentionSweep(deps: {
   db: Knex
   records: RecordsRepo
   studies: StudiesRepo
+  requests: RequestsRepo
   now: () => Date
 }) {
   const { db } = deps
-
-  async function openRequestReference(record: EmailRecord): Promise<string | null | undefined> {
-    const row = await db<{ reference: string | null; study_id: string; email_hmac: string; status: string }>(
-      'rights_requests',
-    )
-      .where({ study_id: record.studyId, email_hmac: record.emailHmac })
-      .whereIn('status', openStatuses)
-      .first('reference')
-    return row ? (row.reference ?? 'an unconfirmed request') : undefined
-  }
 
   return {
     async run(options: { dryRun?: boolean; batchSize?: number } = {}): Promise<SweepReport> {
@@ -72,26 +70,36 @@ export function retentionSweep(deps: {
             continue
           }
           if (view.state !== 'due_for_deletion') continue
-          const open = await openRequestReference(record)
-          if (open !== undefined) {
-            report.deferred.push({
-              recordId: record.id,
-              reason: `frozen: ${open ?? 'a request'} is open for this record`,
-            })
+          if (options.dryRun) {
+            const open = await deps.requests.openRequestFor(db, record)
+            if (open) report.deferred.push(frozen(record, open))
+            else {
+              report.holdingsDeleted += plan.holdings.length
+              if (plan.eraseAddress) report.erased++
+            }
             continue
           }
-          const done =
-            options.dryRun ||
-            (await db.transaction((trx) =>
-              eraseFromRecord(trx, {
-                record,
-                version,
-                plan,
-                reason: 'retention_schedule',
-                actor: systemActor('retention-sweep'),
-                at,
-              }),
-            ))
+          // The freeze is checked under the record's lock in the transaction that erases, so a
+          // request confirmed or reopened meanwhile either lands first and freezes it, or waits.
+          const outcome = await db.transaction(async (trx) => {
+            if (!(await deps.records.lockAtVersion(trx, record.id, version))) return 'changed' as const
+            const open = await deps.requests.openRequestFor(trx, record)
+            if (open) return open
+            const erased = await eraseFromRecord(trx, {
+              record,
+              version,
+              plan,
+              reason: 'retention_schedule',
+              actor: systemActor('retention-sweep'),
+              at,
+            })
+            return erased ? ('erased' as const) : ('changed' as const)
+          })
+          if (typeof outcome === 'object') {
+            report.deferred.push(frozen(record, outcome))
+            continue
+          }
+          const done = outcome === 'erased'
           if (done) {
             report.holdingsDeleted += plan.holdings.length
             if (plan.eraseAddress) report.erased++

@@ -4,7 +4,7 @@ import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { RecordSnapshot } from '../domain/retention.js'
-import { closedStatuses, type RequestStatus } from '../domain/request-status.js'
+import { closedStatuses, openStatuses, type RequestStatus } from '../domain/request-status.js'
 import type { RightsRequest } from '../domain/rights-request.js'
 import type { RequestChanges } from '../domain/request-lifecycle.js'
 import { newId } from '../security/tokens.js'
@@ -356,6 +356,24 @@ export function requestsRepo(db: Knex) {
         .first()
       return row && toRightsRequest(row)
     },
+    /**
+     * An open request for an email record, by the record it was linked to or by its address in the
+     * study (an unconfirmed one has no link yet), if there is one.
+     */
+    async openRequestFor(
+      trx: Knex,
+      record: { id: string; studyId: string; emailHmac: string },
+    ): Promise<{ id: string; reference: string | null } | undefined> {
+      const row = await trx<RequestRow>('rights_requests')
+        .whereIn('status', openStatuses)
+        .where((q) =>
+          q
+            .where({ record_id: record.id })
+            .orWhere((t) => t.where({ study_id: record.studyId, email_hmac: record.emailHmac })),
+        )
+        .first('id', 'reference')
+      return row ? { id: row.id, reference: row.reference } : undefined
+    },
     async findByEmailHmac(emailHmac: string): Promise<RightsRequest[]> {
       const rows = await db<RequestRow>('rights_requests')
         .where({ email_hmac: emailHmac })
@@ -454,8 +472,10 @@ export function requestsRepo(db: Knex) {
           'requester_name',
           'details',
         )
+      // A request reopened since it was listed is no longer closed: its contact details stay.
       const updated = await trx('rights_requests')
         .where({ id })
+        .whereIn('status', closedStatuses)
         .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
         .update({
           email: null,

@@ -136,3 +136,17 @@ describe('maintenance', () => {
     expect(await ctx.services.db('events').where({ kind: 'mail.minimised' })).toHaveLength(1)
   })
 })
+
+describe('a request reopened after it was listed for removal', () => {
+  it('keeps its contact details: only a closed request loses them', async () => {
+    const id = await closedAt('2024-02-01T09:00:00Z', 'reopened@example.org')
+    ctx.setNow('2026-03-02T10:00:00Z')
+    // Reopened between the listing and the removal.
+    await ctx.services.db('rights_requests').where({ id }).update({ status: 'received', closed_at: null })
+    const removed = await ctx.services.db.transaction((trx) =>
+      ctx.services.requests.removeContact(trx, id, ctx.now()),
+    )
+    expect(removed).toBe(false)
+    expect(await request(id)).toMatchObject({ email: 'reopened@example.org', requester_name: 'Sam Person' })
+  })
+})

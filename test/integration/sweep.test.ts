@@ -93,6 +93,22 @@ describe('the retention sweep', () => {
     expect((await ctx.services.sweep.run()).erased).toBe(1)
   })
 
+  it('stays frozen by a request linked to the record after the record’s address was corrected', async () => {
+    ctx.setNow('2022-02-20T10:00:00Z')
+    await fileConfirmedRequest(ctx, { email: 'asking@example.org', type: 'rectification' })
+    // The address is corrected on the record: the request still names the old one.
+    await ctx.services
+      .db('email_records')
+      .where({ email_hmac: ctx.services.emailKey('asking@example.org') })
+      .update({ email: 'asking@example.org.uk', email_hmac: ctx.services.emailKey('asking@example.org.uk') })
+    ctx.setNow('2022-03-01T10:00:00Z')
+    const report = await ctx.services.sweep.run()
+    expect(report.deferred).toEqual([
+      expect.objectContaining({ reason: 'frozen: DSR-2022-00001 is open for this record' }),
+    ])
+    expect((await record('asking@example.org.uk')).email).toBe('asking@example.org.uk')
+  })
+
   it('only reports what it would do on a dry run', async () => {
     ctx.setNow('2022-03-01T10:00:00Z')
     const report = await ctx.services.sweep.run({ dryRun: true })

@@ -8,6 +8,7 @@ import {
   recordPanelView,
   rightRows,
   type SummaryRow,
+  caseOffersOf,
 } from '../../src/cases/presenters.js'
 import type { QueueRow } from '../../src/cases/repo.js'
 import { clockView, type CaseClock } from '../../src/domain/case-clock.js'
@@ -894,5 +895,37 @@ describe('presenters after review', () => {
     const snapshot = snapshotOf('rec-1', retentionStateAt(facts(), policy, '2021-06-01'), '2021-06-01')
     const view = recordPanelView(snapshot, undefined)
     expect(valueOf(view.rows, 'Survey answers')).toBe('Unknown')
+  })
+})
+
+describe('caseOffersOf', () => {
+  it('offers clarification, identity and a fee on a running access request', () => {
+    const offers = caseOffersOf(request())
+    expect(offers.ask.map((a) => a.value)).toEqual(['clarification', 'identity', 'fee'])
+    expect(offers.arrival).toBeNull()
+    expect(offers.message).toBe(true)
+  })
+
+  it('offers no clarification on other rights', () => {
+    expect(caseOffersOf(request({ type: 'erasure' })).ask.map((a) => a.value)).toEqual(['identity', 'fee'])
+  })
+
+  it('offers recording the arrival, and nothing more to ask, while the clock waits for identity', () => {
+    const offers = caseOffersOf(
+      request({ status: 'awaiting_identity', pause: { kind: 'identity', since: '2025-09-10' } }),
+    )
+    expect(offers.arrival).toEqual({ kind: 'identity', label: 'proof of identity' })
+    expect(offers.ask).toEqual([])
+  })
+
+  it('still offers a message on a closed request, but not on a duplicate that never had a reference', () => {
+    expect(caseOffersOf(request({ status: 'completed', closedAt: '2025-09-20T10:00:00.000Z' }))).toEqual({
+      arrival: null,
+      ask: [],
+      message: true,
+    })
+    expect(caseOffersOf(request({ status: 'duplicate', reference: null, clockStartOn: null })).message).toBe(
+      false,
+    )
   })
 })

@@ -1133,3 +1133,12 @@ describe('events and effects', () => {
     })
   })
 })
+
+describe('reopening a request whose contact details were removed', () => {
+  it('is refused, naming the reason field, since nobody could be told', () => {
+    const purged = { ...fixtures.completed, email: null, requesterName: null }
+    const error = ruleError(() => apply(purged, { kind: 'reopen', reason: 'Closed by mistake' }))
+    expect(error.field).toBe('reopenReason')
+    expect(error.message).toMatch(/contact details have been removed/)
+  })
+})
