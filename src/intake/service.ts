@@ -8,7 +8,7 @@ import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import type { RecordsRepo } from '../records/repo.js'
 import { newStatusLink, type RequestWriter } from '../requests/change.js'
-import type { RequestRow, RequestsRepo, RightsRequest } from '../requests/repo.js'
+import type { NewRightsRequest, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import { type StudiesRepo } from '../studies/repo.js'
@@ -197,36 +197,21 @@ export function intakeService(deps: IntakeDeps) {
   }
 
   /** A request as first stored: waiting for identity, with no reference and no clock yet. */
-  function unconfirmedRow(
+  function unconfirmed(
     id: string,
     input: NewRequest,
     origin: { channel: string; receivedOn: string },
-    at: Date,
-  ): RequestRow {
+  ): NewRightsRequest {
     return {
       id,
-      study_id: input.study.id,
-      reference: null,
+      studyId: input.study.id,
       type: input.type,
-      status: 'unconfirmed',
       channel: origin.channel,
       email: input.email,
-      email_hmac: emailHmac(deps.secret, input.email),
-      requester_name: input.name,
-      details: JSON.stringify(input.details),
-      received_at: at.toISOString(),
-      received_on: origin.receivedOn,
-      confirmed_at: null,
-      clock_start_on: null,
-      due_on: null,
-      extended_due_on: null,
-      paused_days: 0,
-      closed_at: null,
-      close_reason: null,
-      duplicate_of: null,
-      version: 1,
-      created_at: at.toISOString(),
-      updated_at: at.toISOString(),
+      emailHmac: emailHmac(deps.secret, input.email),
+      requesterName: input.name,
+      details: input.details,
+      receivedOn: origin.receivedOn,
     }
   }
 
@@ -239,8 +224,8 @@ export function intakeService(deps: IntakeDeps) {
       const at = deps.now()
       const id = newId()
       await db.transaction(async (trx) => {
-        const row = unconfirmedRow(id, input, { channel: 'web', receivedOn: londonDate(at) }, at)
-        await requests.insert(trx, row)
+        const row = unconfirmed(id, input, { channel: 'web', receivedOn: londonDate(at) })
+        await requests.insertUnconfirmed(trx, row, at)
         const request = (await requests.findById(id, trx)) as RightsRequest
         await recordEvent(
           trx,
@@ -248,7 +233,7 @@ export function intakeService(deps: IntakeDeps) {
             actor: participant(request),
             subject: { type: 'request', id },
             kind: 'request.submitted',
-            data: { type: input.type, studyId: input.study.id, channel: 'web', emailHmac: row.email_hmac },
+            data: { type: input.type, studyId: input.study.id, channel: 'web', emailHmac: row.emailHmac },
           },
           at,
         )
@@ -276,9 +261,10 @@ export function intakeService(deps: IntakeDeps) {
       const staffActor: Actor = { type: 'staff', id: actor.id }
       const receipt = await deps.receiptTemplate()
       await db.transaction(async (trx) => {
-        await requests.insert(
+        await requests.insertUnconfirmed(
           trx,
-          unconfirmedRow(id, input, { channel: input.channel, receivedOn: input.receivedOn }, at),
+          unconfirmed(id, input, { channel: input.channel, receivedOn: input.receivedOn }),
+          at,
         )
         const request = (await requests.findById(id, trx)) as RightsRequest
         await recordEvent(

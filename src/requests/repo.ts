@@ -49,6 +49,12 @@ export interface RequestRow {
 
 export type LinkPurpose = 'confirm' | 'status'
 
+/** What a request is first stored with, before anyone has confirmed it. */
+export type NewRightsRequest = Pick<
+  RightsRequest,
+  'id' | 'studyId' | 'type' | 'channel' | 'email' | 'emailHmac' | 'requesterName' | 'details' | 'receivedOn'
+>
+
 export interface CaseMessage {
   id: string
   direction: 'to_person' | 'from_person'
@@ -199,7 +205,33 @@ const toLink = (row: LinkRow): RequestLink => ({
 /** Every query on requests and their secret links. Pass a transaction where a use case needs one. */
 export function requestsRepo(db: Knex) {
   return {
-    async insert(trx: Knex, row: RequestRow): Promise<void> {
+    /** Stores a new request, unconfirmed: no reference and no clock until identity is established. */
+    async insertUnconfirmed(trx: Knex, request: NewRightsRequest, at: Date): Promise<void> {
+      const row: RequestRow = {
+        id: request.id,
+        study_id: request.studyId,
+        reference: null,
+        type: request.type,
+        status: 'unconfirmed',
+        channel: request.channel,
+        email: request.email,
+        email_hmac: request.emailHmac,
+        requester_name: request.requesterName,
+        details: request.details ? JSON.stringify(request.details) : null,
+        received_at: at.toISOString(),
+        received_on: request.receivedOn,
+        confirmed_at: null,
+        clock_start_on: null,
+        due_on: null,
+        extended_due_on: null,
+        paused_days: 0,
+        closed_at: null,
+        close_reason: null,
+        duplicate_of: null,
+        version: 1,
+        created_at: at.toISOString(),
+        updated_at: at.toISOString(),
+      }
       await trx('rights_requests').insert(row)
     },
     async findById(id: string, trx: Knex = db): Promise<RightsRequest | undefined> {

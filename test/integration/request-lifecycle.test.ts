@@ -81,6 +81,9 @@ describe('the extended deadline', () => {
       .where({ request_id: requestId, kind: 'extension' })
       .first()
     expect(letter.body).toContain(`We will now answer by ${formatLongDate(expectedDue)}`)
+    // And the date the queue shows for it, the clock paused or not.
+    const queue = await agent.get('/staff/requests').expect(200)
+    expect(queue.text).toContain(formatLongDate(expectedDue))
   }
 
   it('is the same date drafted, written and stored while the clock runs', async () => {
