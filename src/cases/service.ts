@@ -6,7 +6,7 @@ import { answerNotReady } from '../answers/check.js'
 import { eventsFor, recordEvent, type Actor, type StoredEvent } from '../audit/events.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
-import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
+import { emailHmac, isValidEmail, normaliseEmail, redactEmailAddresses } from '../domain/email-address.js'
 import type { LetterContext } from '../domain/letters.js'
 import type { EventKind, RequestEvent } from '../domain/request-events.js'
 import {
@@ -607,7 +607,8 @@ export function caseService(deps: CaseDeps) {
             actor: staff(actor),
             subject: { type: 'request', id: requestId },
             kind: 'case.task_added',
-            data: { taskId: id, title: title.trim() },
+            // The title may quote an address; the trail keeps ids and HMACs only.
+            data: { taskId: id, title: redactEmailAddresses(title.trim()) },
           },
           at,
         )

@@ -201,3 +201,17 @@ describe('reopening a request closed by mistake', () => {
     expect((await row(requestId)).status).toBe('withdrawn')
   })
 })
+
+describe('free text staff type that quotes an address', () => {
+  it('is kept on the case, and the audit trail records it without the address', async () => {
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
+    const agent = await dpoAt('2025-09-10T09:00:00Z')
+    await post(agent, requestId, 'tasks', { title: 'Email jane@example.org about the platform copy' }, 303)
+    await post(agent, requestId, 'close', { as: 'withdrawn', note: 'Withdrawn by jane@example.org' }, 303)
+    const tasks = await ctx.services.db('request_tasks').where({ request_id: requestId }).pluck('title')
+    expect(tasks).toEqual(['Email jane@example.org about the platform copy'])
+    const events = await ctx.services.db('events').where({ subject_id: requestId }).pluck('data')
+    expect(events.join('\n')).not.toContain('jane@example.org')
+    expect(events.join('\n')).toContain('[address removed]')
+  })
+})
