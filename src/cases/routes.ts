@@ -30,8 +30,8 @@ import {
 } from '../domain/answer.js'
 import { fillPlaceholders } from '../domain/letters.js'
 import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
-import { allows, caseClockOf, extendedDeadline } from '../domain/request-lifecycle.js'
-import { outcomes, StaleCaseError } from './service.js'
+import { allows, caseClockOf, extendedDeadline, outcomes } from '../domain/request-lifecycle.js'
+import { StaleRequestError } from '../requests/change.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, isoDate, parseForm } from '../web/validate.js'
 import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
@@ -579,7 +579,8 @@ export function casesRoutes(services: Services): Router {
         const values = formValues(body(req), fields)
         if (error instanceof ValidationError)
           return renderCase(req, res, 400, { name, errors: error.errors, values })
-        if (error instanceof StaleCaseError) return renderCase(req, res, 409, { name, stale: true, values })
+        if (error instanceof StaleRequestError)
+          return renderCase(req, res, 409, { name, stale: true, values })
         throw error
       }
     })

@@ -29,12 +29,6 @@ import type { CaseMessage, CaseNote, CaseTask, RequestsRepo } from '../requests/
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 
-export type { CaseMessage, CaseNote, CaseTask } from '../requests/repo.js'
-
-export { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
-
-export { caseClockOf, outcomes, replyMaxLength, type Outcome } from '../domain/request-lifecycle.js'
-
 const isOutcome = (value: string): value is Outcome => Object.hasOwn(outcomes, value)
 
 export interface CaseDeps {
@@ -641,7 +635,5 @@ export function caseService(deps: CaseDeps) {
     },
   }
 }
-
-export { StaleRequestError as StaleCaseError } from '../requests/change.js'
 
 export type CaseService = ReturnType<typeof caseService>

@@ -7,7 +7,7 @@ import { requestTypeInfo, type RequestDetails, type RequestType } from '../domai
 import { enqueueMail } from '../mail/outbox.js'
 import { absoluteUrl, paths } from '../paths.js'
 import type { RecordsRepo } from '../records/repo.js'
-import { newStatusLink, type RequestWriter } from '../requests/change.js'
+import { newStatusLink, requestMailLocals, type RequestWriter } from '../requests/change.js'
 import type { NewRightsRequest, RequestsRepo, RightsRequest } from '../requests/repo.js'
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
@@ -58,15 +58,8 @@ export function intakeService(deps: IntakeDeps) {
   const { db, requests, studies } = deps
   const link = (path: string) => absoluteUrl(deps.publicUrl, path)
 
-  function mailLocals(study: Study, request: RightsRequest | { requesterName: string | null }) {
-    return {
-      serviceName: deps.serviceName,
-      study,
-      greetingName: request.requesterName,
-      formatLongDate,
-      requestTypeInfo,
-    }
-  }
+  const mailLocals = (study: Study, request: Pick<RightsRequest, 'requesterName'>) =>
+    requestMailLocals(deps.serviceName, study, request)
 
   async function issueConfirmLink(trx: Knex, request: RightsRequest, study: Study, at: Date): Promise<void> {
     const token = generateToken()

@@ -343,10 +343,6 @@ export function parseLogFilters(
   return { filters, values, errors }
 }
 
-export function parseFormat(raw: unknown): ExportFormat | undefined {
-  return exportFormats.find((f) => f === raw)
-}
-
 /** The filters as recorded in an export's event: only what was asked for. */
 export function describeFilters(filters: RequestLogFilters): Record<string, string> {
   return Object.fromEntries(

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { StaffUser } from '../domain/staff-user.js'
-import { outcomes } from '../cases/service.js'
+import { outcomes } from '../domain/request-lifecycle.js'
 import { formatLongDate } from '../domain/clock.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo, requestTypes } from '../domain/request-types.js'

@@ -39,6 +39,15 @@ export async function newStatusLink(
   return token
 }
 
+/** What every email about a request is rendered with: the service, the study, whom to greet. */
+export function requestMailLocals(
+  serviceName: string,
+  study: Study,
+  request: Pick<RightsRequest, 'requesterName'>,
+) {
+  return { serviceName, study, greetingName: request.requesterName, formatLongDate, requestTypeInfo }
+}
+
 /** The case changed after the form was opened: nothing is saved, and the page says so. */
 export class StaleRequestError extends ConflictError {
   constructor() {
@@ -97,16 +106,6 @@ export function requestWriter(deps: RequestWriterDeps) {
   const issueStatusLink = (trx: Knex, requestId: string, at: Date) =>
     newStatusLink(requests, trx, requestId, at)
 
-  function mailLocals(study: Study, request: RightsRequest) {
-    return {
-      serviceName: deps.serviceName,
-      study,
-      greetingName: request.requesterName,
-      formatLongDate,
-      requestTypeInfo,
-    }
-  }
-
   async function sendLetter(
     trx: Knex,
     request: RightsRequest,
@@ -147,6 +146,7 @@ export function requestWriter(deps: RequestWriterDeps) {
     return token
   }
 
+  /** A template email for a notice, with a fresh status link to the request it is about. */
   async function sendNotice(
     trx: Knex,
     request: RightsRequest,
@@ -155,72 +155,46 @@ export function requestWriter(deps: RequestWriterDeps) {
     at: Date,
   ): Promise<string | null> {
     if (!request.email) return null
-    switch (notice.kind) {
-      case 'receipt': {
-        const token = await issueStatusLink(trx, request.id, at)
-        await enqueueMail(
-          trx,
-          {
-            kind: 'request-received',
-            to: request.email,
-            requestId: request.id,
-            subject: `We have your request: ${request.reference ?? ''}`,
-            template: 'request-received',
-            locals: {
-              ...mailLocals(study, request),
-              request,
-              intro: notice.intro,
-              statusUrl: link(paths.status.show(token)),
-            },
-          },
-          at,
-        )
-        return token
-      }
-      case 'duplicate': {
-        const first = await requests.findById(notice.first.id, trx)
-        if (!first) throw new NotFoundError('Unknown request')
-        const token = await issueStatusLink(trx, first.id, at)
-        await enqueueMail(
-          trx,
-          {
-            kind: 'duplicate-request',
-            to: request.email,
-            requestId: first.id,
-            subject: `You already have an open request: ${first.reference ?? ''}`.trim(),
-            template: 'duplicate-request',
-            locals: {
-              ...mailLocals(study, request),
-              request: first,
-              statusUrl: link(paths.status.show(token)),
-            },
-          },
-          at,
-        )
-        return token
-      }
-      case 'withdrawn': {
-        const token = await issueStatusLink(trx, request.id, at)
-        await enqueueMail(
-          trx,
-          {
-            kind: 'request-withdrawn',
-            to: request.email,
-            requestId: request.id,
-            subject: `You withdrew your request ${request.reference ?? ''}`.trim(),
-            template: 'request-withdrawn',
-            locals: {
-              ...mailLocals(study, request),
-              request,
-              statusUrl: link(paths.status.show(token)),
-              withdrawnOn: formatLongDate(notice.withdrawnOn),
-            },
-          },
-          at,
-        )
-        return token
-      }
-    }
+    // A duplicate's notice points the person to the first request, not to the duplicate.
+    const about = notice.kind === 'duplicate' ? await requests.findById(notice.first.id, trx) : request
+    if (!about) throw new NotFoundError('Unknown request')
+    const reference = about.reference ?? ''
+    const mail = {
+      receipt: {
+        kind: 'request-received',
+        subject: `We have your request: ${reference}`,
+        extra: notice.kind === 'receipt' ? { intro: notice.intro } : {},
+      },
+      duplicate: {
+        kind: 'duplicate-request',
+        subject: `You already have an open request: ${reference}`.trim(),
+        extra: {},
+      },
+      withdrawn: {
+        kind: 'request-withdrawn',
+        subject: `You withdrew your request ${reference}`.trim(),
+        extra: notice.kind === 'withdrawn' ? { withdrawnOn: formatLongDate(notice.withdrawnOn) } : {},
+      },
+    }[notice.kind]
+    const token = await issueStatusLink(trx, about.id, at)
+    await enqueueMail(
+      trx,
+      {
+        kind: mail.kind,
+        to: request.email,
+        requestId: about.id,
+        subject: mail.subject,
+        template: mail.kind,
+        locals: {
+          ...requestMailLocals(deps.serviceName, study, request),
+          request: about,
+          statusUrl: link(paths.status.show(token)),
+          ...mail.extra,
+        },
+      },
+      at,
+    )
+    return token
   }
 
   function asHttpError(error: unknown): unknown {
