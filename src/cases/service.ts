@@ -12,6 +12,7 @@ import type { EventKind, RequestEvent } from '../domain/request-events.js'
 import {
   letterContextOf,
   outcomes,
+  type ActionLetter,
   type Outcome,
   type Transition,
   type TransitionKind,
@@ -49,7 +50,7 @@ const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
 /** A record action's outcome: the event on the request and, optionally, a letter to the person. */
 export interface RecordActionOutcome {
   event: RequestEvent
-  letter?: { kind: string; subject: string; body: string }
+  letter?: ActionLetter
 }
 
 /** Case handling: every action checks the case is unchanged since the form was opened. */
@@ -552,6 +553,7 @@ export function caseService(deps: CaseDeps) {
               kind: 'restriction-lifted',
               subject: `We are lifting the restriction on your data (${request.reference ?? ''})`,
               body: letter,
+              field: 'lift-letter',
             },
           }
         },

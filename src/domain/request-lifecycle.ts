@@ -90,8 +90,16 @@ export type Transition =
       event: RequestEvent
       allowClosed?: boolean
       /** A letter the action sends (lifting a restriction tells the person first, Art. 18(3)). */
-      letter?: { kind: string; subject: string; body: string }
+      letter?: ActionLetter
     }
+
+/** A letter a record action sends; `field` is the form field it was written in. */
+export interface ActionLetter {
+  kind: string
+  subject: string
+  body: string
+  field: string
+}
 
 export type TransitionKind = Transition['kind']
 
@@ -293,6 +301,22 @@ function requireText(value: string, field: string, message: string, href?: strin
   return text
 }
 
+/**
+ * A letter staff wrote, ready to go: not empty, and with no `[reminder]` of what to write left in
+ * it. Every letter that leaves the portal passes through here, so none leaves unfinished.
+ */
+function finishedLetter(
+  value: string,
+  field: string,
+  messages: { empty: string; reminder: string },
+  href?: string,
+): string {
+  const text = requireText(value, field, messages.empty, href)
+  const reminder = unfinishedReminder(text)
+  if (reminder) throw new RequestRuleError(field, `Replace ${reminder} ${messages.reminder}`, href)
+  return text
+}
+
 function clockOf(request: RightsRequest, kind: TransitionKind): CaseClock {
   const clock = caseClockOf(request)
   if (!clock) throw new TransitionNotAllowed(kind, request.status, 'The request has not been confirmed')
@@ -450,7 +474,10 @@ export function applyTransition(
       }
 
     case 'ask': {
-      const body = requireText(transition.letter, 'body', 'Enter the message to send')
+      const body = finishedLetter(transition.letter, 'body', {
+        empty: 'Enter the message to send',
+        reminder: 'with what you need from the person',
+      })
       if (!askableFor(request.type).includes(transition.pause)) {
         throw new RequestRuleError(
           'kind',
@@ -534,7 +561,11 @@ export function applyTransition(
     }
 
     case 'extend': {
-      const body = requireText(transition.letter, 'reason', 'Enter why the request needs longer')
+      // Art. 12A: an extension notice gives the reasons for the delay.
+      const body = finishedLetter(transition.letter, 'reason', {
+        empty: 'Enter why the request needs longer',
+        reminder: 'with the reasons this request needs longer',
+      })
       const clock = clockRule('reason', () => extend(clockOf(request, transition.kind), today))
       const dueOn = extendedDeadline(clock, today)
       return {
@@ -555,7 +586,10 @@ export function applyTransition(
     }
 
     case 'message': {
-      const body = requireText(transition.letter, 'body', 'Enter the message to send')
+      const body = finishedLetter(transition.letter, 'body', {
+        empty: 'Enter the message to send',
+        reminder: 'with your message',
+      })
       return {
         ...nothing(),
         changes: {},
@@ -565,20 +599,12 @@ export function applyTransition(
     }
 
     case 'refuse': {
-      const written = requireText(
+      const written = finishedLetter(
         transition.letter,
         'letter',
-        'Enter the reasons for the refusal',
+        { empty: 'Enter the reasons for the refusal', reminder: 'with the reasons for the refusal' },
         '#refuse-letter',
       )
-      const reminder = unfinishedReminder(written)
-      if (reminder) {
-        throw new RequestRuleError(
-          'letter',
-          `Replace ${reminder} with the reasons for the refusal`,
-          '#refuse-letter',
-        )
-      }
       const ground = transition.ground
       if (!isRefusalGroundFor(request.type, ground)) {
         throw new RequestRuleError(
@@ -614,7 +640,10 @@ export function applyTransition(
       const reasons = transition.reasons.trim()
       if (outcome === 'partly_fulfilled')
         requireText(reasons, 'reasons', 'Enter why the request was only partly fulfilled')
-      const body = requireText(transition.letter, 'letter', 'Enter the answer to send')
+      const body = finishedLetter(transition.letter, 'letter', {
+        empty: 'Enter the answer to send',
+        reminder: 'with what was done, or take it out',
+      })
       if (transition.openTasks > 0) {
         throw new RequestRuleError('outcome', 'Tick off every task before completing the request')
       }
@@ -724,14 +753,20 @@ export function applyTransition(
       }
     }
 
-    case 'record_action':
+    case 'record_action': {
+      const sent = transition.letter
+      const body = sent
+        ? finishedLetter(sent.body, sent.field, {
+            empty: 'Enter the letter to send',
+            reminder: 'with what the person needs to know',
+          })
+        : null
       return {
         ...nothing(),
         changes: {},
         events: [transition.event],
-        letters: transition.letter
-          ? [letter(request.dueOn, transition.letter.kind, transition.letter.subject, transition.letter.body)]
-          : [],
+        letters: sent && body ? [letter(request.dueOn, sent.kind, sent.subject, body)] : [],
       }
+    }
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { formatLongDate } from '../../src/domain/clock.js'
-import { builtInReceipt } from '../../src/domain/letters.js'
+import { builtInReceipt, defaultLetter } from '../../src/domain/letters.js'
+import { unfinishedReminder } from '../../src/domain/refusals.js'
 import {
   allows,
   applyTransition,
@@ -16,6 +17,7 @@ import {
 } from '../../src/domain/request-lifecycle.js'
 import { requestStatuses, type RequestStatus } from '../../src/domain/request-status.js'
 import type { RecordSnapshot } from '../../src/domain/retention.js'
+import type { RequestEvent } from '../../src/domain/request-events.js'
 import type { RightsRequest } from '../../src/domain/rights-request.js'
 
 const at = new Date('2026-03-10T10:00:00Z')
@@ -467,15 +469,21 @@ describe('the status × transition table', () => {
   })
 
   it('lets a record action through on a closed request only when it has a clock and asks for it', () => {
+    const event: RequestEvent = { kind: 'case.restriction_lifted', data: { recordId: 'rec-1' } }
     const action: Transition = {
       kind: 'record_action',
       allowClosed: true,
-      event: { kind: 'case.restriction_lifted', data: { recordId: 'rec-1' } },
-      letter: { kind: 'restriction_lifted', subject: 'Lifting the restriction', body: 'We will lift it.' },
+      event,
+      letter: {
+        kind: 'restriction_lifted',
+        subject: 'Lifting the restriction',
+        body: 'We will lift it.',
+        field: 'lift-letter',
+      },
     }
     const result = apply(fixtures.completed, action)
     expect(result.changes).toEqual({})
-    expect(result.events).toEqual([action.event])
+    expect(result.events).toEqual([event])
     expect(result.letters).toHaveLength(1)
     expect(result.letters[0]?.body).toContain('We will lift it.')
     expect(() => apply(fixtures.duplicate, action)).toThrow(TransitionNotAllowed)
@@ -1140,5 +1148,54 @@ describe('reopening a request whose contact details were removed', () => {
     const error = ruleError(() => apply(purged, { kind: 'reopen', reason: 'Closed by mistake' }))
     expect(error.field).toBe('reopenReason')
     expect(error.message).toMatch(/contact details have been removed/)
+  })
+})
+
+describe('no letter leaves with a reminder still in it', () => {
+  const withReminder: { kind: TransitionKind; field: string; build: (reminder: string) => Transition }[] = [
+    { kind: 'ask', field: 'body', build: (r) => ({ kind: 'ask', pause: 'identity', letter: `Send ${r}.` }) },
+    { kind: 'extend', field: 'reason', build: (r) => ({ kind: 'extend', letter: `It is complex. ${r}` }) },
+    { kind: 'message', field: 'body', build: (r) => ({ kind: 'message', letter: r }) },
+    {
+      kind: 'refuse',
+      field: 'letter',
+      build: (r) => ({ kind: 'refuse', ground: 'manifestly_excessive', letter: `No. ${r}` }),
+    },
+    {
+      kind: 'record_action',
+      field: 'lift-letter',
+      build: (r) => ({
+        kind: 'record_action',
+        event: { kind: 'case.restriction_lifted', data: { recordId: 'rec-1' } },
+        letter: {
+          kind: 'restriction-lifted',
+          subject: 'Lifting',
+          body: `We will lift it. ${r}`,
+          field: 'lift-letter',
+        },
+      }),
+    },
+  ]
+
+  for (const { kind, field, build } of withReminder) {
+    it(`refuses a ${kind} letter holding a [reminder], on its own field`, () => {
+      let caught: unknown
+      try {
+        apply(fixtures.received, build('[Say why this request needs longer.]'))
+      } catch (error) {
+        caught = error
+      }
+      expect(caught).toBeInstanceOf(RequestRuleError)
+      expect((caught as RequestRuleError).field).toBe(field)
+      expect((caught as RequestRuleError).message).toContain('[Say why this request needs longer.]')
+      // The same letter finished goes out.
+      expect(apply(fixtures.received, build('It needs records from the archive.')).letters).toHaveLength(1)
+    })
+  }
+
+  it('checks the built-in drafts themselves: each still has its reminder', () => {
+    for (const kind of ['clarification', 'identity', 'fee', 'extension', 'refusal', 'message'] as const) {
+      expect(unfinishedReminder(defaultLetter(kind, 'access'))).not.toBeNull()
+    }
   })
 })
