@@ -54,7 +54,10 @@ async function withServices<T>(
   const db = createDb(config.database)
   try {
     await migrateLatest(db)
-    return await work(createServices({ db, config, log }))
+    const services = createServices({ db, config, log })
+    // Address keys written before they were case-folded are brought up to date, as at start-up.
+    await services.rekeyAddresses()
+    return await work(services)
   } finally {
     await db.destroy()
   }

@@ -20,7 +20,8 @@ export interface RunningPortal {
 }
 
 /**
- * The whole portal in one process: migrate, build the services, listen, and schedule the jobs
+ * The whole portal in one process: migrate, build the services, case-fold old address keys
+ * (docs/decisions/0008-case-insensitive-address-keys.md), listen, and schedule the jobs
  * (mail delivery, maintenance and the retention sweep) when `JOBS` is on.
  */
 export async function startPortal(
@@ -33,6 +34,7 @@ export async function startPortal(
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated')
 
   const services = createServices({ db, config, log })
+  await services.rekeyAddresses()
   const transport = createMailTransport(config)
   const mail = mailSender(db, transport, config.mailFrom, log)
   const app = createApp(services)

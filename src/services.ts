@@ -13,6 +13,7 @@ import { recordsRepo } from './records/repo.js'
 import { reportsService } from './reports/service.js'
 import { recordTaskService } from './records/changes.js'
 import { importEmailRecords } from './records/import.js'
+import { rekeyAddressKeys } from './records/rekey.js'
 import { retentionSweep } from './records/sweep.js'
 import { requestWriter } from './requests/change.js'
 import { requestsRepo } from './requests/repo.js'
@@ -100,6 +101,8 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     audit: auditService({ db, now }),
     limiter: rateLimiter(db, now),
     sessionStore: new KnexSessionStore(db, now),
+    /** Start-up work: rows keyed before address keys were case-folded get the folded key. */
+    rekeyAddresses: () => rekeyAddressKeys({ db, secret: config.secret, log }),
     /** The keyed hash rate limits and lookups use in place of an address. */
     emailKey: (normalisedEmail: string) => emailHmac(config.secret, normalisedEmail),
   }

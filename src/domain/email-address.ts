@@ -16,9 +16,24 @@ export function isValidEmail(normalised: string): boolean {
   return normalised.length <= 254 && emailPattern.test(normalised)
 }
 
-/** Every lookup by address goes through this keyed hash; the address itself is never searched. */
+const keyedHash = (secret: string, text: string): string =>
+  createHmac('sha256', secret).update(`email:${text}`).digest('hex')
+
+/**
+ * Every lookup by address goes through this keyed hash; the address itself is never searched.
+ * It is taken over the case-folded address, because no real mail system delivers `Jane@x.org` and
+ * `jane@x.org` to different people: the address is still stored and shown as it was typed.
+ */
 export function emailHmac(secret: string, normalised: string): string {
-  return createHmac('sha256', secret).update(`email:${normalised}`).digest('hex')
+  return keyedHash(secret, normalised.toLowerCase())
+}
+
+/**
+ * The key as it was before it was case-folded: only for finding rows keyed before that change
+ * whose address is gone (an erased record's tombstone). Never use it to key a new row.
+ */
+export function legacyEmailHmac(secret: string, normalised: string): string {
+  return keyedHash(secret, normalised)
 }
 
 /** True if a value looks like it holds an email address (used to keep them out of event payloads). */

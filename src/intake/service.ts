@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
 import { formatLongDate, londonDate, relevantTime } from '../domain/clock.js'
-import { emailHmac } from '../domain/email-address.js'
+import { emailHmac, legacyEmailHmac } from '../domain/email-address.js'
 import { openStatuses } from '../domain/request-status.js'
 import { requestTypeInfo, type RequestDetails, type RequestType } from '../domain/request-types.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -160,7 +160,12 @@ export function intakeService(deps: IntakeDeps) {
         const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
         // The request meets the person's email record: its state now is kept as evidence.
         const today = londonDate(at)
-        const record = await deps.records.findForRequest(trx, request.studyId, request.emailHmac)
+        const record = await deps.records.findForRequest(
+          trx,
+          request.studyId,
+          request.emailHmac,
+          legacyEmailHmac(deps.secret, request.email),
+        )
         const snapshot = snapshotOf(
           record?.id ?? null,
           record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : null,

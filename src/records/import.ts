@@ -4,7 +4,7 @@ import { parse } from 'csv-parse'
 import type { Knex } from 'knex'
 import { recordEvent, type Actor } from '../audit/events.js'
 import { isIsoDate, londonDate } from '../domain/clock.js'
-import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
+import { emailHmac, isValidEmail, legacyEmailHmac, normaliseEmail } from '../domain/email-address.js'
 import { newId } from '../security/tokens.js'
 
 type Field = 'email' | 'participated_on' | 'voucher_sent_on' | 'extracted_on'
@@ -56,6 +56,8 @@ interface CleanRow {
   line: number
   email: string
   hmac: string
+  /** The key before keys were case-folded, so an erased address keyed that way stays erased. */
+  legacyHmac: string
   dates: Record<DateField, string | null>
 }
 
@@ -128,7 +130,16 @@ async function* readRows(
         else dates[field] = date
       }
       if (problem) yield { rejected: { line, reason: problem } }
-      else yield { row: { line, email, hmac: emailHmac(secret, email), dates } }
+      else
+        yield {
+          row: {
+            line,
+            email,
+            hmac: emailHmac(secret, email),
+            legacyHmac: legacyEmailHmac(secret, email),
+            dates,
+          },
+        }
     }
   } catch (error) {
     const lines = (error as { lines?: number }).lines
@@ -213,16 +224,13 @@ export async function importEmailRecords(
       if (batch.length === 0) return
       const query: Promise<ExistingRow[]> = trx('email_records')
         .where({ study_id: input.studyId })
-        .whereIn(
-          'email_hmac',
-          batch.map((r) => r.hmac),
-        )
+        .whereIn('email_hmac', [...new Set(batch.flatMap((r) => [r.hmac, r.legacyHmac]))])
         .select('id', 'email_hmac', 'participated_on', 'voucher_sent_on', 'extracted_on', 'erased_on')
       const existing = await query
       const byHmac = new Map(existing.map((r) => [r.email_hmac, r]))
       const inserts = []
       for (const row of batch) {
-        const known = byHmac.get(row.hmac)
+        const known = byHmac.get(row.hmac) ?? byHmac.get(row.legacyHmac)
         if (!known) {
           inserts.push({
             id: newId(),

@@ -81,14 +81,24 @@ export function recordsRepo(db: Knex) {
         .orderBy('created_at')
       return rows.map(toRecord)
     },
-    /** The record a request is about: same study, same address (by HMAC), erased or not. */
     /**
-     * The record a request is about. Locked on PostgreSQL, so a confirmation and the retention
-     * sweep never interleave: one sees the other's result.
+     * The record a request is about: same study, same address (by HMAC), erased or not. Locked on
+     * PostgreSQL, so a confirmation and the retention sweep never interleave: one sees the other's
+     * result. `legacyHmac` also finds a tombstone keyed before keys were case-folded; a record under
+     * the current key comes first.
      */
-    async findForRequest(trx: Knex, studyId: string, emailHmac: string): Promise<EmailRecord | undefined> {
-      const query = trx<EmailRecordRow>('email_records').where({ study_id: studyId, email_hmac: emailHmac })
-      const row = await (isPostgres(trx) ? query.forUpdate() : query).first()
+    async findForRequest(
+      trx: Knex,
+      studyId: string,
+      emailHmac: string,
+      legacyHmac?: string,
+    ): Promise<EmailRecord | undefined> {
+      const keys = legacyHmac && legacyHmac !== emailHmac ? [emailHmac, legacyHmac] : [emailHmac]
+      const query = trx<EmailRecordRow>('email_records')
+        .where({ study_id: studyId })
+        .whereIn('email_hmac', keys)
+      const rows = await (isPostgres(trx) ? query.forUpdate() : query)
+      const row = rows.find((r) => r.email_hmac === emailHmac) ?? rows[0]
       return row && toRecord(row)
     },
     async findById(id: string): Promise<EmailRecord | undefined> {
