@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline'
 import type { Readable } from 'node:stream'
 import { isHash, type ChainEvent, type JsonValue } from './chain.js'
+import { isTrailer, parseTrailer, type TrailTrailer } from './signed-head.js'
 
 /** The exported trail: one event per line, in chain order, with the fields its hash covers. */
 export function trailLine(event: ChainEvent): string {
@@ -29,12 +30,18 @@ export class MalformedTrailLine extends Error {
 }
 
 export function parseTrailLine(text: string, line: number): ChainEvent {
-  let parsed: unknown
+  return parseTrailEvent(parseJsonLine(text, line), line)
+}
+
+function parseJsonLine(text: string, line: number): unknown {
   try {
-    parsed = JSON.parse(text)
+    return JSON.parse(text)
   } catch {
     throw new MalformedTrailLine(line, 'not JSON')
   }
+}
+
+function parseTrailEvent(parsed: unknown, line: number): ChainEvent {
   if (!isObject(parsed)) throw new MalformedTrailLine(line, 'not a JSON object')
   const { seq, id, occurredAt, actor, subject, kind, data, prevHash, hash } = parsed
   const fields: [string, boolean][] = [
@@ -70,15 +77,33 @@ export function parseTrailLine(text: string, line: number): ChainEvent {
   }
 }
 
-/** Reads an exported trail line by line, so a file of any size is checked in constant memory. */
-export async function* readTrail(input: Readable): AsyncGenerator<ChainEvent> {
+/**
+ * Reads an exported trail line by line, so a file of any size is checked in constant memory. The
+ * signed trailer, which must be the last line, is handed to `onTrailer` rather than yielded.
+ */
+export async function* readTrail(
+  input: Readable,
+  onTrailer?: (trailer: TrailTrailer, line: number) => void,
+): AsyncGenerator<ChainEvent> {
   const lines = createInterface({ input, crlfDelay: Infinity })
   let line = 0
+  let trailerLine: number | null = null
   try {
     for await (const text of lines) {
       line++
       if (text.trim() === '') continue
-      yield parseTrailLine(text, line)
+      if (trailerLine !== null) {
+        throw new MalformedTrailLine(line, `it comes after the signed trailer on line ${trailerLine}`)
+      }
+      const parsed = parseJsonLine(text, line)
+      if (isTrailer(parsed)) {
+        const trailer = parseTrailer(parsed)
+        if (!trailer) throw new MalformedTrailLine(line, 'the signed trailer is incomplete')
+        trailerLine = line
+        onTrailer?.(trailer, line)
+        continue
+      }
+      yield parseTrailEvent(parsed, line)
     }
   } finally {
     lines.close()

@@ -1,6 +1,9 @@
 import type { Knex } from 'knex'
 import type { ChainEvent, JsonValue } from './chain.js'
+import type { SignedHead } from './signed-head.js'
 import type { BreakKind, ChainBreak } from './verify.js'
+
+export type VerificationResult = 'ok' | 'broken' | 'tampered'
 
 export interface VerificationRun {
   id: string
@@ -9,7 +12,8 @@ export interface VerificationRun {
   verifiedBy: string
   /** The staff member's name, when a staff member ran it. */
   verifierName: string | null
-  result: 'ok' | 'broken'
+  /** `tampered`: every link holds, but the trail disagrees with a head signed outside the database. */
+  result: VerificationResult
   eventsChecked: number
   head: { seq: number; hash: string } | null
   firstBreak: ChainBreak | null
@@ -34,7 +38,7 @@ interface VerificationRow {
   verified_at: string
   verified_by: string
   verifier_name?: string | null
-  result: 'ok' | 'broken'
+  result: VerificationResult
   events_checked: number | string
   head_seq: number | string | null
   head_hash: string | null
@@ -69,6 +73,31 @@ function parseData(text: string): JsonValue {
   }
 }
 
+interface AnchorRow {
+  id: string
+  anchored_at: string
+  reason: string
+  event_count: number | string
+  head_seq: number | string
+  head_hash: string
+  key_id: string
+  signature: string
+}
+
+/** A row as it is stored; the signature, checked by the caller, says whether it is genuine. */
+function toSignedHead(row: AnchorRow): SignedHead {
+  return {
+    id: row.id,
+    at: row.anchored_at,
+    reason: row.reason as SignedHead['reason'],
+    count: Number(row.event_count),
+    headSeq: Number(row.head_seq),
+    headHash: row.head_hash,
+    keyId: row.key_id,
+    signature: row.signature,
+  }
+}
+
 function toVerificationRun(row: VerificationRow): VerificationRun {
   return {
     id: row.id,
@@ -78,16 +107,15 @@ function toVerificationRun(row: VerificationRow): VerificationRun {
     result: row.result,
     eventsChecked: Number(row.events_checked),
     head: row.head_seq !== null && row.head_hash ? { seq: Number(row.head_seq), hash: row.head_hash } : null,
-    firstBreak:
-      row.broken_seq !== null && row.broken_kind
-        ? {
-            kind: row.broken_kind,
-            seq: Number(row.broken_seq),
-            eventId: row.broken_event_id,
-            eventKind: row.broken_event_kind,
-            detail: row.broken_detail ?? '',
-          }
-        : null,
+    firstBreak: row.broken_kind
+      ? {
+          kind: row.broken_kind,
+          seq: row.broken_seq === null ? null : Number(row.broken_seq),
+          eventId: row.broken_event_id,
+          eventKind: row.broken_event_kind,
+          detail: row.broken_detail ?? '',
+        }
+      : null,
   }
 }
 
@@ -142,6 +170,25 @@ export function auditRepo(db: Knex) {
         .limit(limit)
         .select('v.*', 's.display_name as verifier_name')
       return rows.map(toVerificationRun)
+    },
+
+    async insertSignedHead(trx: Knex, head: SignedHead): Promise<void> {
+      await trx('audit_anchors').insert({
+        id: head.id,
+        anchored_at: head.at,
+        reason: head.reason,
+        event_count: head.count,
+        head_seq: head.headSeq,
+        head_hash: head.headHash,
+        key_id: head.keyId,
+        signature: head.signature,
+      })
+    },
+
+    /** Every signed head the database holds, oldest first; a few a day, so all of them. */
+    async signedHeads(): Promise<SignedHead[]> {
+      const rows = await db<AnchorRow>('audit_anchors').orderBy('anchored_at').orderBy('id')
+      return rows.map(toSignedHead)
     },
 
     /** The head the last intact verification saw: the trail must still reach it unchanged. */

@@ -6,12 +6,18 @@ import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { requirePermission } from '../web/staff-auth.js'
 import type { VerificationRun } from './repo.js'
+import type { TrailCheck } from './service.js'
+import type { SignedHead } from './signed-head.js'
 import type { BreakKind } from './verify.js'
 
 const breakLabels: Record<BreakKind, string> = {
   changed: 'An event was changed',
   deleted: 'An event is missing',
   reordered: 'Events are out of order',
+  rewritten: 'The trail was rewritten after its head was signed',
+  truncated: 'Events signed for are missing from the end',
+  unsigned: 'A signed head does not verify',
+  unanchored: 'A signed head was deleted from the database',
 }
 
 const londonTime = new Intl.DateTimeFormat('en-GB', {
@@ -33,10 +39,24 @@ function describe(run: VerificationRun) {
     when: formatInstant(run.verifiedAt),
     by: run.verifiedBy === 'cli' ? 'The command line' : (run.verifierName ?? 'A former staff account'),
     breakLabel: broken ? breakLabels[broken.kind] : null,
-    breakText: broken
-      ? `${broken.eventId ? `Event ${broken.seq}${broken.eventKind ? ` (${broken.eventKind})` : ''}` : `Seq ${broken.seq}`}: ${broken.detail}.`
-      : null,
+    breakText: broken ? `${breakPlace(broken)}${broken.detail}.` : null,
   }
+}
+
+function breakPlace(broken: NonNullable<VerificationRun['firstBreak']>): string {
+  if (broken.seq === null) return ''
+  if (!broken.eventId) return `Seq ${broken.seq}: `
+  return `Event ${broken.seq}${broken.eventKind ? ` (${broken.eventKind})` : ''}: `
+}
+
+function describeSignedHead(head: SignedHead | null) {
+  return head ? { ...head, when: formatInstant(head.at) } : null
+}
+
+const resultFlash = {
+  broken: 'The audit trail is broken. The first break is shown below.',
+  tampered:
+    'The audit trail was tampered with: it no longer agrees with a head signed before. What failed is shown below.',
 }
 
 /** The auditor's view of the hash-chained trail: verify it now, or download it to verify elsewhere. */
@@ -50,6 +70,8 @@ export function auditRoutes(services: Services): Router {
       title: 'Audit trail',
       last: runs[0],
       earlier: runs.slice(1),
+      signedHead: describeSignedHead(await audit.latestSignedHead()),
+      signingKey: audit.signingKey(),
     })
   })
 
@@ -61,7 +83,7 @@ export function auditRoutes(services: Services): Router {
             kind: 'success',
             text: `The audit trail is intact: ${run.eventsChecked.toLocaleString('en-GB')} events checked.`,
           }
-        : { kind: 'error', text: 'The audit trail is broken. The first break is shown below.' }
+        : { kind: 'error', text: resultFlash[run.result] }
     res.redirect(303, paths.staff.audit())
   })
 
@@ -74,22 +96,35 @@ export function auditRoutes(services: Services): Router {
     res.setHeader('Cache-Control', 'no-store')
     // A HEAD request downloads nothing, so nothing is exported or recorded.
     if (req.method === 'HEAD') return res.end()
-    const { lines } = await audit.exportTrail({ type: 'staff', id: req.staffUser!.id })
-    await streamLines(res, lines, services.log)
+    const trail = await audit.exportTrail({ type: 'staff', id: req.staffUser!.id })
+    await streamTrail(res, trail.writeTo, services.log)
   })
 
   return router
 }
 
+/** The client went away: the rest of the trail is not read. */
+class DownloadAbandoned extends Error {}
+
 /** Writes as fast as the client reads; stops reading the database if the client goes away. */
-async function streamLines(res: Response, lines: AsyncGenerator<string>, log: Logger): Promise<void> {
+async function streamTrail(
+  res: Response,
+  writeTo: (write: (line: string) => Promise<void>) => Promise<TrailCheck>,
+  log: Logger,
+): Promise<void> {
+  const write = async (line: string) => {
+    if (res.destroyed) throw new DownloadAbandoned()
+    if (!res.write(line)) await drainedOrClosed(res)
+  }
   try {
-    for await (const line of lines) {
-      if (res.destroyed) break
-      if (!res.write(line)) await drainedOrClosed(res)
+    const outcome = await writeTo(write)
+    // The file goes out whole but unsigned, so `audit-verify --file` fails it as the portal did.
+    if (!outcome.signedHead) {
+      log.warn({ result: outcome.result }, 'audit trail exported without a signed trailer: it is not intact')
     }
     if (!res.destroyed) res.end()
   } catch (error) {
+    if (error instanceof DownloadAbandoned) return
     // The headers are sent: cut the download short so it cannot pass for a whole trail.
     log.error({ err: error }, 'audit trail export failed')
     res.destroy()

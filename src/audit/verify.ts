@@ -6,13 +6,29 @@ import { eventHash, genesisHash, type ChainEvent } from './chain.js'
  * - `deleted`: an event links to one that is not in the trail (a gap), or the trail ends before
  *   an event an earlier verification saw;
  * - `reordered`: an event links to one that is elsewhere in the trail, or `seq` goes backwards.
+ *
+ * The chain's links can all hold and the trail still be tampered with, when it disagrees with a
+ * head signed outside the database (src/audit/signed-head.ts):
+ * - `rewritten`: the event at a signed position has another hash;
+ * - `truncated`: the trail ends before a signed head;
+ * - `unsigned`: a signed head itself does not verify (a forged or edited record, another key);
+ * - `unanchored`: a signed head in the anchor log is gone from the database.
  */
-export type BreakKind = 'changed' | 'deleted' | 'reordered'
+export type BreakKind =
+  'changed' | 'deleted' | 'reordered' | 'rewritten' | 'truncated' | 'unsigned' | 'unanchored'
+
+/** The kinds of break that only a signed head reveals: the trail was tampered with and re-hashed. */
+export const tamperingKinds: ReadonlySet<BreakKind> = new Set([
+  'rewritten',
+  'truncated',
+  'unsigned',
+  'unanchored',
+])
 
 export interface ChainBreak {
   kind: BreakKind
-  /** Where the chain breaks: the event whose link or content fails. */
-  seq: number
+  /** Where the chain breaks: the event whose link or content fails; null when no event is known. */
+  seq: number | null
   eventId: string | null
   eventKind: string | null
   /** What is wrong, in a sentence. */
@@ -34,8 +50,22 @@ export interface VerifyOptions {
    * some point on without a broken link; holding it to a known head catches both.
    */
   anchor?: { seq: number; hash: string } | null
+  /**
+   * Heads signed outside the database: the trail must reach each one's count, with that hash at
+   * that position. Unlike `anchor`, these cannot be rewritten along with the trail.
+   */
+  signedHeads?: readonly SignedHeadCheck[]
   /** How many events before and after a broken link are searched to tell a move from a deletion. */
   window?: number
+}
+
+export interface SignedHeadCheck {
+  /** The head's position: events from the start of the trail up to and including it. */
+  count: number
+  seq: number
+  hash: string
+  /** Names the signed head in a report, e.g. `the head signed on … (line 3 of …)`. */
+  source: string
 }
 
 const defaultWindow = 10_000
@@ -50,6 +80,14 @@ export async function verifyChain(
 ): Promise<ChainVerification> {
   const window = options.window ?? defaultWindow
   const anchor = options.anchor ?? null
+  const signedAt = new Map<number, SignedHeadCheck[]>()
+  for (const signed of options.signedHeads ?? []) {
+    signedAt.set(signed.count, [...(signedAt.get(signed.count) ?? []), signed])
+  }
+  const longestSigned = (options.signedHeads ?? []).reduce<SignedHeadCheck | null>(
+    (longest, signed) => (longest && longest.count >= signed.count ? longest : signed),
+    null,
+  )
   const iterator = iterate(events)
   // Hashes of the last `window` events read, to recognise a link to an earlier event.
   const recent = new Map<string, number>()
@@ -84,6 +122,16 @@ export async function verifyChain(
       if (event.prevHash !== expected) {
         return result(breakAt(event, ...(await classifyLink(event, previous, recent, iterator, window))))
       }
+      const rewrittenFrom = signedAt.get(checked + 1)?.find((signed) => signed.hash !== event.hash)
+      if (rewrittenFrom) {
+        return result(
+          breakAt(
+            event,
+            'rewritten',
+            `it is not event ${rewrittenFrom.count} of ${rewrittenFrom.source} (seq ${rewrittenFrom.seq}, hash ${rewrittenFrom.hash}): it, or an event before it, was rewritten and the chain re-hashed`,
+          ),
+        )
+      }
       if (anchor && event.seq === anchor.seq) {
         if (event.hash !== anchor.hash) {
           return result(
@@ -103,6 +151,15 @@ export async function verifyChain(
     }
   } finally {
     await iterator.return?.()
+  }
+  if (longestSigned && longestSigned.count > checked) {
+    return result({
+      kind: 'truncated',
+      seq: longestSigned.seq,
+      eventId: null,
+      eventKind: null,
+      detail: `the trail holds ${checked} events, but ${longestSigned.source} counts ${longestSigned.count} (up to seq ${longestSigned.seq}): events were cut from its end`,
+    })
   }
   if (anchor && !anchorSeen) {
     return result({

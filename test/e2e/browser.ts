@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
@@ -62,7 +62,10 @@ export async function startPortal(): Promise<RunningPortal> {
     PUBLIC_URL: baseUrl,
     DATA_DIR: '/tmp/rights-portal-e2e',
     LOG_LEVEL: 'silent',
+    // Heads signed for an earlier run's database would be held against this one's.
+    AUDIT_ANCHOR_FILE: path.join('/tmp/rights-portal-e2e', `audit-anchors-${port}.log`),
   })
+  rmSync(config.audit.anchorFile, { force: true })
   const services = createServices({ db, config, log: pino({ level: 'silent' }) })
   server.on('request', createApp(services))
   return {
@@ -72,6 +75,7 @@ export async function startPortal(): Promise<RunningPortal> {
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await destroy()
+      rmSync(config.audit.anchorFile, { force: true })
     },
   }
 }

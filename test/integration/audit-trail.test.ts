@@ -1,5 +1,6 @@
 import type { EventKind } from '../../src/domain/request-events.js'
 import { spawnSync } from 'node:child_process'
+import { generateKeyPairSync } from 'node:crypto'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -220,11 +221,11 @@ describe('tampering in the database', () => {
       .del()
     const run = await ctx.services.audit.verify('cli')
     expect(run).toMatchObject({
-      result: 'broken',
-      firstBreak: { kind: 'deleted', seq: last - 1, eventId: null },
+      result: 'tampered',
+      firstBreak: { kind: 'truncated', seq: last - 1, eventId: null },
     })
     const [latest] = await ctx.services.audit.recentVerifications(1)
-    expect(latest).toMatchObject({ result: 'broken', verifiedBy: 'cli', firstBreak: { kind: 'deleted' } })
+    expect(latest).toMatchObject({ result: 'tampered', verifiedBy: 'cli', firstBreak: { kind: 'truncated' } })
   })
 })
 
@@ -243,7 +244,7 @@ describe('the exported trail', () => {
     return { res, text: res.body as string, user }
   }
 
-  it('is an attachment, never cached, holding everything up to and including its own record', async () => {
+  it('is an attachment, never cached, holding everything up to its own record, then its signed trailer', async () => {
     await busyPortal()
     const before = await ctx.services.db('events').count({ n: '*' })
     const { res, text, user } = await download()
@@ -255,9 +256,10 @@ describe('the exported trail', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     await agent.head('/staff/audit/trail.ndjson').expect(200)
     expect(await ctx.services.db('events').where({ kind: 'audit.trail_exported' })).toHaveLength(1)
-    // Everything before, the auditor's sign-in, and the export's own event.
-    expect(lines.length).toBe(Number(before[0]!.n) + 3)
-    const last = JSON.parse(lines.at(-1)!) as Record<string, unknown>
+    // Everything before, the auditor's sign-in, the export's own event, and the trailer.
+    const events = Number(before[0]!.n) + 3
+    expect(lines.length).toBe(events + 1)
+    const last = JSON.parse(lines.at(-2)!) as Record<string, unknown>
     expect(last).toMatchObject({ kind: 'audit.trail_exported', actor: { type: 'staff', id: user.id } })
     expect(Object.keys(last)).toEqual([
       'seq',
@@ -273,7 +275,16 @@ describe('the exported trail', () => {
     expect(text).not.toContain('@example.org')
     expect(await verifyChain(readTrail(Readable.from([text])))).toMatchObject({
       ok: true,
-      eventsChecked: lines.length,
+      eventsChecked: events,
+    })
+    const trailer = JSON.parse(lines.at(-1)!) as { signedHead: Record<string, unknown>; publicKey: string }
+    expect(Object.keys(trailer)).toEqual(['signedHead', 'publicKey'])
+    expect(trailer.signedHead).toMatchObject({
+      reason: 'exported',
+      count: events,
+      headSeq: last.seq,
+      headHash: last.hash,
+      keyId: ctx.services.audit.signingKey()!.keyId,
     })
   })
 
@@ -330,7 +341,17 @@ describe('the exported trail', () => {
     const intact = cli('--file', file)
     expect(intact.status).toBe(0)
     expect(intact.stdout).toMatch(
-      /^Audit trail intact: [\d,]+ events checked; last event seq \d+, hash [0-9a-f]{64}\.\n$/,
+      /^Audit trail intact: [\d,]+ events checked; last event seq \d+, hash [0-9a-f]{64}; signed at \S+ by key [0-9a-f]{64} \(not checked against a trusted key: pass --public-key\)\.\n$/,
+    )
+    const otherKey = path.join(dir, 'other.pub.pem')
+    await writeFile(
+      otherKey,
+      generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    )
+    const untrusted = cli('--file', file, `--public-key=${otherKey}`)
+    expect(untrusted.status).toBe(1)
+    expect(untrusted.stdout).toMatch(
+      /^Audit trail tampered: unsigned, the trailer was signed by key [0-9a-f]{64}, not the trusted key/,
     )
     await writeFile(file, text.replace('"kind":"staff.login"', '"kind":"staff.logout"'))
     const broken = cli(`--file=${file}`)
@@ -367,6 +388,8 @@ describe('the exported trail', () => {
     })
     expect(run.stderr).toBe('')
     expect(run.stdout).toMatch(/^Audit trail intact: 1 events checked/)
+    expect(run.stdout).toContain(`; head signed by key `)
+    expect(run.stdout).toContain(` into ${path.join(dir, 'audit-anchors.log')}.\n`)
     expect(run.status).toBe(0)
     const after = createDb({ client: 'sqlite', filename: file })
     try {
