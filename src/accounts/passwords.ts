@@ -1,5 +1,6 @@
 import { hash, verify } from '@node-rs/argon2'
-import { dictionary } from '@zxcvbn-ts/language-common'
+import { ZxcvbnFactory } from '@zxcvbn-ts/core'
+import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common'
 
 // OWASP's argon2id baseline: 19 MiB, 2 iterations, 1 lane. (2 is Algorithm.Argon2id, a const enum.)
 const argonOptions = { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 }
@@ -24,16 +25,45 @@ export function decoyPasswordHash(): Promise<string> {
   return decoy
 }
 
-const commonPasswords = new Set(dictionary['passwords-common'].map((p) => p.toLowerCase()))
+// zxcvbn estimates how many guesses a cracker would need, knowing the common passwords, keyboard
+// patterns, repeats, sequences and dates that guessing tools try first. It reads the first 100
+// characters: its work grows with the length, and a password that long is long enough.
+const strength = new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, maxLength: 100 })
 
 export const minimumPasswordLength = 12
 export const maximumPasswordLength = 256
+/** zxcvbn's score 3: at least 10^8 guesses, out of reach of online guessing behind the lockout. */
+export const minimumPasswordScore = 3
+
+/** Why zxcvbn found a password guessable, in words a person can act on. */
+const guessableBecause: Record<string, string> = {
+  topTen: 'it is one of the most used passwords',
+  topHundred: 'it is one of the most used passwords',
+  common: 'it is a commonly used password',
+  pwned: 'it is a commonly used password',
+  similarToCommon: 'it is a commonly used password with a few characters added or changed',
+  wordByItself: 'it is mostly a single common word',
+  namesByThemselves: 'it is mostly names',
+  commonNames: 'it is mostly common names',
+  straightRow: 'it is a row of keys on the keyboard',
+  keyPattern: 'it is a pattern of keys next to each other on the keyboard',
+  simpleRepeat: 'it repeats the same character, like "aaaa"',
+  extendedRepeat: 'it repeats the same letters or words, like "abcabc"',
+  sequences: 'it is a sequence, like "abcd" or "1234"',
+  recentYears: 'it is mostly a recent year',
+  dates: 'it is mostly a date',
+  userInputs: 'it contains your name or email address',
+}
 
 /**
- * NCSC guidance: a length floor, no composition rules, and a deny list of the most common
- * passwords (plus the person's own email address). Returns the problem, or undefined.
+ * NCSC guidance: a length floor, no composition rules, and guessable passwords refused — the
+ * common ones, and those built from the patterns guessing tools try first, with the reason why.
+ * The person's own email address and name count as guessable. Returns the problem, or undefined.
  */
-export function passwordProblem(password: string, context: { email?: string } = {}): string | undefined {
+export function passwordProblem(
+  password: string,
+  context: { email?: string; name?: string } = {},
+): string | undefined {
   if ([...password].length < minimumPasswordLength) {
     return `Password must be ${minimumPasswordLength} characters or more`
   }
@@ -41,13 +71,6 @@ export function passwordProblem(password: string, context: { email?: string } = 
     return `Password must be ${maximumPasswordLength} characters or fewer`
   }
   const lower = password.toLowerCase()
-  if (
-    commonPasswords.has(lower) ||
-    /^(.)\1+$/.test(password) ||
-    /^(0123456789|1234567890|abcdefghijkl)/.test(lower)
-  ) {
-    return 'Password is too common. Choose a password that is harder to guess, such as three random words'
-  }
   const local = context.email?.split('@')[0]?.toLowerCase()
   if (
     (local && local.length >= 4 && lower.includes(local)) ||
@@ -55,5 +78,15 @@ export function passwordProblem(password: string, context: { email?: string } = 
   ) {
     return 'Password must not contain your email address'
   }
-  return undefined
+  const result = strength.check(password, personalWords(context))
+  if (result.score >= minimumPasswordScore) return undefined
+  const why =
+    guessableBecause[result.feedback.warning ?? ''] ?? 'it follows a pattern that guessing tools try early'
+  return `This password is too easy to guess: ${why}. Try three random words, or a longer password`
+}
+
+function personalWords(context: { email?: string; name?: string }): string[] {
+  const email = context.email?.toLowerCase() ?? ''
+  const words = [email, ...email.split(/[@.+_-]/), ...(context.name?.toLowerCase().split(/\s+/) ?? [])]
+  return words.filter((word) => word.length >= 3)
 }

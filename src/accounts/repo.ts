@@ -51,6 +51,15 @@ interface StaffUserRow {
   updated_at: string
 }
 
+interface SignInFailureRow {
+  user_id: string
+  source: string
+  attempts: number | string
+  lockouts: number | string
+  locked_until: string | null
+  last_attempt_at: string
+}
+
 export type StaffTokenPurpose = 'setup' | 'invite'
 
 export interface StaffToken {
@@ -133,17 +142,124 @@ export function staffRepo(db: Knex) {
       }
       await trx('staff_users').where({ id }).update(row)
     },
-    /** Counts a failed login atomically, so parallel guesses cannot slip past the lockout. */
-    async recordFailedLogin(id: string, lockAfter: number, lockedUntil: string, at: string): Promise<number> {
+    /** Counts a wrong password atomically; the count is what an administrator sees. */
+    async recordWrongPassword(id: string, at: string): Promise<number> {
       await db('staff_users')
         .where({ id })
         .update({ failed_logins: db.raw('failed_logins + 1'), updated_at: at })
-      await db('staff_users')
-        .where({ id })
-        .where('failed_logins', '>=', lockAfter)
-        .update({ locked_until: lockedUntil })
       const row = await db<StaffUserRow>('staff_users').where({ id }).first('failed_logins')
       return Number(row?.failed_logins ?? 0)
+    },
+    /**
+     * Claims one of the `limit` attempts a network has on an account, in one atomic update, so
+     * parallel guesses each get their own number and no more than `limit` are ever checked. A lock
+     * that has run out starts a new round, and so does a full round with no lock set by
+     * `settledBefore` (its checks ended without one: they passed, or the process stopped); a
+     * network quiet since `forgetBefore` starts afresh, past locks forgotten.
+     */
+    async claimSignInAttempt(
+      userId: string,
+      source: string,
+      limit: number,
+      times: { at: string; settledBefore: string; forgetBefore: string },
+    ): Promise<{ attempt: number; lockouts: number } | { refused: 'locked' | 'checks_in_progress' }> {
+      const { at, settledBefore, forgetBefore } = times
+      const row = () => db<SignInFailureRow>('staff_sign_in_failures').where({ user_id: userId, source })
+      for (let tries = 0; tries < 2; tries++) {
+        await db('staff_sign_in_failures')
+          .insert({
+            user_id: userId,
+            source,
+            attempts: 0,
+            lockouts: 0,
+            locked_until: null,
+            last_attempt_at: at,
+          })
+          .onConflict(['user_id', 'source'])
+          .ignore()
+        const [claimed] = await row()
+          .where((q) =>
+            q
+              .where((open) =>
+                open
+                  .whereNull('locked_until')
+                  .where((room) =>
+                    room.where('attempts', '<', limit).orWhere('last_attempt_at', '<', settledBefore),
+                  ),
+              )
+              .orWhere('locked_until', '<=', at),
+          )
+          .update(
+            {
+              attempts: db.raw(
+                'case when locked_until is not null or attempts >= ? or last_attempt_at < ? then 1 else attempts + 1 end',
+                [limit, forgetBefore],
+              ),
+              lockouts: db.raw('case when last_attempt_at < ? then 0 else lockouts end', [forgetBefore]),
+              locked_until: null,
+              last_attempt_at: at,
+            },
+            ['attempts', 'lockouts'],
+          )
+        if (claimed) return { attempt: Number(claimed.attempts), lockouts: Number(claimed.lockouts) }
+        const present = await row().first('locked_until')
+        if (present)
+          return {
+            refused: present.locked_until && present.locked_until > at ? 'locked' : 'checks_in_progress',
+          }
+        // Cleared between the two statements (a sign-in elsewhere pruned it): claim again.
+      }
+      return { refused: 'checks_in_progress' }
+    },
+    /** Locks a network out of an account, unless it is locked already; true if this call locked it. */
+    async lockSignInSource(
+      userId: string,
+      source: string,
+      lockedUntil: string,
+      at: string,
+    ): Promise<boolean> {
+      const locked = await db('staff_sign_in_failures')
+        .where({ user_id: userId, source })
+        .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', at))
+        .update({ locked_until: lockedUntil, lockouts: db.raw('lockouts + 1') })
+      return locked === 1
+    },
+    /** After a sign-in: the network starts afresh, and networks long quiet are forgotten. */
+    async resetSignInFailures(trx: Knex, userId: string, source: string, at: string, forgetBefore: string) {
+      await trx('staff_sign_in_failures')
+        .where({ user_id: userId, source })
+        .update({ attempts: 0, lockouts: 0, locked_until: null, last_attempt_at: at })
+      await trx('staff_sign_in_failures')
+        .where({ user_id: userId })
+        .where('last_attempt_at', '<', forgetBefore)
+        .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<=', at))
+        .delete()
+    },
+    /** Forgets every failure on an account; returns how many networks were locked out then. */
+    async clearSignInFailures(trx: Knex, userId: string, at: string): Promise<number> {
+      const [row] = await trx('staff_sign_in_failures')
+        .where({ user_id: userId })
+        .where('locked_until', '>', at)
+        .count<{ n: number | string }[]>({ n: '*' })
+      await trx('staff_sign_in_failures').where({ user_id: userId }).delete()
+      return Number(row?.n ?? 0)
+    },
+    /** The networks locked out of accounts at an instant, latest first. */
+    async signInLocks(at: string, userId?: string): Promise<{ userId: string; lockedUntil: string }[]> {
+      const query = db<SignInFailureRow>('staff_sign_in_failures').where('locked_until', '>', at)
+      const rows = await (userId ? query.where({ user_id: userId }) : query)
+        .orderBy('locked_until', 'desc')
+        .select('user_id', 'locked_until')
+      return rows.map((row) => ({ userId: row.user_id, lockedUntil: row.locked_until as string }))
+    },
+    /** Uses up a two-factor time step: true for exactly one caller however many race for it. */
+    async claimTotpStep(trx: Knex, id: string, step: number, at: string): Promise<boolean> {
+      const claimed = await trx('staff_users')
+        .where({ id, totp_enabled: true })
+        .whereNull('disabled_at')
+        .where((q) => q.whereNull('totp_last_step').orWhere('totp_last_step', '<', step))
+        .update({ totp_last_step: step, updated_at: at })
+      return claimed === 1
     },
     async insertToken(
       trx: Knex,

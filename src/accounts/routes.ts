@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { normaliseStaffEmail } from './service.js'
+import { normaliseStaffEmail, staffActor } from './service.js'
 import { isValidEmail } from '../domain/email-address.js'
 import { roleDescriptions, roleLabels, staffRoles } from '../domain/roles.js'
 import type { Services } from '../services.js'
@@ -14,6 +14,7 @@ import QRCode from 'qrcode'
 import { paths } from '../paths.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import { newTotpSecret, totpUri } from './two-factor.js'
+import { firstLockMinutes, lockAfterFailures, signInNetwork } from './lockout.js'
 
 type Body = Record<string, unknown>
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
@@ -75,11 +76,10 @@ export function accountRoutes(services: Services): Router {
     const errors: FieldError[] = form.ok ? [] : form.errors
     if (form.ok) {
       const { password } = form.value
-      await limiter.consume([
-        { key: `login:ip:${req.ip ?? 'unknown'}`, rule: rateRules.loginPerIp },
-        { key: `login:account:${services.emailKey(email.toLowerCase())}`, rule: rateRules.loginPerAccount },
-      ])
-      const result = await accounts.login(email, password)
+      // Per account, attempts are counted by network in the service, and only wrong ones: a
+      // count per account alone would let anyone keep its owner out.
+      await limiter.consume([{ key: `login:ip:${signInNetwork(req.ip)}`, rule: rateRules.loginPerIp }])
+      const result = await accounts.login(email, password, { ip: req.ip })
       if (result.ok) {
         const returnTo = req.session.returnTo
         await regenerate(req)
@@ -94,7 +94,7 @@ export function accountRoutes(services: Services): Router {
       errors.push({
         field: 'email',
         href: '#email',
-        text: 'Enter a correct email address and password. After 5 wrong attempts an account is locked for 15 minutes',
+        text: `Enter a correct email address and password. After ${lockAfterFailures} wrong attempts, signing in to the account from here is paused for ${firstLockMinutes} minutes, and longer if it happens again`,
       })
     }
     res.status(400).render('accounts/login', {
@@ -280,8 +280,8 @@ export function accountRoutes(services: Services): Router {
     res.render('accounts/users', {
       title: 'Staff accounts',
       users: await accounts.list(),
+      locked: await accounts.signInLocks(),
       roleLabels,
-      now: services.now().toISOString(),
     })
   })
 
@@ -324,7 +324,7 @@ export function accountRoutes(services: Services): Router {
       user,
       roleItems,
       roleLabels,
-      locked: user.lockedUntil !== null && user.lockedUntil > services.now().toISOString(),
+      lockedUntil: (await accounts.signInLocks(user.id)).get(user.id),
       isSelf: user.id === req.staffUser?.id,
       backLink: paths.staff.users(),
     })
@@ -375,7 +375,9 @@ export function accountRoutes(services: Services): Router {
   router.post(
     paths.staff.userAction.resetLockout.pattern,
     requirePermission('users:manage'),
-    userAction((req) => accounts.resetLockout(req.staffUser!, param(req, 'id')), 'Failed sign-ins cleared.'),
+    userAction(async (req) => {
+      await accounts.unlock(staffActor(req.staffUser!), param(req, 'id'))
+    }, 'Failed sign-ins cleared: they can sign in again from anywhere.'),
   )
 
   // An auditor handles no cases: the dashboard is where their work starts.

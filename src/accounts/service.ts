@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { EventKind } from '../domain/request-events.js'
 import { recordEvent, systemActor, type Actor } from '../audit/events.js'
@@ -9,11 +10,16 @@ import { generateToken, hashToken, isWellFormedToken, newId } from '../security/
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { decoyPasswordHash, hashPassword, passwordProblem, verifyPassword } from './passwords.js'
 import { checkTotp, decryptTotpSecret, encryptTotpSecret } from './two-factor.js'
+import {
+  checksSettleSeconds,
+  forgetFailuresAfterHours,
+  lockAfterFailures,
+  lockMinutes,
+  signInNetwork,
+} from './lockout.js'
 import type { StaffRepo, StaffUserChanges } from './repo.js'
 import type { StaffUser } from '../domain/staff-user.js'
 
-export const lockAfterFailures = 5
-export const lockMinutes = 15
 export const setupLinkMinutes = 60
 export const inviteLinkDays = 3
 
@@ -39,7 +45,7 @@ function requireUser(user: StaffUser | undefined): StaffUser {
   return user
 }
 
-const staffActor = (user: { id: string }): Actor => ({ type: 'staff', id: user.id })
+export const staffActor = (user: { id: string }): Actor => ({ type: 'staff', id: user.id })
 
 export function accountsService(deps: AccountsDeps) {
   const { db, staff } = deps
@@ -88,6 +94,33 @@ export function accountsService(deps: AccountsDeps) {
       })
     }
     if (errors.length > 0) throw new ValidationError(errors)
+  }
+
+  /** The network an attempt came from, as a keyed hash: addresses are never stored. */
+  const sourceKey = (ip: string | undefined) =>
+    createHmac('sha256', deps.secret)
+      .update(`sign-in-network:${signInNetwork(ip)}`)
+      .digest('hex')
+  /** Enough of the hash to tell networks apart in the audit trail. */
+  const shortSource = (source: string) => source.slice(0, 16)
+
+  /** Locks a network out of an account for its next, longer, lock; one event per lock. */
+  async function lockOut(user: StaffUser, source: string, locksBefore: number, at: Date): Promise<void> {
+    const minutes = lockMinutes(locksBefore)
+    const lockedUntil = new Date(at.getTime() + minutes * 60_000).toISOString()
+    if (!(await staff.lockSignInSource(user.id, source, lockedUntil, at.toISOString()))) return
+    await db.transaction((trx) =>
+      recordEvent(
+        trx,
+        {
+          actor: { type: 'staff', id: null },
+          subject: { type: 'staff_user', id: user.id },
+          kind: 'staff.locked_out',
+          data: { source: shortSource(source), lockedUntil, minutes, lockout: locksBefore + 1 },
+        },
+        at,
+      ),
+    )
   }
 
   /** One change to a staff account, with its event, in one transaction. */
@@ -145,7 +178,7 @@ export function accountsService(deps: AccountsDeps) {
       const email = normaliseStaffEmail(input.email)
       const displayName = input.displayName.trim()
       checkNewUser(email, displayName)
-      const problem = passwordProblem(input.password, { email })
+      const problem = passwordProblem(input.password, { email, name: displayName })
       if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
       const passwordHash = await hashPassword(input.password)
       return db.transaction(async (trx) => {
@@ -180,7 +213,7 @@ export function accountsService(deps: AccountsDeps) {
     }): Promise<StaffUser> {
       const email = normaliseStaffEmail(input.email)
       checkNewUser(email, input.displayName.trim())
-      const problem = passwordProblem(input.password, { email })
+      const problem = passwordProblem(input.password, { email, name: input.displayName })
       if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
       const passwordHash = await hashPassword(input.password)
       return db.transaction(async (trx) => {
@@ -211,64 +244,69 @@ export function accountsService(deps: AccountsDeps) {
 
     /**
      * Checks a login. The answer is the same for an unknown account, a wrong password, a disabled
-     * account and a locked one, and an unknown account costs the same hashing work.
+     * account and a network locked out of it, and each costs the same hashing work. Attempts are
+     * counted per account and network (`./lockout.ts`): five wrong passwords pause sign-in from that
+     * network only, for longer each time, so guesses elsewhere never keep the owner out.
      */
-    async login(rawEmail: string, password: string): Promise<LoginResult> {
+    async login(rawEmail: string, password: string, from: { ip?: string } = {}): Promise<LoginResult> {
       const email = normaliseStaffEmail(rawEmail)
       const user = await staff.findByEmail(email)
       const at = deps.now()
-      if (!user?.passwordHash) {
+      const atIso = at.toISOString()
+      const source = sourceKey(from.ip)
+      const forgetBefore = new Date(at.getTime() - forgetFailuresAfterHours * 3_600_000).toISOString()
+      const failed = (subject: { type: string; id: string }, data: Record<string, unknown>) =>
+        db.transaction((trx) =>
+          recordEvent(
+            trx,
+            { actor: { type: 'staff', id: null }, subject, kind: 'staff.login_failed', data },
+            at,
+          ),
+        )
+
+      if (!user?.passwordHash || user.disabledAt) {
+        await verifyPassword(user?.passwordHash ?? (await decoyPasswordHash()), password)
+        const reason = !user ? 'unknown_account' : user.disabledAt ? 'disabled' : 'no_password'
+        await failed(
+          user
+            ? { type: 'staff_user', id: user.id }
+            : { type: 'staff_login', id: emailHmac(deps.secret, email) },
+          { reason },
+        )
+        return { ok: false }
+      }
+
+      const claim = await staff.claimSignInAttempt(user.id, source, lockAfterFailures, {
+        at: atIso,
+        settledBefore: new Date(at.getTime() - checksSettleSeconds * 1000).toISOString(),
+        forgetBefore,
+      })
+      if ('refused' in claim) {
         await verifyPassword(await decoyPasswordHash(), password)
-        await db.transaction((trx) =>
-          recordEvent(
-            trx,
-            {
-              actor: { type: 'staff', id: null },
-              subject: { type: 'staff_login', id: emailHmac(deps.secret, email) },
-              kind: 'staff.login_failed',
-              data: { reason: user ? 'no_password' : 'unknown_account' },
-            },
-            at,
-          ),
+        await failed(
+          { type: 'staff_user', id: user.id },
+          { reason: claim.refused, source: shortSource(source) },
         )
         return { ok: false }
       }
-      const passwordMatches = await verifyPassword(user.passwordHash, password)
-      const locked = user.lockedUntil !== null && user.lockedUntil > at.toISOString()
-      if (!passwordMatches || locked || user.disabledAt) {
-        let failures = user.failedLogins
-        if (!passwordMatches) {
-          failures = await staff.recordFailedLogin(
-            user.id,
-            lockAfterFailures,
-            new Date(at.getTime() + lockMinutes * 60_000).toISOString(),
-            at.toISOString(),
-          )
-        }
-        await db.transaction((trx) =>
-          recordEvent(
-            trx,
-            {
-              actor: { type: 'staff', id: null },
-              subject: { type: 'staff_user', id: user.id },
-              kind: 'staff.login_failed',
-              data: {
-                reason: user.disabledAt ? 'disabled' : locked ? 'locked' : 'wrong_password',
-                failures,
-                lockedNow: !locked && failures >= lockAfterFailures,
-              },
-            },
-            at,
-          ),
+
+      if (!(await verifyPassword(user.passwordHash, password))) {
+        const failures = await staff.recordWrongPassword(user.id, atIso)
+        await failed(
+          { type: 'staff_user', id: user.id },
+          { reason: 'wrong_password', failures, attempt: claim.attempt, source: shortSource(source) },
         )
+        if (claim.attempt >= lockAfterFailures) await lockOut(user, source, claim.lockouts, at)
         return { ok: false }
       }
+
       await db.transaction(async (trx) => {
+        await staff.resetSignInFailures(trx, user.id, source, atIso, forgetBefore)
         await staff.update(trx, user.id, {
           failedLogins: 0,
           lockedUntil: null,
-          lastLoginAt: at.toISOString(),
-          updatedAt: at.toISOString(),
+          lastLoginAt: atIso,
+          updatedAt: atIso,
         })
         await recordEvent(
           trx,
@@ -377,7 +415,7 @@ export function accountsService(deps: AccountsDeps) {
     async acceptInvite(token: string, password: string): Promise<StaffUser> {
       const user = await this.inviteFor(token)
       if (!user) throw new NotFoundError('Invitation not valid')
-      const problem = passwordProblem(password, { email: user.email })
+      const problem = passwordProblem(password, { email: user.email, name: user.displayName })
       if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
       const passwordHash = await hashPassword(password)
       return db.transaction(async (trx) => {
@@ -484,26 +522,28 @@ export function accountsService(deps: AccountsDeps) {
       )
     },
 
-    /** Checks a sign-in code and uses it up, so the same code cannot be used again. */
+    /**
+     * Checks a sign-in code and uses it up, so the same code cannot be used again: the time step is
+     * claimed by one conditional update, so of several uses at once exactly one succeeds.
+     */
     async checkSignInCode(userId: string, code: string): Promise<boolean> {
       const user = await staff.findById(userId)
       if (!user?.totpEnabled || !user.totpSecret || user.disabledAt) return false
       const at = deps.now()
       const check = checkTotp(decryptTotpSecret(user.totpSecret, deps.secret), code, at, user.totpLastStep)
-      await db.transaction(async (trx) => {
-        if (check.valid)
-          await staff.update(trx, user.id, { totpLastStep: check.step, updatedAt: at.toISOString() })
+      return db.transaction(async (trx) => {
+        const passed = check.valid && (await staff.claimTotpStep(trx, user.id, check.step, at.toISOString()))
         await recordEvent(
           trx,
           {
             actor: staffActor(user),
             subject: { type: 'staff_user', id: user.id },
-            kind: check.valid ? 'staff.two_factor_passed' : 'staff.two_factor_failed',
+            kind: passed ? 'staff.two_factor_passed' : 'staff.two_factor_failed',
           },
           at,
         )
+        return passed
       })
-      return check.valid
     },
 
     /** For a colleague who lost their phone: they set it up again at their next sign-in. */
@@ -529,21 +569,43 @@ export function accountsService(deps: AccountsDeps) {
       })
     },
 
-    async resetLockout(actor: StaffUser, userId: string): Promise<void> {
-      await db.transaction(async (trx) => {
+    /**
+     * Lets an account sign in again from everywhere: every network's failures and locks are
+     * forgotten. From an administrator's page, or from the command line (`unlock-user`).
+     */
+    async unlock(actor: Actor, userId: string): Promise<{ locksCleared: number }> {
+      return db.transaction(async (trx) => {
         const user = await staff.findById(userId, trx)
         if (!user) throw new NotFoundError()
+        const locksCleared = await staff.clearSignInFailures(trx, userId, iso())
         await staff.update(trx, userId, { failedLogins: 0, lockedUntil: null, updatedAt: iso() })
         await recordEvent(
           trx,
           {
-            actor: staffActor(actor),
+            actor,
             subject: { type: 'staff_user', id: userId },
-            kind: 'staff.lockout_reset',
+            kind: 'staff.unlocked',
+            data: { locksCleared, failedSignIns: user.failedLogins },
           },
           deps.now(),
         )
+        return { locksCleared }
       })
+    },
+
+    async unlockByEmail(actor: Actor, rawEmail: string): Promise<{ user: StaffUser; locksCleared: number }> {
+      const user = await staff.findByEmail(normaliseStaffEmail(rawEmail))
+      if (!user) throw new NotFoundError('No such staff user')
+      return { user, ...(await this.unlock(actor, user.id)) }
+    },
+
+    /** When sign-in is paused from some network: the latest lock per account, for the staff pages. */
+    async signInLocks(userId?: string): Promise<Map<string, string>> {
+      const locks = new Map<string, string>()
+      for (const lock of await staff.signInLocks(iso(), userId)) {
+        if (!locks.has(lock.userId)) locks.set(lock.userId, lock.lockedUntil)
+      }
+      return locks
     },
   }
 }

@@ -138,9 +138,10 @@ describe('signing in', () => {
     await agent.get('/staff/requests').expect(303)
   })
 
-  it('limits sign-in attempts per account', async () => {
-    for (let i = 0; i < 10; i++) await login(ctx.agent(), 'target@portal.test', 'guess number ' + String(i))
-    expect((await login(ctx.agent(), 'target@portal.test', 'another guess')).status).toBe(429)
+  it('does not count sign-ins that succeed against the account', async () => {
+    await createStaff(ctx, 'dpo')
+    for (let i = 0; i < 11; i++)
+      expect((await login(ctx.agent(), 'dpo@portal.test', staffPassword)).status).toBe(303)
   })
 })
 
