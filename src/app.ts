@@ -23,8 +23,13 @@ import { cspNonce, securityHeaders } from './web/security-headers.js'
 import { sessions } from './web/sessions.js'
 import { loadStaffUser } from './web/staff-auth.js'
 
+export interface AppOptions {
+  /** True once the process has begun to stop: readiness then fails. */
+  stopping?: () => boolean
+}
+
 /** The only place the middleware order is defined. */
-export function createApp(services: Services): Express {
+export function createApp(services: Services, options: AppOptions = {}): Express {
   const { config, log } = services
   const app = express()
   app.disable('x-powered-by')
@@ -42,7 +47,12 @@ export function createApp(services: Services): Express {
     org: { name: services.organisationName, dpoEmail: config.organisation.dpoEmail },
   })
 
-  app.use(healthRoutes(services.db))
+  app.use(
+    healthRoutes(services.db, {
+      log,
+      stopping: options.stopping ?? (() => false),
+    }),
+  )
   app.use(cspNonce())
   app.use(securityHeaders({ secure: config.secureCookies }))
   app.use(requestLogging(log))
@@ -63,6 +73,6 @@ export function createApp(services: Services): Express {
   app.use(reportsRoutes(services))
   app.use(auditRoutes(services))
   app.use(notFoundHandler())
-  app.use(errorHandler(log, { showDetail: config.env === 'development' }))
+  app.use(errorHandler(log, { showDetail: config.showErrorDetails }))
   return app
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http'
+import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Logger } from 'pino'
 import { createApp } from './app.js'
@@ -10,12 +10,16 @@ import { startScheduler } from './jobs/scheduler.js'
 import { mailSender } from './mail/sender.js'
 import { createMailTransport } from './mail/transport.js'
 import { createServices, type Services } from './services.js'
+import { connectionDrain } from './web/connection-drain.js'
 
 export interface RunningPortal {
   services: Services
   /** The port the server listens on (the configured one, or the one the system chose). */
   port: number
-  /** Stops taking connections, lets running jobs finish, closes the database. */
+  /**
+   * Stops taking connections, answers what is in flight (closing each keep-alive connection after
+   * its current response), lets running jobs finish, then closes the database.
+   */
   close(): Promise<void>
 }
 
@@ -37,10 +41,17 @@ export async function startPortal(
   await services.rekeyAddresses()
   const transport = createMailTransport(config)
   const mail = mailSender(db, transport, config.mailFrom, log)
-  const app = createApp(services)
+  let stopping = false
+  const app = createApp(services, { stopping: () => stopping })
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(options.port ?? config.port, () => resolve(listening))
+  const server = createServer(app)
+  const connections = connectionDrain(server)
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? config.port, () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
   const port = (server.address() as AddressInfo).port
   log.info(
@@ -63,10 +74,9 @@ export async function startPortal(
     services,
     port,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeIdleConnections()
-      await closed
-      await scheduler?.stop()
+      stopping = true
+      // No job starts once stopping begins; the runs under way finish alongside the responses.
+      await Promise.all([connections.drain(), scheduler?.stop()])
       transport.close()
       await db.destroy()
     },

@@ -2,6 +2,9 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 import { createLogger } from './logger.js'
 import { startPortal } from './portal.js'
 
+/** How long a stop may take before the process exits anyway, under a typical 30-second kill. */
+const safetyTimeoutMs = 25_000
+
 function readConfig(): Config {
   try {
     return loadConfig()
@@ -30,11 +33,21 @@ async function main(): Promise<void> {
     if (stopping) return
     stopping = true
     log.info({ signal }, 'shutting down')
-    void portal.close().then(() => {
-      log.info('stopped')
-      process.exit(0)
-    })
-    setTimeout(() => process.exit(1), 10_000).unref()
+    portal.close().then(
+      () => {
+        log.info('stopped')
+        process.exit(0)
+      },
+      (error: unknown) => {
+        log.error({ err: error }, 'could not stop cleanly')
+        process.exit(1)
+      },
+    )
+    // A last resort: close() ends once responses and job runs finish, and they are not expected to hang.
+    setTimeout(() => {
+      log.error({ afterSeconds: safetyTimeoutMs / 1000 }, 'still stopping: exiting with work unfinished')
+      process.exit(1)
+    }, safetyTimeoutMs).unref()
   }
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))

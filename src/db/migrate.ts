@@ -41,6 +41,12 @@ export async function migrateLatest(db: Db): Promise<string[]> {
   return applied
 }
 
+/** Migrations on disk the database has not run: none means its schema is the one this code expects. */
+export async function pendingMigrations(db: Db): Promise<string[]> {
+  const [, pending] = (await db.migrate.list(migrationConfig)) as [unknown[], string[]]
+  return pending
+}
+
 export async function migrateRollbackAll(db: Db): Promise<void> {
   await db.migrate.rollback(migrationConfig, true)
 }

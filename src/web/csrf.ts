@@ -2,8 +2,28 @@ import type { NextFunction, Request, Response } from 'express'
 import { csrfSync } from 'csrf-sync'
 
 /**
- * Synchroniser tokens kept in the session: every state-changing form carries `_csrf`,
- * and every rendered page gets a token to put in its forms.
+ * A token made only when a page writes it into a form. Storing a token is what starts a session,
+ * so a page without a form (the home page, the accessibility statement) leaves no session row.
+ * Templates print it like a string (`<%= csrfToken %>`, `encodeURIComponent(csrfToken)`).
+ */
+export class CsrfToken {
+  private value: string | undefined
+
+  constructor(private readonly issue: () => string) {}
+
+  toString(): string {
+    this.value ??= this.issue()
+    return this.value
+  }
+
+  toJSON(): string {
+    return this.toString()
+  }
+}
+
+/**
+ * Synchroniser tokens kept in the session: every state-changing form carries `_csrf`, and every
+ * rendered page can put a token in its forms (made, and the session with it, on first use).
  */
 export function csrfProtection() {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
@@ -20,7 +40,8 @@ export function csrfProtection() {
   return [
     csrfSynchronisedProtection,
     (req: Request, res: Response, next: NextFunction) => {
-      res.locals.csrfToken = generateToken(req)
+      // No session (it was destroyed on signing out): no form on that page can be sent anyway.
+      res.locals.csrfToken = new CsrfToken(() => (req.session ? generateToken(req) : ''))
       next()
     },
   ]

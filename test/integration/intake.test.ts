@@ -68,8 +68,9 @@ describe('public pages', () => {
     expect(res.text).toContain('govuk-generic-header')
   })
 
-  it('reports health with a database check', async () => {
+  it('reports liveness, and readiness with a database check', async () => {
     await ctx.agent().get('/healthz').expect(200, { status: 'ok' })
+    await ctx.agent().get('/readyz').expect(200, { status: 'ok' })
   })
 })
 
@@ -473,7 +474,7 @@ describe('errors', () => {
     const res = await agent.get('/').expect(500)
     expect(res.text).toContain('Sorry, there is a problem with the service')
     expect(res.text).not.toMatch(/knex|sqlite|at .*\.ts/i)
-    await ctx.agent().get('/healthz').expect(503)
+    await ctx.agent().get('/readyz').expect(503)
   })
 })
 

@@ -94,6 +94,47 @@ describe('loadConfig', () => {
     ).toHaveLength(120)
   })
 
+  it('trusts no proxy by default, or as many hops or such addresses as configured, never every hop', () => {
+    const secret = { SECRET: 's'.repeat(32) }
+    expect(loadConfig(secret).trustProxy).toBe(false)
+    expect(loadConfig({ ...secret, TRUST_PROXY: 'false' }).trustProxy).toBe(false)
+    expect(loadConfig({ ...secret, TRUST_PROXY: '1' }).trustProxy).toBe(1)
+    expect(loadConfig({ ...secret, TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::/8',
+    ])
+    for (const everyHop of ['true', 'TRUE']) {
+      try {
+        loadConfig({ ...secret, TRUST_PROXY: everyHop })
+        expect.unreachable()
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError)
+        const [problem] = (error as ConfigError).problems
+        expect(problem).toMatch(/^TRUST_PROXY must not be true/)
+        expect(problem).toContain('TRUST_PROXY=1')
+      }
+    }
+    expect(() => loadConfig({ ...secret, TRUST_PROXY: '10.0.0.0/33' })).toThrow(
+      /TRUST_PROXY.*10\.0\.0\.0\/33/,
+    )
+    expect(() => loadConfig({ ...secret, TRUST_PROXY: 'proxy.internal' })).toThrow(/TRUST_PROXY/)
+  })
+
+  it('shows error details only when asked for with NODE_ENV=development', () => {
+    const secret = { SECRET: 's'.repeat(32) }
+    expect(loadConfig(secret).showErrorDetails).toBe(false)
+    expect(loadConfig({ ...secret, NODE_ENV: 'development' }).showErrorDetails).toBe(false)
+    expect(
+      loadConfig({ ...secret, NODE_ENV: 'development', SHOW_ERROR_DETAILS: 'true' }).showErrorDetails,
+    ).toBe(true)
+    for (const env of [{}, { NODE_ENV: 'production', PUBLIC_URL: 'https://rights.example.org' }]) {
+      expect(() => loadConfig({ ...secret, ...env, SHOW_ERROR_DETAILS: 'true' })).toThrow(
+        /SHOW_ERROR_DETAILS=true is allowed only with NODE_ENV=development/,
+      )
+    }
+  })
+
   it('lists every problem at once', () => {
     try {
       loadConfig({
