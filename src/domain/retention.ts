@@ -23,8 +23,17 @@ export interface RecordFacts {
   voucherSentOn: IsoDate | null
   /** The day the survey data was extracted and the address separated from it. */
   extractedOn: IsoDate | null
-  /** Holdings already deleted, by key. */
+  /**
+   * Holdings the portal has deleted, by key, with the day it did: for a copy outside the portal,
+   * the day its deletion was asked for (a record task).
+   */
   deletedHoldings: Partial<Record<HoldingKey, IsoDate>>
+  /**
+   * When the deletion task of each deleted holding was done (a London date), or null while it is
+   * still open. Absent when the tasks were not read (or a holding has none): a deleted holding then
+   * counts as deleted on the day the portal deleted it.
+   */
+  deletionDone?: Partial<Record<HoldingKey, IsoDate | null>>
   erased: { on: IsoDate; reason: 'retention_schedule' | 'erasure_request' } | null
   restriction: { since: IsoDate } | null
 }
@@ -35,9 +44,17 @@ export interface Holding {
   /** The last day the address may be kept there. */
   keepUntil: IsoDate
   deletionDueOn: IsoDate
+  /** The day the portal deleted the holding and asked for the copy outside it to be deleted. */
+  requestedOn: IsoDate | null
+  /** The day the copy was deleted: for an outside copy, the day its deletion task was done. */
   deletedOn: IsoDate | null
-  status: 'held' | 'due' | 'deleted'
+  /** `deletion_requested`: the portal let the address go there, but nobody has confirmed it is gone. */
+  status: 'held' | 'due' | 'deletion_requested' | 'deleted'
 }
+
+/** A holding the portal has let go of: deleted, or its deletion asked for; never deleted twice. */
+export const isDeletedOrRequested = (h: Pick<Holding, 'status'>): boolean =>
+  h.status === 'deleted' || h.status === 'deletion_requested'
 
 export interface RetentionView {
   state: RetentionState
@@ -53,20 +70,26 @@ const holdingLabels: Record<HoldingKey, string> = {
   voucher_correspondence: 'Voucher correspondence',
 }
 
-function holding(
-  key: HoldingKey,
-  keepUntil: IsoDate,
-  deletedOn: IsoDate | undefined,
-  today: IsoDate,
-): Holding {
+function holding(key: HoldingKey, keepUntil: IsoDate, facts: RecordFacts, today: IsoDate): Holding {
   const deletionDueOn = addDays(keepUntil, 1)
+  const requestedOn = facts.deletedHoldings[key] ?? null
+  const done = facts.deletionDone?.[key]
+  const deletedOn = requestedOn === null ? null : done === undefined ? requestedOn : done
   return {
     key,
     label: holdingLabels[key],
     keepUntil,
     deletionDueOn,
-    deletedOn: deletedOn ?? null,
-    status: deletedOn ? 'deleted' : today >= deletionDueOn ? 'due' : 'held',
+    requestedOn,
+    deletedOn,
+    status:
+      requestedOn === null
+        ? today >= deletionDueOn
+          ? 'due'
+          : 'held'
+        : deletedOn === null
+          ? 'deletion_requested'
+          : 'deleted',
   }
 }
 
@@ -76,7 +99,7 @@ export function holdingsAt(facts: RecordFacts, policy: RetentionPolicy, today: I
     holding(
       'survey_platform',
       addCalendarMonths(policy.surveyClosesOn, policy.platformMonthsAfterClose),
-      facts.deletedHoldings.survey_platform,
+      facts,
       today,
     ),
   ]
@@ -85,7 +108,7 @@ export function holdingsAt(facts: RecordFacts, policy: RetentionPolicy, today: I
       holding(
         'voucher_correspondence',
         addCalendarMonths(facts.voucherSentOn, policy.voucherMonthsAfterSent),
-        facts.deletedHoldings.voucher_correspondence,
+        facts,
         today,
       ),
     )
@@ -96,10 +119,21 @@ export function holdingsAt(facts: RecordFacts, policy: RetentionPolicy, today: I
 export function retentionStateAt(facts: RecordFacts, policy: RetentionPolicy, today: IsoDate): RetentionView {
   const answersLinked = facts.extractedOn === null || today < facts.extractedOn
   if (facts.erased) {
+    // The copies outside the portal whose deletion was asked for stay listed, until done and after.
+    const tracked = facts.deletionDone ?? {}
+    const holdings = holdingsAt(facts, policy, today).filter(
+      (h) => h.requestedOn !== null && tracked[h.key] !== undefined,
+    )
+    const unconfirmed = holdings
+      .filter((h) => h.status === 'deletion_requested')
+      .map(
+        (h) =>
+          ` ${h.label}: deletion requested on ${formatLongDate(h.requestedOn as IsoDate)}, not yet confirmed.`,
+      )
     return {
       state: 'erased',
-      rule: `The address was erased on ${formatLongDate(facts.erased.on)} ${facts.erased.reason === 'retention_schedule' ? 'under the retention schedule' : 'at the person’s request'}; only a tombstone remains.`,
-      holdings: [],
+      rule: `The address was erased on ${formatLongDate(facts.erased.on)} ${facts.erased.reason === 'retention_schedule' ? 'under the retention schedule' : 'at the person’s request'}; only a tombstone remains.${unconfirmed.join('')}`,
+      holdings,
       answersLinked: false,
     }
   }
@@ -122,10 +156,12 @@ export function retentionStateAt(facts: RecordFacts, policy: RetentionPolicy, to
       answersLinked,
     }
   }
-  if (holdings.every((h) => h.status === 'deleted')) {
+  if (holdings.every(isDeletedOrRequested)) {
     return {
       state: 'due_for_deletion',
-      rule: 'The address has been deleted from every holding, so the record itself is due to be erased.',
+      rule: holdings.every((h) => h.status === 'deleted')
+        ? 'The address has been deleted from every holding, so the record itself is due to be erased.'
+        : 'The address has been deleted, or its deletion requested, from every holding, so the record itself is due to be erased.',
       holdings,
       answersLinked,
     }
@@ -215,8 +251,8 @@ export interface ErasurePlan {
 export function erasurePlan(view: RetentionView, scope: 'due' | 'everything'): ErasurePlan {
   if (view.state === 'restricted' || view.state === 'erased') return { holdings: [], eraseAddress: false }
   const holdings = view.holdings.filter((h) =>
-    scope === 'due' ? h.status === 'due' : h.status !== 'deleted',
+    scope === 'due' ? h.status === 'due' : !isDeletedOrRequested(h),
   )
-  const left = view.holdings.filter((h) => h.status !== 'deleted' && !holdings.includes(h))
+  const left = view.holdings.filter((h) => !isDeletedOrRequested(h) && !holdings.includes(h))
   return { holdings, eraseAddress: scope === 'everything' || left.every((h) => h.status !== 'held') }
 }

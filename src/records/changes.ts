@@ -8,6 +8,7 @@ import { newId } from '../security/tokens.js'
 /** The changes a rights request makes to an email record (erasure has its own, `eraseFromRecord`). */
 export type RecordChange =
   | { kind: 'restrict'; since: IsoDate; ground: string; reviewOn: IsoDate }
+  | { kind: 'notify_restriction_lift'; on: IsoDate }
   | { kind: 'lift_restriction' }
   | { kind: 'rectify_address'; email: string; emailHmac: string }
   | { kind: 'withdraw_consent'; on: IsoDate }
@@ -21,8 +22,15 @@ function columnsOf(change: RecordChange): Record<string, string | null> {
         restriction_ground: change.ground,
         restriction_review_on: change.reviewOn,
       }
+    case 'notify_restriction_lift':
+      return { restriction_lift_notice_on: change.on }
     case 'lift_restriction':
-      return { restricted_since: null, restriction_ground: null, restriction_review_on: null }
+      return {
+        restricted_since: null,
+        restriction_ground: null,
+        restriction_review_on: null,
+        restriction_lift_notice_on: null,
+      }
     case 'rectify_address':
       return { email: change.email, email_hmac: change.emailHmac }
     case 'withdraw_consent':
@@ -67,7 +75,16 @@ export async function changeEmailRecord(
   return true
 }
 
-/** A task for a copy of the record outside the portal (the survey platform, say). */
+/**
+ * What a record task is for: deleting the copy of a holding outside the portal (the holding counts
+ * as deleted once it is done), or other work on that copy.
+ */
+export type RecordTaskPurpose = 'deletion' | 'other'
+
+/**
+ * A task for a copy of the record outside the portal (the survey platform, say), other than its
+ * deletion: deletion tasks come with the deletion, from `eraseFromRecord`.
+ */
 export async function addRecordTask(
   trx: Knex,
   task: { recordId: string; studyId: string; holding: HoldingKey; title: string; at: Date },
@@ -78,8 +95,48 @@ export async function addRecordTask(
     study_id: task.studyId,
     holding: task.holding,
     title: task.title,
+    purpose: 'other' satisfies RecordTaskPurpose,
     created_at: task.at.toISOString(),
   })
+}
+
+/**
+ * Ticks off a record task if it is still open (and, when given, has that purpose), with what was
+ * done and a `record.task_done` event. False when it is done already or does not exist.
+ */
+export async function completeRecordTask(
+  trx: Knex,
+  task: {
+    taskId: string
+    actor: Actor
+    note: string
+    at: Date
+    purpose?: RecordTaskPurpose
+    /** The request whose task this was ticked off with. */
+    requestId?: string
+  },
+): Promise<boolean> {
+  const { actor, at } = task
+  const updated = await trx('record_tasks')
+    .where({ id: task.taskId, ...(task.purpose ? { purpose: task.purpose } : {}) })
+    .whereNull('done_at')
+    .update({
+      done_at: at.toISOString(),
+      done_by: actor.type === 'staff' ? actor.id : null,
+      done_note: task.note,
+    })
+  if (updated !== 1) return false
+  await recordEvent(
+    trx,
+    {
+      actor,
+      subject: { type: 'record_task', id: task.taskId },
+      kind: 'record.task_done',
+      ...(task.requestId ? { data: { requestId: task.requestId } } : {}),
+    },
+    at,
+  )
+  return true
 }
 
 /** Ticking off a task for a copy outside the portal, with what was done, as an event. */
@@ -88,23 +145,7 @@ export function recordTaskService(db: Knex, now: () => Date) {
     /** False when the task is already done or does not exist. */
     async complete(actor: Actor, taskId: string, note: string): Promise<boolean> {
       const at = now()
-      return db.transaction(async (trx) => {
-        const updated = await trx('record_tasks')
-          .where({ id: taskId })
-          .whereNull('done_at')
-          .update({
-            done_at: at.toISOString(),
-            done_by: actor.type === 'staff' ? actor.id : null,
-            done_note: note,
-          })
-        if (updated !== 1) return false
-        await recordEvent(
-          trx,
-          { actor, subject: { type: 'record_task', id: taskId }, kind: 'record.task_done' },
-          at,
-        )
-        return true
-      })
+      return db.transaction((trx) => completeRecordTask(trx, { taskId, actor, note, at }))
     },
   }
 }

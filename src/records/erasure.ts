@@ -4,6 +4,7 @@ import { recordEvent, type Actor } from '../audit/events.js'
 import { londonDate } from '../domain/clock.js'
 import type { ErasurePlan, HoldingKey } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
+import type { RecordTaskPurpose } from './changes.js'
 import type { EmailRecord } from '../domain/email-record.js'
 
 export type ErasureReason = 'retention_schedule' | 'erasure_request'
@@ -19,11 +20,17 @@ export const deletionTaskTitle: Record<HoldingKey, string> = {
   voucher_correspondence: 'Delete the voucher correspondence with this address',
 }
 
+/** An erasure done: the deletion task made for each holding's outside copy, by holding. */
+export interface ErasureDone {
+  deletionTasks: Partial<Record<HoldingKey, string>>
+}
+
 /**
  * The one erasure of an email record, for the retention sweep and an erasure request alike:
  * claims the record by the version it was read at (false when it changed since), marks each
  * planned holding deleted with a task for its outside copy and an event, and, when the plan
- * erases the address, leaves a tombstone and revokes every download made from the record.
+ * erases the address, leaves a tombstone and revokes every download made from the record. The
+ * holding counts as deleted once its task is done; until then, its deletion is requested.
  */
 export async function eraseFromRecord(
   trx: Knex,
@@ -37,7 +44,7 @@ export async function eraseFromRecord(
     requestId?: string
     at: Date
   },
-): Promise<boolean> {
+): Promise<ErasureDone | false> {
   const { record, plan, at } = input
   const today = londonDate(at)
   const changes: Record<string, unknown> = { updated_at: at.toISOString(), version: input.version + 1 }
@@ -48,15 +55,19 @@ export async function eraseFromRecord(
   if (claimed !== 1) return false
 
   const because = { reason: input.reason, ...(input.requestId ? { requestId: input.requestId } : {}) }
+  const deletionTasks: ErasureDone['deletionTasks'] = {}
   for (const h of plan.holdings) {
+    const taskId = newId()
     await trx('record_tasks').insert({
-      id: newId(),
+      id: taskId,
       record_id: record.id,
       study_id: record.studyId,
       holding: h.key,
       title: deletionTaskTitle[h.key],
+      purpose: 'deletion' satisfies RecordTaskPurpose,
       created_at: at.toISOString(),
     })
+    deletionTasks[h.key] = taskId
     await recordEvent(
       trx,
       {
@@ -81,5 +92,5 @@ export async function eraseFromRecord(
       at,
     )
   }
-  return true
+  return { deletionTasks }
 }

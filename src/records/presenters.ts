@@ -10,24 +10,38 @@ export interface HoldingRow {
   status: Tag
 }
 
-/** Where an address is held, until when, and whether it is due or gone: case and record pages alike. */
+/**
+ * Where an address is held, until when, and whether it is due or gone: case and record pages alike.
+ * A copy outside the portal is deleted only once someone has done its deletion task.
+ */
 export function holdingRows(holdings: Holding[]): HoldingRow[] {
   return holdings.map((h) => ({
     label: h.label,
     keptUntil: formatLongDate(h.keepUntil),
-    status:
-      h.status === 'deleted'
-        ? {
-            text: `Deleted ${h.deletedOn ? formatLongDate(h.deletedOn) : ''}`.trim(),
-            classes: 'govuk-tag--grey',
-          }
-        : h.status === 'due'
-          ? {
-              text: `Due for deletion since ${formatLongDate(h.deletionDueOn)}`,
-              classes: 'govuk-tag--orange',
-            }
-          : { text: 'Held', classes: 'govuk-tag--blue' },
+    status: holdingTag(h),
   }))
+}
+
+function holdingTag(h: Holding): Tag {
+  switch (h.status) {
+    case 'deleted':
+      return {
+        text: `Deleted ${h.deletedOn ? formatLongDate(h.deletedOn) : ''}`.trim(),
+        classes: 'govuk-tag--grey',
+      }
+    case 'deletion_requested':
+      return {
+        text: `Deletion requested ${h.requestedOn ? `on ${formatLongDate(h.requestedOn)}` : ''}`.trim(),
+        classes: 'govuk-tag--yellow',
+      }
+    case 'due':
+      return {
+        text: `Due for deletion since ${formatLongDate(h.deletionDueOn)}`,
+        classes: 'govuk-tag--orange',
+      }
+    case 'held':
+      return { text: 'Held', classes: 'govuk-tag--blue' }
+  }
 }
 
 /** The facts of an email record, in words, for its page. */

@@ -1,7 +1,8 @@
 import type { Knex } from 'knex'
 import { isPostgres } from '../db/knex.js'
+import { londonDate, type IsoDate } from '../domain/clock.js'
 import type { EmailRecord } from '../domain/email-record.js'
-import type { RecordFacts } from '../domain/retention.js'
+import type { HoldingKey, RecordFacts } from '../domain/retention.js'
 
 interface EmailRecordRow {
   id: string
@@ -18,6 +19,7 @@ interface EmailRecordRow {
   restricted_since: string | null
   restriction_ground?: string | null
   restriction_review_on?: string | null
+  restriction_lift_notice_on?: string | null
   consent_withdrawn_on?: string | null
   objection_on?: string | null
   objection_processing?: string | null
@@ -51,6 +53,29 @@ export function recordFactsOf(row: RecordFactColumns): RecordFacts {
   }
 }
 
+/**
+ * When each holding's deletion task was done (its London date), or null while one is still open:
+ * a holding outside the portal is deleted only once someone has deleted it there.
+ */
+async function deletionDoneOf(conn: Knex, recordId: string): Promise<RecordFacts['deletionDone']> {
+  const tasks: { holding: HoldingKey; done_at: string | null }[] = await conn('record_tasks')
+    .where({ record_id: recordId, purpose: 'deletion' })
+    .select('holding', 'done_at')
+  const done: Partial<Record<HoldingKey, IsoDate | null>> = {}
+  for (const task of tasks) {
+    const on = task.done_at === null ? null : londonDate(new Date(task.done_at))
+    const before = done[task.holding]
+    if (before === null) continue
+    done[task.holding] = on === null || before === undefined || on > before ? on : before
+  }
+  return done
+}
+
+/** A record read for its own pages and for a change to it: with what its deletion tasks say. */
+async function withDeletionTasks(conn: Knex, record: EmailRecord): Promise<EmailRecord> {
+  return { ...record, facts: { ...record.facts, deletionDone: await deletionDoneOf(conn, record.id) } }
+}
+
 const toRecord = (row: EmailRecordRow): EmailRecord => ({
   id: row.id,
   studyId: row.study_id,
@@ -60,6 +85,7 @@ const toRecord = (row: EmailRecordRow): EmailRecord => ({
   facts: recordFactsOf(row),
   restrictionGround: row.restriction_ground ?? null,
   restrictionReviewOn: row.restriction_review_on ?? null,
+  restrictionLiftNoticeOn: row.restriction_lift_notice_on ?? null,
   consentWithdrawnOn: row.consent_withdrawn_on ?? null,
   objection: row.objection_on
     ? {
@@ -101,9 +127,10 @@ export function recordsRepo(db: Knex) {
       const row = rows.find((r) => r.email_hmac === emailHmac) ?? rows[0]
       return row && toRecord(row)
     },
+    /** One record, with when each holding's deletion task was done. */
     async findById(id: string): Promise<EmailRecord | undefined> {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
-      return row && toRecord(row)
+      return row && withDeletionTasks(db, toRecord(row))
     },
     /** Locks a record for the rest of the transaction (PostgreSQL) if it is still at this version. */
     async lockAtVersion(trx: Knex, id: string, version: number): Promise<boolean> {
@@ -117,7 +144,7 @@ export function recordsRepo(db: Knex) {
       id: string,
     ): Promise<{ record: EmailRecord; version: number } | undefined> {
       const row = await trx<EmailRecordRow & { version: number }>('email_records').where({ id }).first()
-      return row && { record: toRecord(row), version: Number(row.version) }
+      return row && { record: await withDeletionTasks(trx, toRecord(row)), version: Number(row.version) }
     },
     /** Records still holding an address, in id order, for walking the whole table in batches. */
     async pageNotErased(afterId: string, limit: number): Promise<{ record: EmailRecord; version: number }[]> {

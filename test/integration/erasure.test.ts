@@ -7,6 +7,7 @@ import { eraseFromRecord } from '../../src/records/erasure.js'
 import { importEmailRecords } from '../../src/records/import.js'
 import { retentionPolicyOf } from '../../src/domain/study.js'
 import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
+import { caseForm, postCaseAction } from '../helpers/cases.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
@@ -157,4 +158,92 @@ describe('one erasure for the retention sweep and an erasure request', () => {
       ).toHaveLength(0)
     },
   )
+})
+
+describe('an erasure request’s deletion tasks', () => {
+  it('tick the record’s task with them, so the holding is deleted the day the request task is done', async () => {
+    // Ten to midnight on 1 March (London is on GMT): the erasure is done that day.
+    ctx.setNow('2022-03-01T23:40:00Z')
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'asked@example.org', type: 'erasure' })
+    const { agent, user } = await signedInAgent(ctx, 'dpo')
+    await postCaseAction(agent, requestId, 'erase-record', {}, 303)
+    const recordId = (await recordOf('asked@example.org')).id
+    const recordTasks: { id: string; holding: string; title: string; purpose: string }[] = await ctx.services
+      .db('record_tasks')
+      .where({ record_id: recordId })
+      .orderBy('holding')
+    expect(recordTasks.map((t) => [t.holding, t.purpose])).toEqual([
+      ['survey_platform', 'deletion'],
+      ['voucher_correspondence', 'deletion'],
+    ])
+    const requestTasks: { id: string; title: string; record_task_id: string }[] = await ctx.services
+      .db('request_tasks')
+      .where({ request_id: requestId })
+      .orderBy('title')
+    expect(requestTasks.map((t) => [t.title, t.record_task_id])).toEqual(
+      recordTasks.map((t) => [t.title, t.id]),
+    )
+    const [platformTask, voucherTask] = requestTasks as [(typeof requestTasks)[0], (typeof requestTasks)[0]]
+
+    // The status of each holding on the record page, in order.
+    const statuses = async () => {
+      const html = (await agent.get(`/staff/records/${recordId}`).expect(200)).text
+      return [...html.matchAll(/<td class="govuk-table__cell"><strong class="govuk-tag[^"]*">([^<]*)</g)].map(
+        (m) => m[1],
+      )
+    }
+    expect(await statuses()).toEqual([
+      'Deletion requested on 1 March 2022',
+      'Deletion requested on 1 March 2022',
+    ])
+    const { page, csrf } = await caseForm(agent, requestId)
+    expect(page.text).toContain('Deletion requested on 1 March 2022')
+
+    // Ticked off on the case just after midnight: 2 March.
+    ctx.setNow('2022-03-02T00:10:00Z')
+    const tick = async (taskId: string) =>
+      agent
+        .post(`/staff/requests/${requestId}/tasks/${taskId}/done`)
+        .type('form')
+        .send({ _csrf: csrf, taskNote: 'Deleted by the platform admin' })
+    expect((await tick(platformTask.id)).status).toBe(303)
+    const tickedOn = await ctx.services.db('request_tasks').where({ id: platformTask.id }).first()
+    expect(tickedOn.done_at).toMatch(/^2022-03-02T00:10/)
+    expect(
+      await ctx.services.db('record_tasks').where({ id: platformTask.record_task_id }).first(),
+    ).toMatchObject({
+      done_at: tickedOn.done_at,
+      done_by: user.id,
+      done_note: 'Deleted by the platform admin',
+    })
+    const doneEvents = await ctx.services.db('events').where({
+      kind: 'record.task_done',
+      subject_type: 'record_task',
+      subject_id: platformTask.record_task_id,
+    })
+    expect(doneEvents.map((e: { data: string }) => JSON.parse(e.data) as unknown)).toEqual([{ requestId }])
+    expect(await statuses()).toEqual(['Deleted 2 March 2022', 'Deletion requested on 1 March 2022'])
+
+    // A record task ticked off on the deletion tasks page first keeps what was done there.
+    await agent
+      .post(`/staff/records/tasks/${voucherTask.record_task_id}/done`)
+      .type('form')
+      .send({ _csrf: csrf, note: 'Mailbox emptied' })
+      .expect(303)
+    ctx.setNow('2022-03-02T00:20:00Z')
+    expect((await tick(voucherTask.id)).status).toBe(303)
+    expect(
+      await ctx.services.db('record_tasks').where({ id: voucherTask.record_task_id }).first(),
+    ).toMatchObject({
+      done_note: 'Mailbox emptied',
+    })
+    expect(
+      await ctx.services
+        .db('events')
+        .where({ kind: 'record.task_done', subject_id: voucherTask.record_task_id }),
+    ).toHaveLength(1)
+    expect(
+      await ctx.services.db('request_tasks').where({ request_id: requestId }).whereNull('done_at'),
+    ).toEqual([])
+  })
 })

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
+import { postCaseAction } from '../helpers/cases.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
@@ -63,6 +64,18 @@ describe('email record pages', () => {
     const id = /href="\/staff\/records\/([0-9a-f-]{36})"/.exec(found.text)?.[1] as string
     const record = await agent.get(`/staff/records/${id}`).expect(200)
     expect(record.text).toContain('DSR-2021-00001')
+  })
+
+  it('keeps a holding held when its task outside the portal is a correction, not a deletion', async () => {
+    const { agent } = await signedInAgent(ctx, 'admin')
+    await upload(agent, 'email\nfix@example.org\n')
+    const { requestId } = await fileConfirmedRequest(ctx, { email: 'fix@example.org', type: 'rectification' })
+    await postCaseAction(agent, requestId, 'rectify-address', { correctedEmail: 'fixed@example.org' }, 303)
+    const task = await ctx.services.db('record_tasks').first()
+    expect(task).toMatchObject({ holding: 'survey_platform', purpose: 'other', done_at: null })
+    const record = await agent.get(`/staff/records/${task.record_id}`).expect(200)
+    expect(record.text).toContain('fixed@example.org')
+    expect(record.text).toMatch(/Survey platform<\/td>[^]*?<strong class="govuk-tag govuk-tag--blue">Held</)
   })
 
   it('answers a malformed or cut-off upload with 400 and keeps serving', async () => {

@@ -1,6 +1,8 @@
 import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Db } from '../../src/db/knex.js'
 import { importEmailRecords } from '../../src/records/import.js'
+import { retentionSweep } from '../../src/records/sweep.js'
 import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
@@ -122,6 +124,48 @@ describe('the retention sweep', () => {
     expect(await ctx.services.db('events').where({ kind: 'record.erased' })).toHaveLength(0)
   })
 
+  it('keeps a record whose request is confirmed after the sweep listed it, before it takes the record', async () => {
+    const { db } = ctx.services
+    // Only the record asked about is due in this sweep.
+    await db('email_records')
+      .whereNot({ email_hmac: ctx.services.emailKey('asking@example.org') })
+      .del()
+    ctx.setNow('2022-03-01T10:00:00Z')
+    // The request is confirmed just as the sweep opens the record's transaction: after it listed
+    // the record as due, and after any check it might make outside that transaction.
+    let confirmed = false
+    const confirmingFirst = new Proxy(db, {
+      get(target, property, receiver) {
+        if (property !== 'transaction') return Reflect.get(target, property, receiver) as unknown
+        return async (...args: Parameters<Db['transaction']>) => {
+          if (!confirmed) {
+            confirmed = true
+            await fileConfirmedRequest(ctx, { email: 'asking@example.org' })
+          }
+          return target.transaction(...args)
+        }
+      },
+    })
+    const sweep = retentionSweep({
+      db: confirmingFirst,
+      records: ctx.services.records,
+      studies: ctx.services.studies,
+      requests: ctx.services.requests,
+      now: ctx.now,
+    })
+    const report = await sweep.run()
+    expect(confirmed).toBe(true)
+    expect(report).toMatchObject({ erased: 0, holdingsDeleted: 0 })
+    expect(report.deferred).toEqual([
+      {
+        recordId: (await record('asking@example.org')).id,
+        reason: 'frozen: DSR-2022-00001 is open for this record',
+      },
+    ])
+    expect((await record('asking@example.org')).email).toBe('asking@example.org')
+    expect(await db('events').where({ kind: 'record.erased' })).toHaveLength(0)
+  })
+
   it('never processes a record twice when two sweeps run at once', async () => {
     ctx.setNow('2022-03-01T10:00:00Z')
     const [a, b] = await Promise.all([ctx.services.sweep.run(), ctx.services.sweep.run()])
@@ -153,5 +197,30 @@ describe('deletion tasks', () => {
     expect((await agent.get('/staff/records/tasks').expect(200)).text).toContain('No tasks are waiting')
     const { agent: auditor } = await signedInAgent(ctx, 'auditor')
     await auditor.get('/staff/records/tasks').expect(403)
+  })
+
+  it('decide when a swept holding is deleted: requested on the day of the sweep, deleted the day its task is done', async () => {
+    // Ten to midnight in London on 2 September, the first day the voucher mail is due.
+    ctx.setNow('2021-09-02T22:50:00Z')
+    await ctx.services.sweep.run()
+    const task = await ctx.services.db('record_tasks').first()
+    expect(task).toMatchObject({ holding: 'voucher_correspondence', purpose: 'deletion', done_at: null })
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const voucherStatus = async () => {
+      const html = (await agent.get(`/staff/records/${(await record('voucher@example.org')).id}`).expect(200))
+        .text
+      return /Voucher correspondence<\/td>[\s\S]*?<strong class="govuk-tag[^"]*">([^<]*)</.exec(html)?.[1]
+    }
+    expect(await voucherStatus()).toBe('Deletion requested on 2 September 2021')
+
+    // Ticked off just after midnight in London, while it is still 2 September in UTC.
+    ctx.setNow('2021-09-02T23:10:00Z')
+    const page = await agent.get('/staff/records/tasks').expect(200)
+    await agent
+      .post(`/staff/records/tasks/${task.id}/done`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), note: 'Deleted from the mailbox' })
+      .expect(303)
+    expect(await voucherStatus()).toBe('Deleted 3 September 2021')
   })
 })

@@ -154,3 +154,96 @@ describe('erasure plan', () => {
     expect(erasurePlan(retentionStateAt(gone, policy, '2022-03-01'), 'due').eraseAddress).toBe(false)
   })
 })
+
+describe('deletion outside the portal', () => {
+  // The voucher mail was swept on 2 September 2021; its deletion task is still open unless said.
+  const swept = (deletionDone: RecordFacts['deletionDone']) =>
+    facts({
+      voucherSentOn: '2021-07-01',
+      deletedHoldings: { voucher_correspondence: '2021-09-02' },
+      deletionDone,
+    })
+  const voucherOf = (view: ReturnType<typeof retentionStateAt>) =>
+    view.holdings.find((h) => h.key === 'voucher_correspondence')
+
+  it('is requested, not done, while the deletion task is open', () => {
+    const view = retentionStateAt(swept({ voucher_correspondence: null }), policy, '2021-09-10')
+    expect(voucherOf(view)).toMatchObject({
+      status: 'deletion_requested',
+      requestedOn: '2021-09-02',
+      deletedOn: null,
+    })
+    expect(view.state).toBe('retained')
+  })
+
+  it('is deleted on the day its task was done', () => {
+    const view = retentionStateAt(swept({ voucher_correspondence: '2021-09-20' }), policy, '2021-10-01')
+    expect(voucherOf(view)).toMatchObject({
+      status: 'deleted',
+      requestedOn: '2021-09-02',
+      deletedOn: '2021-09-20',
+    })
+  })
+
+  it('counts as deleted on the day the portal deleted it when nothing is known of a task', () => {
+    for (const unknown of [undefined, {}]) {
+      expect(voucherOf(retentionStateAt(swept(unknown), policy, '2021-09-10'))).toMatchObject({
+        status: 'deleted',
+        deletedOn: '2021-09-02',
+      })
+    }
+  })
+
+  it('leaves nothing held once every holding is deleted or its deletion requested', () => {
+    const all = facts({
+      voucherSentOn: '2021-07-01',
+      deletedHoldings: { survey_platform: '2022-03-01', voucher_correspondence: '2021-09-02' },
+      deletionDone: { survey_platform: null, voucher_correspondence: '2021-09-20' },
+    })
+    const view = retentionStateAt(all, policy, '2022-03-02')
+    expect(view.state).toBe('due_for_deletion')
+    expect(view.rule).toBe(
+      'The address has been deleted, or its deletion requested, from every holding, so the record itself is due to be erased.',
+    )
+    expect(erasurePlan(view, 'due')).toEqual({ holdings: [], eraseAddress: true })
+  })
+
+  it('is never planned again by an erasure request', () => {
+    const plan = erasurePlan(
+      retentionStateAt(swept({ voucher_correspondence: null }), policy, '2021-09-10'),
+      'everything',
+    )
+    expect(plan.holdings.map((h) => h.key)).toEqual(['survey_platform'])
+    expect(plan.eraseAddress).toBe(true)
+  })
+
+  it('is never swept again, and the sweep erases the address once the rest is due', () => {
+    const requested = swept({ voucher_correspondence: null })
+    expect(erasurePlan(retentionStateAt(requested, policy, '2021-09-10'), 'due')).toEqual({
+      holdings: [],
+      eraseAddress: false,
+    })
+    const plan = erasurePlan(retentionStateAt(requested, policy, '2022-03-01'), 'due')
+    expect(plan.holdings.map((h) => h.key)).toEqual(['survey_platform'])
+    expect(plan.eraseAddress).toBe(true)
+  })
+
+  it('stays listed on an erased record, saying which deletion is not yet confirmed', () => {
+    const erased = facts({
+      voucherSentOn: '2021-07-01',
+      deletedHoldings: { survey_platform: '2021-09-10', voucher_correspondence: '2021-09-02' },
+      deletionDone: { survey_platform: null, voucher_correspondence: '2021-09-03' },
+      erased: { on: '2021-09-10', reason: 'erasure_request' },
+    })
+    const view = retentionStateAt(erased, policy, '2021-09-12')
+    expect(view.state).toBe('erased')
+    expect(view.holdings.map((h) => [h.key, h.status, h.deletedOn])).toEqual([
+      ['survey_platform', 'deletion_requested', null],
+      ['voucher_correspondence', 'deleted', '2021-09-03'],
+    ])
+    expect(view.rule).toBe(
+      'The address was erased on 10 September 2021 at the person’s request; only a tombstone remains. Survey platform: deletion requested on 10 September 2021, not yet confirmed.',
+    )
+    expect(erasurePlan(view, 'everything')).toEqual({ holdings: [], eraseAddress: false })
+  })
+})
