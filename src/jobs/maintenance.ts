@@ -1,6 +1,7 @@
 import { purgeExpiredFiles } from '../answers/files.js'
 import { recordEvent, systemActor } from '../audit/events.js'
 import { minimiseSentMail } from '../mail/outbox.js'
+import { removeClosedCaseText } from '../requests/case-retention.js'
 import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
 import type { Services } from '../services.js'
 
@@ -11,6 +12,7 @@ export interface MaintenanceReport {
   sentMailMinimised: number
   expiredFilesPurged: number
   contactsPurged: number
+  caseTextRemoved: number
 }
 
 const sentMailKeptDays = 7
@@ -44,6 +46,12 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     now: services.now,
     months: services.config.contactRetentionMonths,
   })
+  const caseTextRemoved = await removeClosedCaseText({
+    db: services.db,
+    requests: services.requests,
+    now: services.now,
+    months: services.config.caseTextRetentionMonths,
+  })
   return {
     unconfirmedClosed,
     sessionsPruned,
@@ -51,5 +59,6 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     sentMailMinimised,
     expiredFilesPurged,
     contactsPurged,
+    caseTextRemoved,
   }
 }
