@@ -7,6 +7,7 @@ export const lawfulBases = [
   'vital_interests',
   'public_task',
   'legitimate_interests',
+  'recognised_legitimate_interests',
 ] as const
 
 export type LawfulBasis = (typeof lawfulBases)[number]
@@ -18,7 +19,38 @@ export const lawfulBasisLabels: Record<LawfulBasis, string> = {
   vital_interests: 'Vital interests',
   public_task: 'Public task',
   legitimate_interests: 'Legitimate interests',
+  recognised_legitimate_interests: 'Recognised legitimate interests (Art. 6(1)(ea))',
 }
+
+/**
+ * The conditions of Art. 9(2) for processing special category data; a special category row of
+ * the data map names one beside its lawful basis.
+ */
+export const specialCategoryConditions = {
+  explicit_consent: 'Explicit consent (Art. 9(2)(a))',
+  employment: 'Employment, social security and social protection law (Art. 9(2)(b))',
+  vital_interests: 'Vital interests (Art. 9(2)(c))',
+  not_for_profit: 'Not-for-profit bodies (Art. 9(2)(d))',
+  made_public: 'Made public by the person (Art. 9(2)(e))',
+  legal_claims: 'Legal claims or judicial acts (Art. 9(2)(f))',
+  substantial_public_interest: 'Reasons of substantial public interest (Art. 9(2)(g))',
+  health_social_care: 'Health or social care (Art. 9(2)(h))',
+  public_health: 'Public health (Art. 9(2)(i))',
+  archiving_research: 'Archiving, research and statistics (Art. 9(2)(j))',
+} as const
+
+export type SpecialCategoryCondition = keyof typeof specialCategoryConditions
+
+export function isSpecialCategoryCondition(value: unknown): value is SpecialCategoryCondition {
+  return typeof value === 'string' && Object.hasOwn(specialCategoryConditions, value)
+}
+
+/** The bases a person can object to processing on (Art. 21(1)). */
+export const objectableBases: readonly LawfulBasis[] = [
+  'public_task',
+  'legitimate_interests',
+  'recognised_legitimate_interests',
+]
 
 /** One row of a study's data map. */
 export interface DataCategory {
@@ -27,6 +59,8 @@ export interface DataCategory {
   purpose: string
   lawfulBasis: LawfulBasis
   specialCategory: boolean
+  /** For special category data, the Art. 9(2) condition relied on; null otherwise. */
+  specialCategoryCondition?: SpecialCategoryCondition | null
   heldIn: string
   retentionRule: string
   linkedAfterExtraction: boolean
@@ -45,11 +79,11 @@ export const directMarketingChoice: Choice = {
   hint: 'An objection to direct marketing is always upheld.',
 }
 
-/** Processing a person can object to: what rests on public task or legitimate interests (Art. 21(1)). */
+/** Processing a person can object to: what rests on public task or (recognised) legitimate interests (Art. 21(1)). */
 export function objectionChoices(categories: DataCategory[]): Choice[] {
   const byPurpose = new Map<string, DataCategory[]>()
   for (const category of categories) {
-    if (category.lawfulBasis !== 'public_task' && category.lawfulBasis !== 'legitimate_interests') continue
+    if (!objectableBases.includes(category.lawfulBasis)) continue
     byPurpose.set(category.purpose, [...(byPurpose.get(category.purpose) ?? []), category])
   }
   const choices = [...byPurpose.values()].map((group) => {

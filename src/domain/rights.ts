@@ -1,4 +1,4 @@
-import type { LawfulBasis } from './data-map.js'
+import { objectableBases, type LawfulBasis } from './data-map.js'
 import type { RequestType } from './request-types.js'
 
 /**
@@ -12,8 +12,10 @@ export type RightOutcome =
   | { applies: 'no'; article: string; note: string }
   | { applies: 'not_identifiable'; article: 'Art. 11(2)'; note: string }
   | { applies: 'gone'; article: string; note: string }
+  | { applies: 'no_record'; article: string; note: string }
 
-export type DataCondition = 'linked' | 'anonymised' | 'erased'
+/** What is left of a category for the person; `no_record` when no record of them was ever found. */
+export type DataCondition = 'linked' | 'anonymised' | 'erased' | 'no_record'
 
 const articleOf: Record<RequestType, string> = {
   access: 'Art. 15',
@@ -58,7 +60,7 @@ function byBasis(type: RequestType, basis: LawfulBasis): RightOutcome {
         note: 'Portability covers only data processed on consent or a contract.',
       }
     case 'objection':
-      if (basis === 'public_task' || basis === 'legitimate_interests') {
+      if (objectableBases.includes(basis)) {
         return {
           applies: 'qualified',
           article: 'Art. 21(1)',
@@ -71,7 +73,7 @@ function byBasis(type: RequestType, basis: LawfulBasis): RightOutcome {
         note:
           basis === 'consent'
             ? 'Processing on consent cannot be objected to; the consent can be withdrawn instead.'
-            : 'Objection covers only processing for a public task or legitimate interests.',
+            : 'Objection covers only processing for a public task or for legitimate interests, recognised or not.',
       }
     case 'withdraw_consent':
       return basis === 'consent'
@@ -85,6 +87,13 @@ export function rightForCategory(
   basis: LawfulBasis,
   condition: DataCondition,
 ): RightOutcome {
+  if (condition === 'no_record') {
+    return {
+      applies: 'no_record',
+      article: articleOf[type],
+      note: 'No record of this person was found, so nothing is held to act on.',
+    }
+  }
   if (condition === 'erased') {
     return { applies: 'gone', article: articleOf[type], note: 'The data has been deleted.' }
   }

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import type { Study, StudyDetails } from '../domain/study.js'
-import type { DataCategory, LawfulBasis } from '../domain/data-map.js'
+import { isSpecialCategoryCondition, type DataCategory, type LawfulBasis } from '../domain/data-map.js'
 import { newId } from '../security/tokens.js'
 
 /** A study with the moment it last changed, which an edit form carries to detect a concurrent change. */
@@ -52,6 +52,7 @@ interface CategoryRow {
   purpose: string
   lawful_basis: LawfulBasis
   special_category: boolean | number
+  special_category_condition: string | null
   held_in: string
   retention_rule: string
   linked_after_extraction: boolean | number
@@ -81,6 +82,9 @@ const toCategory = (row: CategoryRow): DataCategory => ({
   purpose: row.purpose,
   lawfulBasis: row.lawful_basis,
   specialCategory: Boolean(row.special_category),
+  specialCategoryCondition: isSpecialCategoryCondition(row.special_category_condition)
+    ? row.special_category_condition
+    : null,
   heldIn: row.held_in,
   retentionRule: row.retention_rule,
   linkedAfterExtraction: Boolean(row.linked_after_extraction),
@@ -175,6 +179,7 @@ function categoryRow(category: DataCategory) {
     purpose: category.purpose,
     lawful_basis: category.lawfulBasis,
     special_category: category.specialCategory,
+    special_category_condition: category.specialCategory ? (category.specialCategoryCondition ?? null) : null,
     held_in: category.heldIn,
     retention_rule: category.retentionRule,
     linked_after_extraction: category.linkedAfterExtraction,

@@ -1,7 +1,12 @@
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../domain/staff-user.js'
 import { formatLongDate } from '../domain/clock.js'
-import { lawfulBases, lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
+import {
+  lawfulBases,
+  lawfulBasisLabels,
+  specialCategoryConditions,
+  type DataCategory,
+} from '../domain/data-map.js'
 import { can } from '../domain/roles.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
@@ -64,6 +69,7 @@ function categoryValues(category: DataCategory): FormValues {
     purpose: category.purpose,
     lawfulBasis: category.lawfulBasis,
     specialCategory: yesNo(category.specialCategory),
+    specialCategoryCondition: category.specialCategoryCondition ?? '',
     heldIn: category.heldIn,
     retentionRule: category.retentionRule,
     linkedAfterExtraction: yesNo(category.linkedAfterExtraction),
@@ -121,6 +127,7 @@ export function studyRoutes(services: Services): Router {
       formatLongDate,
       monthsText,
       lawfulBasisLabels,
+      specialCategoryConditions,
       emailCategoryKey,
       timeline: studyTimeline(events, new Map(staff.map((u) => [u.id, u.displayName])), dataMap),
       links: {
@@ -195,6 +202,7 @@ export function studyRoutes(services: Services): Router {
       errorFor: errorsFor(errors),
       labels: categoryFieldLabels,
       lawfulBasisItems: lawfulBases.map((basis) => ({ value: basis, text: lawfulBasisLabels[basis] })),
+      conditionItems: Object.entries(specialCategoryConditions).map(([value, text]) => ({ value, text })),
       action: category
         ? paths.staff.studyCategory({ slug: study.slug, key: category.key })
         : paths.staff.newStudyCategory({ slug: study.slug }),

@@ -33,6 +33,7 @@ const studyFieldsWithValues: ReadonlySet<keyof StudyDetails> = new Set([
 const categoryFieldsWithValues: ReadonlySet<keyof CategoryDetails> = new Set([
   'lawfulBasis',
   'specialCategory',
+  'specialCategoryCondition',
   'linkedAfterExtraction',
 ])
 

@@ -1,6 +1,12 @@
 import type { StoredEvent } from '../audit/events.js'
 import { formatLongDate, isIsoDate } from '../domain/clock.js'
-import { lawfulBasisLabels, type DataCategory, type LawfulBasis } from '../domain/data-map.js'
+import {
+  isSpecialCategoryCondition,
+  lawfulBasisLabels,
+  specialCategoryConditions,
+  type DataCategory,
+  type LawfulBasis,
+} from '../domain/data-map.js'
 import type { StudyDetails } from '../domain/study.js'
 import type { CategoryDetails } from './validation.js'
 
@@ -26,6 +32,7 @@ export const categoryFieldLabels: Record<keyof CategoryDetails, string> = {
   purpose: 'Purpose',
   lawfulBasis: 'Lawful basis',
   specialCategory: 'Special category',
+  specialCategoryCondition: 'Article 9 condition',
   heldIn: 'Where it is held',
   retentionRule: 'Retention rule',
   linkedAfterExtraction: 'Linked after extraction',
@@ -49,6 +56,9 @@ function valueText(field: string, value: unknown): string {
     if (isIsoDate(value)) return formatLongDate(value)
     if (field === 'lawfulBasis' && Object.hasOwn(lawfulBasisLabels, value)) {
       return lawfulBasisLabels[value as LawfulBasis]
+    }
+    if (field === 'specialCategoryCondition' && isSpecialCategoryCondition(value)) {
+      return specialCategoryConditions[value]
     }
     return value
   }

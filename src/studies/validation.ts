@@ -1,5 +1,10 @@
 import { isIsoDate } from '../domain/clock.js'
-import { lawfulBases, type DataCategory, type LawfulBasis } from '../domain/data-map.js'
+import {
+  isSpecialCategoryCondition,
+  lawfulBases,
+  type DataCategory,
+  type LawfulBasis,
+} from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import type { FieldError } from '../errors.js'
 import { formValues, readText } from '../web/form-text.js'
@@ -37,6 +42,7 @@ export const categoryFields = [
   'purpose',
   'lawfulBasis',
   'specialCategory',
+  'specialCategoryCondition',
   'heldIn',
   'retentionRule',
   'linkedAfterExtraction',
@@ -257,6 +263,15 @@ export function parseCategory(body: Body): Parsed<CategoryDetails> {
     errors.push({ field: 'lawfulBasis', href: '#lawfulBasis', text: 'Select the lawful basis' })
   }
   const specialCategory = readYesNo(body, 'specialCategory', 'it is special category data', errors)
+  const condition = body.specialCategoryCondition
+  const specialCategoryCondition = specialCategory && isSpecialCategoryCondition(condition) ? condition : null
+  if (specialCategory && !specialCategoryCondition) {
+    errors.push({
+      field: 'specialCategoryCondition',
+      href: '#specialCategoryCondition',
+      text: 'Select the Article 9 condition for this special category data',
+    })
+  }
   const heldIn = readText(
     body,
     {
@@ -300,7 +315,16 @@ export function parseCategory(body: Body): Parsed<CategoryDetails> {
   return {
     ok: true,
     values,
-    value: { label, purpose, lawfulBasis, specialCategory, heldIn, retentionRule, linkedAfterExtraction },
+    value: {
+      label,
+      purpose,
+      lawfulBasis,
+      specialCategory,
+      specialCategoryCondition,
+      heldIn,
+      retentionRule,
+      linkedAfterExtraction,
+    },
   }
 }
 

@@ -290,6 +290,7 @@ describe('changing the data map', () => {
       purpose: postcode.purpose,
       lawfulBasis: 'legitimate_interests',
       specialCategory: false,
+      specialCategoryCondition: null,
       heldIn: postcode.heldIn,
       retentionRule: postcode.retentionRule,
       linkedAfterExtraction: false,
@@ -355,11 +356,24 @@ describe('changing the data map', () => {
     const form = await agent.get(page).expect(200)
     expect(form.text).toContain('value="Ethnicity"')
     expect(form.text).toMatch(/value="consent" checked/)
+    expect(form.text).toMatch(/value="explicit_consent" checked/)
+    const withoutCondition = await submit(agent, page, {
+      label: 'Ethnic group',
+      purpose: 'Demographic analysis in the research.',
+      lawfulBasis: 'public_task',
+      specialCategory: 'yes',
+      heldIn: 'The survey platform.',
+      retentionRule: 'Anonymised on extraction.',
+      linkedAfterExtraction: 'no',
+    })
+    expect(withoutCondition.status).toBe(400)
+    expect(withoutCondition.text).toContain('href="#specialCategoryCondition"')
     const res = await submit(agent, page, {
       label: 'Ethnic group',
       purpose: 'Demographic analysis in the research.',
       lawfulBasis: 'public_task',
       specialCategory: 'yes',
+      specialCategoryCondition: 'archiving_research',
       heldIn: 'The survey platform; contact dpo@whatworks-csc.org.uk.',
       retentionRule: 'Anonymised on extraction.',
       linkedAfterExtraction: 'no',
@@ -374,12 +388,19 @@ describe('changing the data map', () => {
     expect(events.map((e) => e.kind)).toEqual(['study.category_updated'])
     expect(JSON.parse(events[0]?.data ?? '{}')).toEqual({
       key: 'ethnicity',
-      fields: ['label', 'lawfulBasis', 'heldIn', 'retentionRule'],
-      changes: { lawfulBasis: { from: 'consent', to: 'public_task' } },
+      fields: ['label', 'lawfulBasis', 'specialCategoryCondition', 'heldIn', 'retentionRule'],
+      changes: {
+        lawfulBasis: { from: 'consent', to: 'public_task' },
+        specialCategoryCondition: { from: 'explicit_consent', to: 'archiving_research' },
+      },
     })
     const study = await agent.get(studyUrl).expect(200)
     expect(study.text).toContain('Data changed: Ethnic group')
     expect(study.text).toContain('Lawful basis: Consent → Public task')
+    expect(study.text).toContain(
+      'Article 9 condition: Explicit consent (Art. 9(2)(a)) → Archiving, research and statistics (Art. 9(2)(j))',
+    )
+    expect(study.text).toContain('Yes: Archiving, research and statistics (Art. 9(2)(j))')
   })
 
   it('refuses a bad change to a category with 400, keeping what was typed', async () => {

@@ -14,6 +14,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'yes',
     public_task: 'yes',
     legitimate_interests: 'yes',
+    recognised_legitimate_interests: 'yes',
   },
   rectification: {
     consent: 'yes',
@@ -22,6 +23,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'yes',
     public_task: 'yes',
     legitimate_interests: 'yes',
+    recognised_legitimate_interests: 'yes',
   },
   restriction: {
     consent: 'yes',
@@ -30,6 +32,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'yes',
     public_task: 'yes',
     legitimate_interests: 'yes',
+    recognised_legitimate_interests: 'yes',
   },
   erasure: {
     consent: 'qualified',
@@ -38,6 +41,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'qualified',
     public_task: 'no',
     legitimate_interests: 'qualified',
+    recognised_legitimate_interests: 'qualified',
   },
   portability: {
     consent: 'yes',
@@ -46,6 +50,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'no',
     public_task: 'no',
     legitimate_interests: 'no',
+    recognised_legitimate_interests: 'no',
   },
   objection: {
     consent: 'no',
@@ -54,6 +59,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'no',
     public_task: 'qualified',
     legitimate_interests: 'qualified',
+    recognised_legitimate_interests: 'qualified',
   },
   withdraw_consent: {
     consent: 'yes',
@@ -62,6 +68,7 @@ const table: Record<RequestType, Record<LawfulBasis, Expected>> = {
     vital_interests: 'no',
     public_task: 'no',
     legitimate_interests: 'no',
+    recognised_legitimate_interests: 'no',
   },
 }
 
@@ -73,6 +80,27 @@ describe('rights by lawful basis, while the data is linked', () => {
       })
     }
   }
+
+  it('treats recognised legitimate interests (Art. 6(1)(ea)) as open to objection, not to portability', () => {
+    expect(rightForCategory('objection', 'recognised_legitimate_interests', 'linked')).toMatchObject({
+      applies: 'qualified',
+      article: 'Art. 21(1)',
+    })
+    expect(rightForCategory('portability', 'recognised_legitimate_interests', 'linked')).toMatchObject({
+      applies: 'no',
+      article: 'Art. 20(1)',
+    })
+    expect(rightForCategory('erasure', 'recognised_legitimate_interests', 'linked').applies).toBe('qualified')
+  })
+
+  it('says no record, never deleted, when no record of the person was found', () => {
+    for (const type of requestTypes) {
+      expect(rightForCategory(type, 'consent', 'no_record')).toMatchObject({
+        applies: 'no_record',
+        note: expect.stringContaining('No record'),
+      })
+    }
+  })
 
   it('cites the articles that say so', () => {
     expect(rightForCategory('erasure', 'public_task', 'linked').article).toBe('Art. 17(3)(b)')

@@ -106,6 +106,19 @@ describe('a data map row', () => {
     expect(!both.ok && both.errors.map((e) => e.field)).toEqual(['label', 'key', 'lawfulBasis'])
   })
 
+  it('asks for the Article 9 condition of special category data, and keeps none for other data', () => {
+    const special = parseCategory({ ...category, specialCategory: 'yes' })
+    expect(!special.ok && special.errors.map((e) => e.field)).toEqual(['specialCategoryCondition'])
+    const unknown = parseCategory({ ...category, specialCategory: 'yes', specialCategoryCondition: 'whim' })
+    expect(unknown.ok).toBe(false)
+    expect(
+      parseCategory({ ...category, specialCategory: 'yes', specialCategoryCondition: 'explicit_consent' }),
+    ).toMatchObject({ ok: true, value: { specialCategoryCondition: 'explicit_consent' } })
+    expect(
+      parseCategory({ ...category, specialCategory: 'no', specialCategoryCondition: 'explicit_consent' }),
+    ).toMatchObject({ ok: true, value: { specialCategoryCondition: null } })
+  })
+
   it('makes keys from names', () => {
     expect(keyFromLabel('Answers to the survey questions')).toBe('answers_to_the_survey_questions')
     expect(keyFromLabel('  Email address! ')).toBe('email_address')
