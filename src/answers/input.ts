@@ -1,6 +1,10 @@
 import type { Knex } from 'knex'
 import type { AnswerInput } from '../domain/answer.js'
-import type { IsoDate } from '../domain/clock.js'
+import { londonDate, type IsoDate } from '../domain/clock.js'
+import { outcomes, type Outcome } from '../domain/request-lifecycle.js'
+import { statusInfo } from '../domain/request-status.js'
+import { requestTypeInfo } from '../domain/request-types.js'
+import { requestsRepo } from '../requests/repo.js'
 import type { DataCategory } from '../domain/data-map.js'
 import { retentionStateAt } from '../domain/retention.js'
 import { recordsRepo } from '../records/repo.js'
@@ -57,5 +61,33 @@ export async function loadAnswerInput(
 ): Promise<AnswerInput> {
   const record = request.recordId ? await recordsRepo(conn).findById(request.recordId) : undefined
   const dataMap = await studiesRepo(conn).dataMap(study.id)
-  return answerInputOf(request, study, dataMap, record, today, attachments)
+  const input = answerInputOf(request, study, dataMap, record, today, attachments)
+  if (request.type !== 'access') return input
+  const requests = requestsRepo(conn)
+  const searches = (await requests.searchesOf(conn, request.id)).filter((s) => s.searchedOn <= today)
+  const about = request.emailHmac ? await requests.recordsAbout(conn, study.id, request.emailHmac) : []
+  return {
+    ...input,
+    searches: searches.map((s) => ({
+      place: s.place,
+      searchedOn: s.searchedOn,
+      found: s.found,
+      limit: s.limit,
+    })),
+    requestsToUs: about.map(({ request: r, messages }) => ({
+      reference: r.reference ?? '',
+      request: requestTypeInfo[r.type].name,
+      receivedOn: r.receivedOn,
+      status: statusInfo[r.status].label,
+      outcome: r.outcome && Object.hasOwn(outcomes, r.outcome) ? outcomes[r.outcome as Outcome] : null,
+      closedOn: r.closedAt ? londonDate(new Date(r.closedAt)) : null,
+      letters: messages
+        .filter((m) => londonDate(new Date(m.createdAt)) <= today)
+        .map((m) => ({
+          on: londonDate(new Date(m.createdAt)),
+          from: m.direction === 'to_person' ? 'us' : 'you',
+          subject: m.subject,
+        })),
+    })),
+  }
 }
