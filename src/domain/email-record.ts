@@ -10,6 +10,8 @@ export interface EmailRecord {
   facts: RecordFacts
   restrictionGround: string | null
   restrictionReviewOn: string | null
+  /** The day the person was told the restriction will be lifted (Art. 18(3)), if they were. */
+  restrictionLiftNoticeOn?: string | null
   consentWithdrawnOn: string | null
   objection: { on: string; processing: string | null; decision: string | null } | null
   createdAt: string
