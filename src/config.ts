@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { isIP } from 'node:net'
 import path from 'node:path'
 import { z } from 'zod'
 import { isValidEmail, normaliseEmail } from './domain/email-address.js'
@@ -16,11 +17,18 @@ export interface Config {
   secret: string
   /** Set when the secret was generated on this start, so start-up can warn about it. */
   secretGenerated: boolean
-  trustProxy: boolean
+  /** Express's `trust proxy`: no proxy, how many proxies in front, or the proxies' addresses. */
+  trustProxy: TrustProxy
+  /** The stack on the 500 page: only when asked for, in development. */
+  showErrorDetails: boolean
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'silent'
   jobs: { enabled: boolean; intervalSeconds: number; sweepIntervalSeconds: number }
   /** Calendar months a closed request keeps the requester's contact details. */
   contactRetentionMonths: number
+  /** Calendar months a closed case keeps its free text: details, letters, notes, tasks, reasons. */
+  caseTextRetentionMonths: number
+  /** Days between telling the person a restriction will be lifted and lifting it (Art. 18(3)). */
+  restrictionNoticeDays: number
   /** The organisation that runs the portal: the header, footer, page titles, staff emails. */
   organisation: {
     name: string
@@ -29,9 +37,66 @@ export interface Config {
   }
   /** The portal's name: the service navigation, page titles, emails, the sign-in app's issuer. */
   serviceName: string
+  /** Where the audit trail's signed heads are made and kept, outside the database. */
+  audit: {
+    /** The Ed25519 private key (PEM) that signs the heads; created, mode 0600, on first use. */
+    signingKeyFile: string
+    /** One signed head per line, appended at each verification and each export. */
+    anchorFile: string
+  }
 }
 
+export type TrustProxy = false | number | string[]
+
 const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value)
+
+/** The names Express's `trust proxy` accepts for ranges of addresses. */
+const proxyRangeNames = ['loopback', 'linklocal', 'uniquelocal']
+
+/** An address or a subnet (`10.0.0.0/8`, `fd00::/8`, `10.0.0.0/255.0.0.0`) as `trust proxy` reads it. */
+function isProxyAddress(entry: string): boolean {
+  if (proxyRangeNames.includes(entry)) return true
+  const [address = '', range, ...rest] = entry.split('/')
+  const version = isIP(address)
+  if (version === 0 || rest.length > 0) return false
+  if (range === undefined) return true
+  if (/^\d{1,3}$/.test(range)) return Number(range) <= (version === 4 ? 32 : 128)
+  return version === 4 && isIP(range) === 4
+}
+
+/**
+ * `false`, a number of hops or a list of addresses, never "every hop": trusting every hop lets a
+ * client pick its own address with X-Forwarded-For, and so its own rate-limit counter.
+ */
+const trustProxySetting = z
+  .string()
+  .trim()
+  .transform((value, ctx): TrustProxy => {
+    if (value === 'false') return false
+    if (/^\d{1,2}$/.test(value)) return Number(value)
+    if (/^(true|yes|on|\*)$/i.test(value)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'must not be true, which trusts every hop so that anyone can choose their address with ' +
+          'X-Forwarded-For: give the number of proxies in front of the portal (such as TRUST_PROXY=1) ' +
+          'or their addresses (such as TRUST_PROXY=loopback or TRUST_PROXY=10.0.0.0/8)',
+      })
+      return z.NEVER
+    }
+    const entries = value.split(',').map((entry) => entry.trim())
+    const wrong = entries.filter((entry) => !isProxyAddress(entry))
+    if (wrong.length > 0) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `must be false, a number of proxies (such as 1) or a comma-separated list of addresses or ` +
+          `subnets (such as loopback, 10.0.0.0/8); not an address: ${wrong.join(', ')}`,
+      })
+      return z.NEVER
+    }
+    return entries
+  })
 
 /** A name shown on every page: trimmed, not blank, one line, short enough for the header. */
 const displayName = (fallback: string) =>
@@ -74,7 +139,8 @@ const schema = z.object({
     emptyToUndefined,
     z.string().min(32, 'must be at least 32 characters (use: openssl rand -hex 32)').optional(),
   ),
-  TRUST_PROXY: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
+  TRUST_PROXY: z.preprocess(emptyToUndefined, trustProxySetting.default(false)),
+  SHOW_ERROR_DETAILS: z.preprocess(emptyToUndefined, z.enum(['true', 'false']).default('false')),
   LOG_LEVEL: z.preprocess(
     emptyToUndefined,
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'silent']).default('info'),
@@ -86,6 +152,11 @@ const schema = z.object({
     emptyToUndefined,
     z.coerce.number().int().min(1).max(1200).default(24),
   ),
+  CASE_TEXT_RETENTION_MONTHS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(1200).default(24),
+  ),
+  RESTRICTION_NOTICE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(90).default(7)),
   ORGANISATION_NAME: displayName("What Works for Children's Social Care"),
   ORGANISATION_DPO_EMAIL: z.preprocess(
     emptyToUndefined,
@@ -96,6 +167,8 @@ const schema = z.object({
       .default('dpo@whatworks-csc.org.uk'),
   ),
   SERVICE_NAME: displayName('Your data rights'),
+  AUDIT_SIGNING_KEY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
+  AUDIT_ANCHOR_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
 })
 
 export class ConfigError extends Error {
@@ -115,6 +188,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (env.NODE_ENV === 'production') {
     if (!env.SECRET) problems.push('SECRET is required when NODE_ENV=production')
     if (!env.PUBLIC_URL) problems.push('PUBLIC_URL is required when NODE_ENV=production')
+  }
+  // The default NODE_ENV is development too, so details need both asked for by name.
+  if (env.SHOW_ERROR_DETAILS === 'true' && env.NODE_ENV !== 'development') {
+    problems.push('SHOW_ERROR_DETAILS=true is allowed only with NODE_ENV=development')
   }
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems)
   const e = parsed.data
@@ -144,7 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM ?? `${mailboxName(e.SERVICE_NAME)} <no-reply@rights-portal.localhost>`,
     secret,
     secretGenerated: generated,
-    trustProxy: e.TRUST_PROXY === 'true',
+    trustProxy: e.TRUST_PROXY,
+    showErrorDetails: e.SHOW_ERROR_DETAILS === 'true' && env.NODE_ENV === 'development',
     logLevel: e.LOG_LEVEL,
     jobs: {
       enabled: e.JOBS === 'on',
@@ -152,8 +230,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sweepIntervalSeconds: e.SWEEP_INTERVAL_SECONDS,
     },
     contactRetentionMonths: e.CONTACT_RETENTION_MONTHS,
+    caseTextRetentionMonths: e.CASE_TEXT_RETENTION_MONTHS,
+    restrictionNoticeDays: e.RESTRICTION_NOTICE_DAYS,
     organisation: { name: e.ORGANISATION_NAME, dpoEmail: e.ORGANISATION_DPO_EMAIL },
     serviceName: e.SERVICE_NAME,
+    audit: {
+      signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),
+      anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.log')),
+    },
   }
 }
 

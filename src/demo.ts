@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import type { StaffUser } from './domain/staff-user.js'
 import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
-import { addDays, londonDate } from './domain/clock.js'
+import { addCalendarMonths, addDays, londonDate } from './domain/clock.js'
 import { requestTypes, type RequestDetails, type RequestType } from './domain/request-types.js'
 import { importEmailRecords } from './records/import.js'
 import { createServices, type Services } from './services.js'
@@ -154,6 +154,46 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
   }
   const version = async (id: string) => (await services.requests.findById(id))?.version ?? 0
 
+  // What a completed request of each type did to the person's record before it was answered.
+  const actOn = async (type: RequestType, id: string) => {
+    const request = await services.requests.findById(id)
+    const record = request?.recordId ? await services.records.findById(request.recordId) : undefined
+    if (!request || !record || record.facts.erased) return
+    let restricted = record.facts.restriction !== null
+    if (type === 'erasure' && restricted) {
+      // In the story this restriction was lifted, after notice, before the erasure was asked for.
+      await db('email_records')
+        .where({ id: record.id })
+        .update({ restricted_since: null, restriction_ground: null, restriction_review_on: null })
+      restricted = false
+    }
+    if (type === 'erasure' && !restricted) {
+      await services.caseHandling.eraseRecordNow(dpo, id, await version(id))
+      for (const task of await services.caseHandling.tasks(id)) {
+        await services.caseHandling.completeTask(dpo, id, task.id, 'Deleted on the platform')
+      }
+    } else if (type === 'rectification') {
+      await services.caseHandling.rectifyAddress(
+        dpo,
+        id,
+        await version(id),
+        `corrected.${id.slice(0, 8)}@demo.test`,
+      )
+    } else if (type === 'restriction' && !restricted) {
+      await services.caseHandling.restrictRecord(
+        dpo,
+        id,
+        await version(id),
+        request.details?.type === 'restriction' ? request.details.ground : 'accuracy',
+        addCalendarMonths(londonDate(clock), 3),
+      )
+    } else if (type === 'objection') {
+      await services.caseHandling.decideObjection(dpo, id, await version(id), 'stopped', '')
+    } else if (type === 'withdraw_consent') {
+      await services.caseHandling.withdrawConsent(dpo, id, await version(id))
+    }
+  }
+
   let n = 0
   for (const type of requestTypes) {
     for (const stage of [
@@ -196,13 +236,12 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
         if (type === 'access' || type === 'portability') {
           await services.answers.prepare(dpo, id, await version(id), { ethnicity: 'Prefer not to say' })
         }
+        await actOn(type, id)
         await services.caseHandling.complete(
           dpo,
           id,
           await version(id),
-          'fulfilled',
-          '',
-          'We have done what you asked.',
+          'Thank you for your request. We have answered it as set out below.',
         )
       } else if (stage === 'refused') {
         await services.caseHandling.refuse(

@@ -54,6 +54,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     records,
     staff,
     now,
+    restrictionNoticeDays: config.restrictionNoticeDays,
   })
   return {
     db,
@@ -98,9 +99,9 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     templates,
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),
-    audit: auditService({ db, now }),
+    audit: auditService({ db, now, ...config.audit }),
     limiter: rateLimiter(db, now),
-    sessionStore: new KnexSessionStore(db, now),
+    sessionStore: new KnexSessionStore(db, now, log),
     /** Start-up work: rows keyed before address keys were case-folded get the folded key. */
     rekeyAddresses: () => rekeyAddressKeys({ db, secret: config.secret, log }),
     /** The keyed hash rate limits and lookups use in place of an address. */

@@ -41,7 +41,7 @@ export async function answerNotReady(
   }
   if (prepared.kind === 'access' && outcome === 'fulfilled' && input.record?.view.answersLinked) {
     if (attachments.length === 0) {
-      return 'The survey answers are still linked to this address: attach the copy from the survey platform, or choose ‘Partly fulfilled’ and say why'
+      return 'The survey answers are still linked to this address: attach the copy from the survey platform, or keep it back on a ground under ‘What the request asked for’'
     }
   }
   return null

@@ -1,11 +1,18 @@
 import type { Tag } from '../answers/presenters.js'
-import type { ClockView, PauseKind } from '../domain/case-clock.js'
-import { formatLondonDateTime, formatLongDate, londonDate } from '../domain/clock.js'
+import { lateAskWarning, type ClockView, type PauseKind } from '../domain/case-clock.js'
+import { formatLondonDateTime, formatLongDate, londonDate, type IsoDate } from '../domain/clock.js'
 import { lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
-import { allows, askableFor, outcomes } from '../domain/request-lifecycle.js'
+import { allows, askableFor, caseClockOf, outcomes } from '../domain/request-lifecycle.js'
 import { describeDaysLeft, urgency } from '../domain/queue.js'
 import { statusInfo } from '../domain/request-status.js'
-import { requestTypeInfo } from '../domain/request-types.js'
+import { requestTypeInfo, type RequestType } from '../domain/request-types.js'
+import {
+  derivedOutcome,
+  partGrounds,
+  partGroundsFor,
+  type PartState,
+  type RequestPart,
+} from '../domain/request-outcome.js'
 import type { RecordSnapshot, RetentionView } from '../domain/retention.js'
 import type { RightOutcome } from '../domain/rights.js'
 import type { RightsRequest } from '../domain/rights-request.js'
@@ -294,7 +301,7 @@ export function recordActionsOf(input: {
       acting && request.type === 'objection'
         ? {
             done: input.objectionDecision
-              ? `Decision recorded: ${input.objectionDecision === 'stopped' ? 'the processing has stopped' : 'continued on compelling legitimate grounds'}.`
+              ? `Decision recorded: ${objectionDecisionWords[input.objectionDecision] ?? input.objectionDecision}.`
               : null,
             directMarketing:
               request.details?.type === 'objection' && request.details.processing === 'direct_marketing',
@@ -326,12 +333,16 @@ export interface CaseOffers {
   arrival: { kind: 'identity' | 'fee'; label: string } | null
   /** What the person can be asked for now; empty while the case already waits for them. */
   ask: { value: PauseKind; text: string; hint: string }[]
+  /** Why asking for identity or a fee now would cost the person, when it would. */
+  askWarning: string | null
   message: boolean
 }
 
-export function caseOffersOf(request: RightsRequest): CaseOffers {
+export function caseOffersOf(request: RightsRequest, today: IsoDate): CaseOffers {
   const waitingFor = request.pause?.kind
+  const clock = caseClockOf(request)
   return {
+    askWarning: clock && allows('ask', request) ? lateAskWarning(clock, today) : null,
     arrival:
       allows('arrival', request) && (waitingFor === 'identity' || waitingFor === 'fee')
         ? { kind: waitingFor, label: waitingFor === 'identity' ? 'proof of identity' : 'fee' }
@@ -341,5 +352,99 @@ export function caseOffersOf(request: RightsRequest): CaseOffers {
         ? askableFor(request.type).map((value) => ({ value, ...askChoices[value] }))
         : [],
     message: allows('message', request),
+  }
+}
+
+export interface PartRow {
+  key: string
+  label: string
+  tag: Tag
+  detail: string
+  /** The recorded ground and reasons, when the part is kept back. */
+  decision?: { ground: string; reasoning: string }
+}
+
+export interface PartsPanel {
+  rows: PartRow[]
+  /** The outcome completing now would record, or why completing is not possible yet. */
+  outcome: { text: string } | { problem: string }
+  /** Parts the DPO may still keep back, for the decision form. */
+  decidable: { value: string; text: string }[]
+  grounds: { value: string; text: string }[]
+  /** What the portal adds to the letter, shown under the letter field. */
+  closing: string | null
+  canDecide: boolean
+}
+
+const partTags: Record<PartState['state'], Tag> = {
+  done: { text: 'Done', classes: 'govuk-tag--green' },
+  kept: { text: 'Kept back', classes: 'govuk-tag--orange' },
+  not_identifiable: { text: 'Not linkable', classes: 'govuk-tag--grey' },
+  no_record: { text: 'No record', classes: 'govuk-tag--grey' },
+  deleted_before: { text: 'Deleted before', classes: 'govuk-tag--grey' },
+  deleted_during: { text: 'Deleted since', classes: 'govuk-tag--grey' },
+  not_provided: { text: 'Not given', classes: 'govuk-tag--grey' },
+  out_of_scope: { text: 'Not covered', classes: 'govuk-tag--grey' },
+  to_do: { text: 'To do', classes: 'govuk-tag--yellow' },
+}
+
+function partDetail(type: RequestType, key: string, state: PartState): string {
+  switch (state.state) {
+    case 'done':
+      if (type === 'erasure' && key !== 'email') {
+        return `Unlinked: its only link, the address, was erased${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
+      }
+      return state.on ? `Done on ${formatLongDate(state.on)}.` : 'Included in the prepared answer.'
+    case 'kept':
+      return partGrounds[state.ground]
+    case 'not_identifiable':
+      return 'Can no longer be linked to the person, so the right does not reach it (Art. 11(2)).'
+    case 'no_record':
+      return 'No email record of this address was found.'
+    case 'deleted_before':
+      return 'The address was deleted before this request.'
+    case 'deleted_during':
+      return `The address was deleted${state.on ? ` on ${formatLongDate(state.on)}` : ''}, while this request was open.`
+    case 'not_provided':
+      return 'The person did not give this (left blank in the prepared answer).'
+    case 'out_of_scope':
+      return `${state.article}: ${state.reason}`
+    case 'to_do':
+      return `${state.next}.`
+  }
+}
+
+const objectionDecisionWords: Record<string, string> = {
+  stopped: 'the processing has stopped',
+  compelling_grounds: 'continued on compelling legitimate grounds (Art. 21(1))',
+  public_interest_research: 'continued as research in the public interest (Art. 21(6))',
+}
+
+/** The case's parts: what was done, what is kept back and why, and what completing would record. */
+export function partsPanelOf(
+  type: RequestType,
+  parts: RequestPart[],
+  options: { closing: string | null; canDecide: boolean },
+): PartsPanel {
+  const derived = derivedOutcome(parts)
+  return {
+    rows: parts.map((p) => ({
+      key: p.key,
+      label: p.label,
+      tag: partTags[p.state.state],
+      detail: partDetail(type, p.key, p.state),
+      ...(p.state.state === 'kept'
+        ? { decision: { ground: partGrounds[p.state.ground], reasoning: p.state.reasoning } }
+        : {}),
+    })),
+    outcome: derived.ok ? { text: outcomes[derived.outcome] } : { problem: derived.problem },
+    // An objection is decided on its own form, which also records the decision on the record.
+    decidable:
+      type === 'objection'
+        ? []
+        : parts.filter((p) => p.decidable).map((p) => ({ value: p.key, text: p.label })),
+    grounds: partGroundsFor(type).map((g) => ({ value: g, text: partGrounds[g] })),
+    closing: options.closing,
+    canDecide: options.canDecide,
   }
 }

@@ -21,14 +21,11 @@ import { formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
 import { answerInputOf } from '../answers/input.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
-import {
-  answerDetails,
-  categoryHeld,
-  dataConditionOf,
-  downloadExpiresOn,
-  portableValuesNeeded,
-} from '../domain/answer.js'
+import { categoryHeld, dataConditionOf, portableValuesNeeded } from '../domain/answer.js'
 import { fillPlaceholders } from '../domain/letters.js'
+import { completionClosing } from '../domain/completion-letter.js'
+import { searchPlaces } from '../domain/access-search.js'
+import { liftableFrom } from '../domain/restriction.js'
 import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
 import { allows, caseClockOf, extendedDeadline, outcomes } from '../domain/request-lifecycle.js'
 import { StaleRequestError } from '../requests/change.js'
@@ -41,6 +38,7 @@ import {
   caseMessageRows,
   caseNoteRows,
   caseSummaryRows,
+  partsPanelOf,
   queueRowViews,
   recordActionsOf,
   recordPanelView,
@@ -232,11 +230,17 @@ export function casesRoutes(services: Services): Router {
         ids,
         action === 'assign'
           ? { action, assigneeId: field(req, 'bulkAssignee') || null }
-          : { action, note: field(req, 'bulkNote') },
+          : { action, reference: field(req, 'bulkDuplicateOf') },
       )
+      const skipped = [
+        result.skipped ? `${result.skipped} skipped because they are closed` : '',
+        result.notDuplicates
+          ? `${result.notDuplicates} not closed because they are not the same person’s request of the same type`
+          : '',
+      ].filter(Boolean)
       req.session.flash = {
-        kind: 'success',
-        text: `${result.done} ${result.done === 1 ? 'request' : 'requests'} updated${result.skipped ? `; ${result.skipped} skipped because they are closed` : ''}.`,
+        kind: result.done === 0 && result.notDuplicates > 0 ? 'error' : 'success',
+        text: `${result.done} ${result.done === 1 ? 'request' : 'requests'} updated${skipped.length ? `; ${skipped.join('; ')}` : ''}.`,
       }
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
@@ -415,21 +419,10 @@ export function casesRoutes(services: Services): Router {
           : rightForCategory(request.type, category.lawfulBasis, condition)
       return { category, outcome }
     })
-    const restrictionGround = record?.restrictionGround
-      ? restrictionGrounds[record.restrictionGround as keyof typeof restrictionGrounds]
-      : undefined
+    const completion = request.clockStartOn ? await handling.completion(request, study) : undefined
     const context = {
       ...handling.letterContext(request, study, due),
-      details: request.clockStartOn
-        ? answerDetails(request.type, answerInput, {
-            restrictionGround: restrictionGround
-              ? `${restrictionGround.label.toLowerCase()}, ${restrictionGround.article}`
-              : null,
-            restrictionReviewOn: record?.restrictionReviewOn ?? null,
-            objectionDecision: record?.objection?.decision ?? null,
-            downloadsUntil: downloadExpiresOn(today),
-          })
-        : '',
+      details: completion?.details ?? '',
     }
     const at = services.now()
     const canAct = req.staffUser ? can(req.staffUser.role, 'cases:act') : false
@@ -507,7 +500,7 @@ export function casesRoutes(services: Services): Router {
       canAct,
       clockView: view,
       formatLongDate,
-      timeline: staffTimeline(events, staffNames),
+      timeline: staffTimeline(events, staffNames, new Map(tasks.map((t) => [t.id, t.title]))),
       recordPanel: request.clockStartOn
         ? {
             view: recordPanelView(request.recordSnapshot, recordNow),
@@ -525,6 +518,16 @@ export function casesRoutes(services: Services): Router {
             })),
             defaultGround: request.details?.type === 'restriction' ? request.details.ground : '',
             defaultReview: addCalendarMonths(today, 3),
+            noticeDays: services.config.restrictionNoticeDays,
+            liftableIfToday: formatLongDate(liftableFrom(today, services.config.restrictionNoticeDays)),
+            liftNotice: record?.restrictionLiftNoticeOn
+              ? {
+                  on: formatLongDate(record.restrictionLiftNoticeOn),
+                  from: formatLongDate(
+                    liftableFrom(record.restrictionLiftNoticeOn, services.config.restrictionNoticeDays),
+                  ),
+                }
+              : null,
             recordHref: record ? paths.staff.record({ id: record.id }) : undefined,
             rights: rightRows(rights),
           }
@@ -543,9 +546,28 @@ export function casesRoutes(services: Services): Router {
       drafts,
       refusalItems: refusalGroundsFor(request.type).map((g) => ({ value: g, text: refusalGrounds[g] })),
       outcomes,
+      searchPanel:
+        request.type === 'access' && request.clockStartOn
+          ? {
+              rows: (await handling.searches(request.id)).map((s) => ({
+                place: s.place,
+                on: formatLongDate(s.searchedOn),
+                by: staffNames.get(s.searchedBy) ?? 'Unknown',
+                found: s.found,
+                limit: s.limit,
+              })),
+              places: searchPlaces(dataMap),
+            }
+          : undefined,
+      partsPanel: completion
+        ? partsPanelOf(request.type, completion.parts, {
+            closing: completionClosing(completion.parts, context),
+            canDecide: canAct && open,
+          })
+        : undefined,
       today,
       canReopen: allows('reopen', request),
-      offers: caseOffersOf(request),
+      offers: caseOffersOf(request, today),
     })
   }
 
@@ -633,24 +655,52 @@ export function casesRoutes(services: Services): Router {
   )
   action(
     paths.staff.caseAction.complete,
-    ['outcome', 'reasons', 'letter'],
-    (req) =>
-      handling.complete(
-        user(req),
-        id(req),
-        version(req),
-        field(req, 'outcome'),
-        field(req, 'reasons'),
-        field(req, 'letter'),
-      ),
+    ['letter'],
+    (req) => handling.complete(user(req), id(req), version(req), field(req, 'letter')),
     'Answer sent. The request is completed.',
   )
   action(
+    paths.staff.caseAction.decidePart,
+    ['part', 'ground', 'reasoning'],
+    (req) =>
+      handling.decidePart(user(req), id(req), version(req), {
+        part: field(req, 'part'),
+        ground: field(req, 'ground'),
+        reasoning: field(req, 'reasoning'),
+      }),
+    'Decision recorded. The answer will say what was kept back, on what ground and why.',
+  )
+  action(
+    paths.staff.caseAction.logSearch,
+    ['place', 'searchedOn', 'found', 'limit'],
+    (req) =>
+      handling.logSearch(user(req), id(req), version(req), {
+        place: field(req, 'place'),
+        searchedOn: field(req, 'searchedOn'),
+        found: field(req, 'found'),
+        limit: field(req, 'limit'),
+      }),
+    'Search logged. Prepare the answer again so that it includes it.',
+  )
+  action(
+    paths.staff.caseAction.withdrawDecision,
+    ['part'],
+    (req) => handling.withdrawDecision(user(req), id(req), version(req), field(req, 'part')),
+    'Decision withdrawn. That part of the request now needs doing.',
+  )
+  action(
     paths.staff.caseAction.close,
-    ['as', 'note'],
+    ['as', 'note', 'duplicateOf'],
     (req) => {
       const { as } = parseForm(closeForm, body(req))
-      return handling.close(user(req), id(req), version(req), as, field(req, 'note'))
+      return handling.close(
+        user(req),
+        id(req),
+        version(req),
+        as,
+        field(req, 'note'),
+        field(req, 'duplicateOf'),
+      )
     },
     'Request closed.',
   )
@@ -680,10 +730,20 @@ export function casesRoutes(services: Services): Router {
     'The record is restricted: nothing will be deleted or used except for storage.',
   )
   action(
-    paths.staff.caseAction.liftRestriction,
+    paths.staff.caseAction.noticeRestrictionLift,
     ['lift-letter'],
-    (req) => handling.liftRestriction(user(req), id(req), version(req), field(req, 'lift-letter')),
-    'The person has been told, and the restriction is lifted.',
+    (req) => handling.noticeRestrictionLift(user(req), id(req), version(req), field(req, 'lift-letter')),
+    'The person has been told. The restriction can be lifted once the notice period has passed.',
+  )
+  action(
+    paths.staff.caseAction.liftRestriction,
+    ['lift-agreed', 'lift-agreed-how'],
+    (req) =>
+      handling.liftRestriction(user(req), id(req), version(req), {
+        personAgreed: field(req, 'lift-agreed') === 'yes',
+        agreedHow: field(req, 'lift-agreed-how'),
+      }),
+    'The restriction is lifted.',
   )
   action(
     paths.staff.caseAction.rectifyAddress,

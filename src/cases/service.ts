@@ -5,15 +5,17 @@ import type { StaffUser } from '../domain/staff-user.js'
 import { answerNotReady } from '../answers/check.js'
 import { eventsFor, recordEvent, type Actor, type StoredEvent } from '../audit/events.js'
 import type { PauseKind } from '../domain/case-clock.js'
-import { isIsoDate, londonDate } from '../domain/clock.js'
-import { emailHmac, isValidEmail, normaliseEmail, redactEmailAddresses } from '../domain/email-address.js'
+import { formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
+import { defaultRestrictionNoticeDays, liftableFrom, liftProblem } from '../domain/restriction.js'
+import { emailHmac, isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import type { LetterContext } from '../domain/letters.js'
 import type { EventKind, RequestEvent } from '../domain/request-events.js'
+import { derivedOutcome, partDecisionProblem } from '../domain/request-outcome.js'
+import { completionViewOf, type CompletionView } from './completion.js'
+import { searchProblems, type SearchInput } from '../domain/access-search.js'
 import {
   letterContextOf,
-  outcomes,
   type ActionLetter,
-  type Outcome,
   type Transition,
   type TransitionKind,
 } from '../domain/request-lifecycle.js'
@@ -23,14 +25,22 @@ import type { RightsRequest } from '../domain/rights-request.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import { erasurePlan, retentionStateAt } from '../domain/retention.js'
 import { deletionTaskTitle, eraseFromRecord } from '../records/erasure.js'
-import { addRecordTask, changeEmailRecord, type RecordChange } from '../records/changes.js'
+import {
+  addRecordTask,
+  changeEmailRecord,
+  completeRecordTask,
+  type RecordChange,
+} from '../records/changes.js'
 import type { RecordsRepo } from '../records/repo.js'
 import type { ChangeScope, RequestWriter } from '../requests/change.js'
-import type { CaseMessage, CaseNote, CaseTask, RequestsRepo } from '../requests/repo.js'
+import type { CaseMessage, CaseNote, CaseTask, RequestSearch, RequestsRepo } from '../requests/repo.js'
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 
-const isOutcome = (value: string): value is Outcome => Object.hasOwn(outcomes, value)
+/** Stop the processing, or continue on one of the grounds Art. 21 allows. */
+export const objectionDecisions = ['stopped', 'compelling_grounds', 'public_interest_research'] as const
+const isObjectionDecision = (value: string): value is (typeof objectionDecisions)[number] =>
+  (objectionDecisions as readonly string[]).includes(value)
 
 export interface CaseDeps {
   db: Knex
@@ -43,6 +53,8 @@ export interface CaseDeps {
   records: RecordsRepo
   staff: StaffRepo
   now: () => Date
+  /** Days between telling the person a restriction will be lifted and lifting it (Art. 18(3)). */
+  restrictionNoticeDays?: number
 }
 
 const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
@@ -56,6 +68,7 @@ export interface RecordActionOutcome {
 /** Case handling: every action checks the case is unchanged since the form was opened. */
 export function caseService(deps: CaseDeps) {
   const { db, requests, studies, writer } = deps
+  const noticeDays = deps.restrictionNoticeDays ?? defaultRestrictionNoticeDays
 
   async function load(requestId: string): Promise<{ request: RightsRequest; study: Study }> {
     const request = await requests.findById(requestId)
@@ -149,10 +162,15 @@ export function caseService(deps: CaseDeps) {
     letterContext,
     recordAction,
 
+    /** The parts of the request, what became of each, and the letter's draft of what was done. */
+    completion: (request: RightsRequest, study: Study): Promise<CompletionView> =>
+      completionViewOf(db, request, study, londonDate(deps.now())),
+
     messages: (requestId: string): Promise<CaseMessage[]> => requests.messagesOf(requestId),
     /** The request's events, oldest first, for its timelines. */
     events: (requestId: string): Promise<StoredEvent[]> => eventsFor(db, { type: 'request', id: requestId }),
     notes: (requestId: string): Promise<CaseNote[]> => requests.notesOf(requestId),
+    searches: (requestId: string): Promise<RequestSearch[]> => requests.searchesOf(db, requestId),
     tasks: (requestId: string): Promise<CaseTask[]> => requests.tasksOf(requestId),
 
     async assign(
@@ -228,32 +246,133 @@ export function caseService(deps: CaseDeps) {
       await transition(actor, requestId, version, 'refuse', () => ({ kind: 'refuse', ground, letter }))
     },
 
-    async complete(
+    /**
+     * Completes the request with the letter the DPO wrote. The outcome is what the parts add up to:
+     * what the case did and what the DPO decided, read under the request's lock.
+     */
+    async complete(actor: StaffUser, requestId: string, version: number, letter: string): Promise<void> {
+      await transition(actor, requestId, version, 'complete', async ({ trx, request, study, at }) => {
+        const view = await completionViewOf(trx, request, study, londonDate(at))
+        const derived = derivedOutcome(view.parts)
+        return {
+          kind: 'complete',
+          parts: view.parts,
+          letter,
+          openTasks: await requests.countOpenTasks(trx, request.id),
+          answerProblem: derived.ok ? await answerNotReady(trx, request, study, derived.outcome) : null,
+        }
+      })
+    },
+
+    /** The DPO decides not to do one part of the request, on a ground, with the reasons for this case. */
+    async decidePart(
       actor: StaffUser,
       requestId: string,
       version: number,
-      outcome: string,
-      reasons: string,
-      letter: string,
+      decision: { part: string; ground: string; reasoning: string },
     ): Promise<void> {
-      await transition(actor, requestId, version, 'complete', async ({ trx, request, study }) => ({
-        kind: 'complete',
-        outcome,
-        reasons,
-        letter,
-        openTasks: await requests.countOpenTasks(trx, request.id),
-        answerProblem: isOutcome(outcome) ? await answerNotReady(trx, request, study, outcome) : null,
-      }))
+      await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
+        if (!isOpen(request.status)) throw new ConflictError('This request is closed')
+        const { parts } = await completionViewOf(trx, request, study, londonDate(at))
+        const problem = partDecisionProblem(request.type, parts, decision)
+        if (problem) {
+          throw new ValidationError([
+            { field: problem.field, href: `#decide-${problem.field}`, text: problem.message },
+          ])
+        }
+        const decisionId = await requests.saveDecision(trx, {
+          requestId: request.id,
+          part: decision.part,
+          ground: decision.ground,
+          reasoning: decision.reasoning.trim(),
+          by: actor.id,
+          at,
+        })
+        return {
+          event: {
+            kind: 'case.part_decided',
+            data: { decisionId, part: decision.part, ground: decision.ground },
+          },
+        }
+      })
     },
 
+    /** Logs one search made for an access request's answer (Art. 15(1A)). */
+    async logSearch(actor: StaffUser, requestId: string, version: number, input: SearchInput): Promise<void> {
+      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
+        if (request.type !== 'access') throw new ConflictError('Only an access request keeps a search log')
+        if (!isOpen(request.status)) throw new ConflictError('This request is closed')
+        const problems = searchProblems(input, { receivedOn: request.receivedOn, today: londonDate(at) })
+        if (problems.length > 0) {
+          throw new ValidationError(
+            problems.map((p) => ({ field: p.field, href: `#search-${p.field}`, text: p.message })),
+          )
+        }
+        const searchId = await requests.insertSearch(trx, {
+          requestId: request.id,
+          place: input.place.trim(),
+          searchedOn: input.searchedOn.trim(),
+          searchedBy: actor.id,
+          found: input.found.trim(),
+          limit: input.limit.trim() || null,
+          at,
+        })
+        return {
+          event: { kind: 'case.search_logged', data: { searchId, searchedOn: input.searchedOn.trim() } },
+        }
+      })
+    },
+
+    /** Takes back a decision to keep a part back: the part must then be done. */
+    async withdrawDecision(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      part: string,
+    ): Promise<void> {
+      await recordAction(actor, requestId, version, async ({ trx, request }) => {
+        if (!isOpen(request.status)) throw new ConflictError('This request is closed')
+        if (!(await requests.removeDecision(trx, request.id, part)))
+          throw new ConflictError('There is no decision on that part')
+        return { event: { kind: 'case.part_decision_withdrawn', data: { part } } }
+      })
+    },
+
+    /**
+     * Closes the request as withdrawn outside the portal, or as a duplicate of the same person's
+     * open request of the same type, named by its reference (the person is told which).
+     */
     async close(
       actor: StaffUser,
       requestId: string,
       version: number,
       as: 'duplicate' | 'withdrawn',
       note: string,
+      duplicateOf = '',
     ): Promise<void> {
-      await transition(actor, requestId, version, 'close', () => ({ kind: 'close', as, note }))
+      await transition(actor, requestId, version, 'close', async ({ trx }) => {
+        if (as !== 'duplicate') return { kind: 'close', as, note }
+        const found = duplicateOf.trim() ? await requests.findByReference(duplicateOf, trx) : undefined
+        return {
+          kind: 'close',
+          as,
+          note,
+          duplicateOf: {
+            typed: duplicateOf,
+            found: found
+              ? {
+                  id: found.id,
+                  reference: found.reference,
+                  type: found.type,
+                  studyId: found.studyId,
+                  status: found.status,
+                  emailHmac: found.emailHmac,
+                  receivedOn: found.receivedOn,
+                }
+              : null,
+          },
+        }
+      })
     },
 
     /**
@@ -264,27 +383,55 @@ export function caseService(deps: CaseDeps) {
       await transition(actor, requestId, version, 'reopen', () => ({ kind: 'reopen', reason }))
     },
 
-    /** Applies one action to many open requests; each still gets its own event and version bump. */
+    /**
+     * Applies one action to many open requests; each still gets its own event and version bump.
+     * Closing as duplicates names the first request by reference: one that does not exist changes
+     * nothing, and a selected request that is not the same person's request of the same type is
+     * skipped, with the reason counted.
+     */
     async bulk(
       actor: StaffUser,
       requestIds: string[],
-      change: { action: 'assign'; assigneeId: string | null } | { action: 'duplicate'; note: string },
-    ): Promise<{ done: number; skipped: number }> {
-      if (change.action === 'duplicate')
-        requireText(change.note, 'bulkNote', 'Enter which request these duplicate')
+      change: { action: 'assign'; assigneeId: string | null } | { action: 'duplicate'; reference: string },
+    ): Promise<{ done: number; skipped: number; notDuplicates: number }> {
+      if (change.action === 'duplicate') {
+        requireText(change.reference, 'bulkDuplicateOf', 'Enter the reference of the request these duplicate')
+        const first = await requests.findByReference(change.reference)
+        if (!first || !isOpen(first.status)) {
+          throw new ValidationError([
+            {
+              field: 'bulkDuplicateOf',
+              href: '#bulkDuplicateOf',
+              text: first
+                ? `${first.reference ?? 'That request'} is closed: requests duplicate only one still open`
+                : `There is no request ${change.reference.trim()}: check the reference`,
+            },
+          ])
+        }
+      }
       let done = 0
       let skipped = 0
+      let notDuplicates = 0
       for (const id of new Set(requestIds)) {
         const request = await requests.findById(id)
         if (!request || !isOpen(request.status)) {
           skipped++
           continue
         }
-        if (change.action === 'assign') await this.assign(actor, id, request.version, change.assigneeId)
-        else await this.close(actor, id, request.version, 'duplicate', change.note)
+        if (change.action === 'assign') {
+          await this.assign(actor, id, request.version, change.assigneeId)
+        } else {
+          try {
+            await this.close(actor, id, request.version, 'duplicate', '', change.reference)
+          } catch (error) {
+            if (!(error instanceof ValidationError)) throw error
+            notDuplicates++
+            continue
+          }
+        }
         done++
       }
-      return { done, skipped }
+      return { done, skipped, notDuplicates }
     },
 
     /**
@@ -316,11 +463,14 @@ export function caseService(deps: CaseDeps) {
           at,
         })
         if (!erased) throw new ConflictError('The email record changed while it was being erased')
+        // The address is gone: a decision to keep it no longer describes anything.
+        await requests.removeDecision(trx, request.id, 'email')
         for (const h of plan.holdings) {
           await requests.insertTask(trx, {
             requestId: request.id,
             title: deletionTaskTitle[h.key],
             createdBy: actor.id,
+            recordTaskId: erased.deletionTasks[h.key],
             at,
           })
         }
@@ -475,7 +625,7 @@ export function caseService(deps: CaseDeps) {
       decision: string,
       grounds: string,
     ): Promise<void> {
-      if (decision !== 'stopped' && decision !== 'compelling_grounds') {
+      if (!isObjectionDecision(decision)) {
         throw new ValidationError([
           { field: 'objectionDecision', href: '#objectionDecision', text: 'Select the decision' },
         ])
@@ -483,7 +633,7 @@ export function caseService(deps: CaseDeps) {
       await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
         if (request.type !== 'objection' || request.details?.type !== 'objection')
           throw new ConflictError('Only an objection does this')
-        if (decision === 'compelling_grounds') {
+        if (decision !== 'stopped') {
           if (request.details.processing === 'direct_marketing') {
             throw new ValidationError([
               {
@@ -493,7 +643,13 @@ export function caseService(deps: CaseDeps) {
               },
             ])
           }
-          requireText(grounds, 'objectionGrounds', 'Enter the compelling legitimate grounds')
+          requireText(
+            grounds,
+            'objectionGrounds',
+            decision === 'compelling_grounds'
+              ? 'Enter the compelling legitimate grounds and why they override the person’s interests'
+              : 'Enter why the processing is necessary for a task in the public interest',
+          )
         }
         const read = await recordOf(trx, request)
         const today = londonDate(at)
@@ -508,26 +664,34 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
-        if (decision === 'compelling_grounds') {
-          await requests.insertNote(trx, {
+        // Continuing is a decision not to do the part objected to: its ground and reasons are kept
+        // for the completion letter.
+        if (decision !== 'stopped') {
+          await requests.saveDecision(trx, {
             requestId: request.id,
-            authorId: actor.id,
-            body: `Compelling legitimate grounds: ${grounds.trim()}`,
+            part: 'processing',
+            ground: decision,
+            reasoning: grounds.trim(),
+            by: actor.id,
             at,
           })
+        } else {
+          await requests.removeDecision(trx, request.id, 'processing')
         }
         return { event: { kind: 'case.objection_decided', data: { decision } } }
       })
     },
 
-    /** Lifting a restriction: the person is told first (Art. 18(3)), in the same step. */
-    async liftRestriction(
+    /**
+     * The first step of lifting a restriction (Art. 18(3)): the person is told, and the notice
+     * period starts. The hold itself stays until `liftRestriction`.
+     */
+    async noticeRestrictionLift(
       actor: StaffUser,
       requestId: string,
       version: number,
       letter: string,
     ): Promise<void> {
-      requireText(letter, 'lift-letter', 'Enter the notice telling the person the restriction will be lifted')
       await recordAction(
         actor,
         requestId,
@@ -536,6 +700,75 @@ export function caseService(deps: CaseDeps) {
           const read = await recordOf(trx, request)
           const { record } = read
           if (!record.facts.restriction) throw new ConflictError('The record is not restricted')
+          if (record.restrictionLiftNoticeOn) {
+            throw new ValidationError([
+              {
+                field: 'lift-letter',
+                href: '#lift-letter',
+                text: `The person was already told on ${formatLongDate(record.restrictionLiftNoticeOn)}`,
+              },
+            ])
+          }
+          const today = londonDate(at)
+          const from = liftableFrom(today, noticeDays)
+          await changeRecord(
+            trx,
+            read,
+            { kind: 'notify_restriction_lift', on: today },
+            {
+              actor: staff(actor),
+              kind: 'record.restriction_lift_notified',
+              data: { requestId: request.id, liftableFrom: from },
+            },
+            at,
+          )
+          return {
+            event: {
+              kind: 'case.restriction_lift_notified',
+              data: { recordId: record.id, noticeOn: today, liftableFrom: from },
+            },
+            letter: {
+              kind: 'restriction-lift-notice',
+              subject: `We are going to lift the restriction on your data (${request.reference ?? ''})`,
+              body: letter,
+              field: 'lift-letter',
+            },
+          }
+        },
+        { allowClosed: true },
+      )
+    },
+
+    /**
+     * Lifts the restriction once the notice period has run, or sooner if the person agreed (how
+     * they agreed is kept as a note).
+     */
+    async liftRestriction(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      input: { personAgreed: boolean; agreedHow: string },
+    ): Promise<void> {
+      if (input.personAgreed) requireText(input.agreedHow, 'lift-agreed-how', 'Enter how the person agreed')
+      await recordAction(
+        actor,
+        requestId,
+        version,
+        async ({ trx, request, at }) => {
+          const read = await recordOf(trx, request)
+          const { record } = read
+          if (!record.facts.restriction) throw new ConflictError('The record is not restricted')
+          const noticeOn = record.restrictionLiftNoticeOn ?? null
+          const problem = liftProblem({
+            noticeOn,
+            today: londonDate(at),
+            noticeDays,
+            personAgreed: input.personAgreed,
+          })
+          if (problem)
+            throw new ValidationError([
+              { field: problem.field, href: `#${problem.field}`, text: problem.message },
+            ])
           await changeRecord(
             trx,
             read,
@@ -543,17 +776,22 @@ export function caseService(deps: CaseDeps) {
             {
               actor: staff(actor),
               kind: 'record.restriction_lifted',
-              data: { requestId: request.id, notifiedFirst: true },
+              data: { requestId: request.id, notifiedFirst: true, noticeOn, agreedEarly: input.personAgreed },
             },
             at,
           )
+          if (input.personAgreed) {
+            await requests.insertNote(trx, {
+              requestId: request.id,
+              authorId: actor.id,
+              body: `The person agreed to the restriction being lifted before the notice period ended: ${input.agreedHow.trim()}`,
+              at,
+            })
+          }
           return {
-            event: { kind: 'case.restriction_lifted', data: { recordId: record.id } },
-            letter: {
-              kind: 'restriction-lifted',
-              subject: `We are lifting the restriction on your data (${request.reference ?? ''})`,
-              body: letter,
-              field: 'lift-letter',
+            event: {
+              kind: 'case.restriction_lifted',
+              data: { recordId: record.id, noticeOn, agreedEarly: input.personAgreed },
             },
           }
         },
@@ -603,8 +841,8 @@ export function caseService(deps: CaseDeps) {
             actor: staff(actor),
             subject: { type: 'request', id: requestId },
             kind: 'case.task_added',
-            // The title may quote an address; the trail keeps ids and HMACs only.
-            data: { taskId: id, title: redactEmailAddresses(title.trim()) },
+            // Staff free text stays in the task, which is minimised with the case; the trail keeps the id.
+            data: { taskId: id },
           },
           at,
         )
@@ -633,6 +871,17 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
+        // The request's side of a deletion outside the portal: the record's holding is deleted with it.
+        if (done.recordTaskId) {
+          await completeRecordTask(trx, {
+            taskId: done.recordTaskId,
+            actor: staff(actor),
+            note: note.trim(),
+            at,
+            purpose: 'deletion',
+            requestId,
+          })
+        }
       })
     },
   }

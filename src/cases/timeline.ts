@@ -1,6 +1,9 @@
 import type { StoredEvent } from '../audit/events.js'
 import { formatLondonDateTime } from '../domain/clock.js'
 import type { RequestEventKind } from '../domain/request-events.js'
+import { outcomes, type Outcome } from '../domain/request-lifecycle.js'
+import { partGrounds, type PartGround } from '../domain/request-outcome.js'
+import { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
 
 export interface StaffTimelineEntry {
   at: string
@@ -16,6 +19,7 @@ const titles: Record<RequestEventKind, string> = {
   'request.submitted': 'Request submitted',
   'request.logged': 'Request logged by staff',
   'request.contact_purged': 'Contact details removed after the retention period',
+  'request.case_text_removed': 'Case text removed after the retention period',
   'request.link_resent': 'Confirmation link sent again',
   'request.confirmed': 'Confirmed by the person; clock started',
   'request.closed_as_duplicate': 'Closed as a duplicate',
@@ -40,6 +44,10 @@ const titles: Record<RequestEventKind, string> = {
   'case.address_rectified': 'Email address corrected on the record',
   'case.consent_withdrawn': 'Consent recorded as withdrawn',
   'case.objection_decided': 'Decision on the objection recorded',
+  'case.restriction_lift_notified': 'Told the person the restriction will be lifted (Art. 18(3))',
+  'case.search_logged': 'Search for the access answer logged',
+  'case.part_decided': 'Part of the request kept back, with its ground',
+  'case.part_decision_withdrawn': 'Decision to keep part of the request back withdrawn',
   'case.record_erased': 'Email address erased from the record',
   'case.record_restricted': 'Email record restricted',
   'case.restriction_lifted': 'Person told; restriction lifted',
@@ -66,7 +74,7 @@ function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string
   }
 }
 
-function eventDetail(event: StoredEvent): string | undefined {
+function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): string | undefined {
   const data = event.data
   const text = (key: string) => (typeof data[key] === 'string' ? data[key] : undefined)
   switch (event.kind) {
@@ -80,12 +88,29 @@ function eventDetail(event: StoredEvent): string | undefined {
       return typeof data.pausedDays === 'number'
         ? `${data.pausedDays} ${data.pausedDays === 1 ? 'day' : 'days'} paused`
         : undefined
+    // The title is read from the task, where it is minimised with the case, never from the trail.
     case 'case.task_added':
-      return text('title')
-    case 'case.completed':
-    case 'case.refused':
-      return text('outcome') ?? text('ground')
+    case 'case.task_done': {
+      const taskId = text('taskId')
+      return taskId && taskTitles.get(taskId)
+    }
+    case 'case.completed': {
+      const outcome = text('outcome')
+      return outcome && Object.hasOwn(outcomes, outcome) ? outcomes[outcome as Outcome] : outcome
+    }
+    case 'case.refused': {
+      const ground = text('ground')
+      return ground && Object.hasOwn(refusalGrounds, ground)
+        ? refusalGrounds[ground as RefusalGround]
+        : ground
+    }
+    case 'case.part_decided': {
+      const ground = text('ground')
+      const words = ground && Object.hasOwn(partGrounds, ground) ? partGrounds[ground as PartGround] : ground
+      return `${text('part') ?? ''}: ${words ?? ''}`
+    }
     case 'case.closed_as_duplicate':
+      return text('reference') ? `Duplicate of ${text('reference') ?? ''}` : text('note')
     case 'case.closed_as_withdrawn':
       return text('note')
     case 'case.reopened':
@@ -95,14 +120,18 @@ function eventDetail(event: StoredEvent): string | undefined {
   }
 }
 
-/** Every event on a case, newest first, in words a case handler reads at a glance. */
+/**
+ * Every event on a case, newest first, in words a case handler reads at a glance; tasks are named
+ * by their titles on the case, by task id.
+ */
 export function staffTimeline(
   events: StoredEvent[],
   staffNames = new Map<string, string>(),
+  taskTitles = new Map<string, string>(),
 ): StaffTimelineEntry[] {
   return events
     .map((event) => {
-      const detail = eventDetail(event)
+      const detail = eventDetail(event, taskTitles)
       return {
         at: event.occurredAt,
         when: formatLondonDateTime(event.occurredAt),

@@ -1,8 +1,12 @@
 import { addDays, formatLongDate, type IsoDate } from './clock.js'
-import { lawfulBasisLabels, portableCategories, type DataCategory } from './data-map.js'
-import type { RequestType } from './request-types.js'
+import {
+  lawfulBasisLabels,
+  portableCategories,
+  specialCategoryConditions,
+  type DataCategory,
+} from './data-map.js'
 import type { RetentionView } from './retention.js'
-import { rightForCategory, type DataCondition } from './rights.js'
+import type { DataCondition } from './rights.js'
 
 /**
  * The answers an access (Art. 15) or portability (Art. 20) request produces, built from the email
@@ -51,6 +55,27 @@ export interface AnswerInput {
   record: AnswerRecord | null
   /** Names of the files the DPO attached (copies from the survey platform, say). */
   attachments: string[]
+  /** Where the DPO searched for the person's data for this request (Art. 15(1A)). */
+  searches?: AnswerSearch[]
+  /** The person's requests to us in this study, with their letters: personal data too. */
+  requestsToUs?: AnswerRequestRecord[]
+}
+
+export interface AnswerSearch {
+  place: string
+  searchedOn: IsoDate
+  found: string
+  limit: string | null
+}
+
+export interface AnswerRequestRecord {
+  reference: string
+  request: string
+  receivedOn: IsoDate
+  status: string
+  outcome: string | null
+  closedOn: IsoDate | null
+  letters: { on: IsoDate; from: 'us' | 'you'; subject: string | null }[]
 }
 
 /**
@@ -69,6 +94,7 @@ export function categoryHeld(category: DataCategory, record: AnswerRecord | null
 export function dataConditionOf(held: CategoryHeld): DataCondition {
   if (held === 'held') return 'linked'
   if (held === 'anonymised') return 'anonymised'
+  if (held === 'no_record') return 'no_record'
   return 'erased'
 }
 
@@ -97,7 +123,13 @@ export interface AccessAnswer {
     retentionRule: string
     restrictedSince: IsoDate | null
     consentWithdrawnOn: IsoDate | null
-    whereHeld: { where: string; keptUntil: IsoDate; deletedOn: IsoDate | null }[]
+    whereHeld: {
+      where: string
+      keptUntil: IsoDate
+      deletedOn: IsoDate | null
+      /** While its deletion there was asked for but nobody has confirmed it yet. */
+      deletionRequestedOn?: IsoDate
+    }[]
   } | null
   data: {
     category: string
@@ -107,6 +139,8 @@ export interface AccessAnswer {
     purpose: string
     lawfulBasis: string
     specialCategory: boolean
+    /** For special category data, the Art. 9(2) condition relied on. */
+    specialCategoryCondition: string | null
     whereHeld: string
     retention: string
   }[]
@@ -118,6 +152,17 @@ export interface AccessAnswer {
   rights: string[]
   complaints: string
   attachments: string[]
+  /** The searches made for this answer, in plain words, and any limit with its reason. */
+  searches: { place: string; searchedOn: IsoDate; found: string; limit: string | null; sentence: string }[]
+  /** What the portal itself keeps about the person's requests. */
+  requestsToUs: AnswerRequestRecord[]
+}
+
+/** One search in plain words: "Survey platform, searched on 3 December 2026. What we found: …". */
+export function searchSentence(search: AnswerSearch): string {
+  const found = search.found.trim().replace(/\.$/, '')
+  const limit = search.limit?.trim().replace(/\.$/, '')
+  return `${search.place.trim()}, searched on ${formatLongDate(search.searchedOn)}. What we found: ${found}.${limit ? ` How we limited the search, and why: ${limit}.` : ''}`
 }
 
 export const rightsStatement = [
@@ -177,6 +222,9 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
             where: h.label,
             keptUntil: h.keepUntil,
             deletedOn: h.deletedOn,
+            ...(h.status === 'deletion_requested' && h.requestedOn
+              ? { deletionRequestedOn: h.requestedOn }
+              : {}),
           })),
         }
       : null,
@@ -195,6 +243,10 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
         purpose: category.purpose,
         lawfulBasis: lawfulBasisLabels[category.lawfulBasis],
         specialCategory: category.specialCategory,
+        specialCategoryCondition:
+          category.specialCategory && category.specialCategoryCondition
+            ? specialCategoryConditions[category.specialCategoryCondition]
+            : null,
         whereHeld: category.heldIn,
         retention: category.retentionRule,
       }
@@ -208,6 +260,8 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
     rights: rightsStatement,
     complaints: complaintsStatement,
     attachments: input.attachments,
+    searches: (input.searches ?? []).map((search) => ({ ...search, sentence: searchSentence(search) })),
+    requestsToUs: input.requestsToUs ?? [],
   }
 }
 
@@ -294,127 +348,4 @@ export function portabilityRows(answer: PortabilityAnswer): string[][] {
     ['category', 'label', 'value', 'lawful_basis', 'provided_on'],
     ...answer.data.map((d) => [d.key, d.category, d.value ?? '', d.lawfulBasis, d.providedOn ?? '']),
   ]
-}
-
-export interface LetterFacts {
-  restrictionGround: string | null
-  restrictionReviewOn: IsoDate | null
-  objectionDecision: string | null
-  /** When the answer's downloads stop working, for access and portability. */
-  downloadsUntil: IsoDate
-}
-
-function listOf(labels: string[]): string {
-  const lower = labels.map((l) => l.toLowerCase())
-  if (lower.length <= 1) return lower.join('')
-  return `${lower.slice(0, -1).join(', ')} and ${lower.at(-1) ?? ''}`
-}
-
-/**
- * The part of the answer letter that depends on the record: what was held, what the right did
- * and what it could not do, with the article that says so. The DPO edits it before sending.
- */
-export function answerDetails(type: RequestType, input: AnswerInput, facts: LetterFacts): string {
-  const { record } = input
-  const paragraphs: string[] = []
-  const erased = record?.view.state === 'erased'
-  const anonymised = input.dataMap.filter((c) => categoryHeld(c, record) === 'anonymised')
-  const separated =
-    record?.extractedOn && record.extractedOn <= input.generatedOn
-      ? `were anonymised on ${formatLongDate(record.extractedOn)} when the survey data was extracted`
-      : 'were separated from your email address when we deleted it'
-  const anonymisedLine =
-    anonymised.length > 0 && record
-      ? `Your ${listOf(anonymised.map((c) => c.label))} ${separated}. They can no longer be linked to you, so they are no longer personal data about you and this right does not apply to them (Article 11(2)).`
-      : null
-  if (!record) {
-    paragraphs.push(
-      `We searched our records for ${input.study.title} and found no record of your email address, so we hold no personal data about you for this study.`,
-    )
-    return paragraphs.join('\n\n')
-  }
-  if (erased && record.erasedOn) {
-    paragraphs.push(
-      `We deleted your email address on ${formatLongDate(record.erasedOn)}. We keep only a one-way code of it so that we can answer requests like this one; it cannot be turned back into your address.`,
-    )
-  }
-  switch (type) {
-    case 'access':
-      if (!erased) paragraphs.push(summaryOf(input))
-      paragraphs.push(
-        `You can download our full answer, as a page you can read and as a data file, from your request's status page until ${formatLongDate(facts.downloadsUntil)}. It sets out the data we hold, why we use it, our lawful basis, where it is held and who receives it, how long we keep it, where it came from and your rights.`,
-      )
-      break
-    case 'portability': {
-      const answer = buildPortabilityAnswer(input, {})
-      if (answer.data.length > 0) {
-        paragraphs.push(
-          `Your ${listOf(answer.data.map((d) => d.category))} can be downloaded as JSON and CSV files from your request's status page until ${formatLongDate(facts.downloadsUntil)}.`,
-        )
-      }
-      if (answer.outOfScope.length > 0) {
-        paragraphs.push(
-          `These are not covered by the right to data portability:\n${answer.outOfScope.map((o) => `- ${o.category}: ${o.reason} (${o.article})`).join('\n')}`,
-        )
-      }
-      break
-    }
-    case 'erasure': {
-      if (!erased) paragraphs.push('[Say what was deleted and when.]')
-      const kept = input.dataMap.filter(
-        (c) =>
-          categoryHeld(c, record) === 'held' &&
-          rightForCategory('erasure', c.lawfulBasis, 'linked').applies === 'no',
-      )
-      if (kept.length > 0) {
-        paragraphs.push(
-          `We have not deleted your ${listOf(kept.map((c) => c.label))}: we use them for research in the public interest, and the right to erasure does not apply to data we need for a task in the public interest (Article 17(3)(b)) or where erasure would seriously impair research (Article 17(3)(d)).`,
-        )
-      }
-      if (anonymisedLine) paragraphs.push(anonymisedLine)
-      break
-    }
-    case 'rectification':
-      paragraphs.push(
-        erased
-          ? 'As we no longer hold your email address, there is nothing left for us to correct.'
-          : 'We have corrected your email address in our records and asked the survey platform to correct it too.',
-      )
-      if (anonymisedLine) paragraphs.push(anonymisedLine)
-      break
-    case 'restriction':
-      if (record.restrictionSince) {
-        paragraphs.push(
-          `Since ${formatLongDate(record.restrictionSince)} we keep your data but do not use it${facts.restrictionGround ? ` (${facts.restrictionGround})` : ''}.${facts.restrictionReviewOn ? ` We will review this by ${formatLongDate(facts.restrictionReviewOn)}` : ''}${facts.restrictionReviewOn ? ', and we will tell you before we lift the restriction.' : ' We will tell you before we lift the restriction.'}`,
-        )
-      }
-      if (anonymisedLine) paragraphs.push(anonymisedLine)
-      break
-    case 'objection':
-      if (facts.objectionDecision === 'upheld')
-        paragraphs.push('We have stopped the processing you objected to.')
-      else if (facts.objectionDecision === 'overridden')
-        paragraphs.push(
-          'We have compelling legitimate grounds to continue the processing, which override your interests. [Explain the grounds.]',
-        )
-      if (anonymisedLine) paragraphs.push(anonymisedLine)
-      break
-    case 'withdraw_consent': {
-      const consent = input.dataMap.filter((c) => c.lawfulBasis === 'consent')
-      const linked = consent.filter((c) => categoryHeld(c, record) === 'held')
-      if (linked.length > 0 && record.consentWithdrawnOn) {
-        paragraphs.push(
-          `From ${formatLongDate(record.consentWithdrawnOn)} we no longer use your ${listOf(linked.map((c) => c.label))}.`,
-        )
-      }
-      const gone = consent.filter((c) => categoryHeld(c, record) === 'anonymised')
-      if (gone.length > 0) {
-        paragraphs.push(
-          `Your ${listOf(gone.map((c) => c.label))} were anonymised${record.extractedOn ? ` on ${formatLongDate(record.extractedOn)}` : ''} and can no longer be identified as yours, so we cannot pick them out to stop using them (Article 11(2)).`,
-        )
-      }
-      break
-    }
-  }
-  return paragraphs.join('\n\n')
 }

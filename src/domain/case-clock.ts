@@ -1,4 +1,5 @@
 import {
+  daysBetween,
   extensionNoticeLimit,
   formatLongDate,
   pausedDaysBetween,
@@ -17,6 +18,8 @@ export interface CaseClock {
   pausedDays: number
   extended: boolean
   pause: { kind: PauseKind; since: IsoDate } | null
+  /** The day the request arrived: it decides the rules the deadline is explained under. */
+  receivedOn?: IsoDate
 }
 
 export type ClockPhase = 'running' | 'paused' | 'waiting'
@@ -69,6 +72,7 @@ export function clockView(clock: CaseClock, today: IsoDate): ClockView {
     start: clock.clockStartOn,
     extended: clock.extended,
     pausedDays: clock.pausedDays,
+    ...(clock.receivedOn ? { receivedOn: clock.receivedOn } : {}),
   })
   return {
     phase: 'running',
@@ -151,4 +155,18 @@ export function dueForQueue(clock: CaseClock, today: IsoDate): IsoDate {
     extended: clock.extended,
     pausedDays: clock.pausedDays,
   }).due
+}
+
+/** How far into its clock a request is before asking for identity or a fee deserves a warning. */
+export const lateAskAfterDays = 7
+
+/**
+ * Asking for proof of identity or a fee stops the clock, and the month starts again from the day
+ * it arrives: asked late, the person waits far longer. Null while asking costs them little.
+ */
+export function lateAskWarning(clock: CaseClock, today: IsoDate): string | null {
+  if (clock.pause) return null
+  const days = daysBetween(clock.clockStartOn, today)
+  if (days <= lateAskAfterDays) return null
+  return `The clock started ${days} days ago. Asking for proof of identity or a fee now stops it, and the month starts again from the day they arrive. Ask only if you have a real doubt, and say why.`
 }

@@ -6,7 +6,7 @@ export type IsoDate = string
 const dayMs = 24 * 60 * 60 * 1000
 const isoPattern = /^(\d{4})-(\d{2})-(\d{2})$/
 
-/** Art. 12A (Data (Use and Access) Act 2025) applies to requests whose clock starts from this day. */
+/** Art. 12A (Data (Use and Access) Act 2025) applies to requests received from this day. */
 export const article12ACommencement: IsoDate = '2026-02-05'
 
 export function isIsoDate(value: string): boolean {
@@ -107,8 +107,9 @@ export function nextWorkingDayOnOrAfter(date: IsoDate): IsoDate {
 
 export type RulesRegime = 'art12(3)' | 'art12A'
 
-export function rulesRegime(start: IsoDate): RulesRegime {
-  return start < article12ACommencement ? 'art12(3)' : 'art12A'
+/** The rules a request is answered under follow the day it was received, not when its clock started. */
+export function rulesRegime(receivedOn: IsoDate): RulesRegime {
+  return receivedOn < article12ACommencement ? 'art12(3)' : 'art12A'
 }
 
 const regimeCitation: Record<RulesRegime, string> = {
@@ -185,12 +186,14 @@ export function responseDeadline(input: {
   start: IsoDate
   extended?: boolean
   pausedDays?: number
+  /** The day the request arrived, which decides the rules it is answered under; the start if omitted. */
+  receivedOn?: IsoDate
 }): Deadline {
   const months = input.extended ? 3 : 1
   const pausedDays = input.pausedDays ?? 0
   const calendarDate = addDays(addCalendarMonths(input.start, months), pausedDays)
   const due = nextWorkingDayOnOrAfter(calendarDate)
-  const regime = rulesRegime(input.start)
+  const regime = rulesRegime(input.receivedOn ?? input.start)
   const parts = [
     `${months === 1 ? 'One calendar month' : 'Three calendar months'} from ${formatLongDate(input.start)} (${regimeCitation[regime]}${input.extended ? ', extended' : ''})`,
   ]

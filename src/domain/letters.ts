@@ -28,18 +28,18 @@ export const placeholders = [
   'details',
 ] as const
 
+/**
+ * The opening of each completion letter. It claims nothing: what was done, kept back or out of
+ * reach follows in `{details}`, built from what the case recorded (src/domain/completion-letter.ts).
+ */
 const completionByType: Record<RequestType, string> = {
-  access:
-    'We have completed your request for a copy of your personal data. Our answer sets out the data we hold about you, why we use it, who we share it with, how long we keep it and where it came from. We do not make any automated decisions about you.',
-  portability:
-    'We have completed your request for your data in a reusable format. Our answer includes the data you gave us with your consent in machine-readable form.',
-  rectification: 'We have corrected the personal data you told us was wrong or incomplete.',
-  erasure: 'We have deleted the personal data we held about you that we were able to delete.',
-  restriction:
-    'We have restricted our use of your personal data: we will keep it but not use it, except as the law allows. We will tell you before we lift the restriction.',
-  objection: 'We have considered your objection and stopped the processing you objected to.',
-  withdraw_consent:
-    'We have recorded that you withdrew your consent. We will not use the data you gave with your consent from now on.',
+  access: 'This is our answer to your request {reference} for a copy of your personal data.',
+  portability: 'This is our answer to your request {reference} for your data in a reusable format.',
+  rectification: 'This is our answer to your request {reference} to correct your personal data.',
+  erasure: 'This is our answer to your request {reference} to delete your personal data.',
+  restriction: 'This is our answer to your request {reference} to restrict how we use your personal data.',
+  objection: 'This is our answer to your objection {reference} to how we use your personal data.',
+  withdraw_consent: 'This is our answer to the withdrawal of your consent ({reference}).',
 }
 
 const bodies: Record<Exclude<LetterKind, 'completion'>, string> = {

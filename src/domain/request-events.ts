@@ -1,3 +1,4 @@
+import type { CaseTextRemoved } from './case-retention.js'
 import type { IsoDate, RulesRegime } from './clock.js'
 import type { RequestStatus } from './request-status.js'
 import type { RetentionState } from './retention.js'
@@ -46,6 +47,11 @@ export type RequestEvent =
     }
   | { kind: 'request.unverified'; data: { personalDataRemoved: string[] } }
   | { kind: 'request.contact_purged'; data: Record<string, unknown> }
+  /** A closed case's free text replaced by a marker; the trail keeps how many of each, no text. */
+  | {
+      kind: 'request.case_text_removed'
+      data: { removed: CaseTextRemoved; closedOn: IsoDate; keptUntil: IsoDate; retentionMonths: number }
+    }
   | { kind: 'case.assigned'; data: { assigneeId: string } }
   | { kind: 'case.unassigned'; data: { assigneeId: null } }
   | {
@@ -71,25 +77,41 @@ export type RequestEvent =
         dueOn: IsoDate | null
         onTime: boolean | null
         filesPublished?: number
+        /** Each part of the request and what became of it; a kept part names its ground. */
+        parts?: { part: string; state: string; ground?: string }[]
       }
     }
   | {
-      kind: 'case.closed_as_duplicate' | 'case.closed_as_withdrawn'
-      data: { note: string; draftsDiscarded?: number }
+      kind: 'case.closed_as_duplicate'
+      data: { duplicateOf: string; reference: string | null; note: string | null; draftsDiscarded?: number }
     }
+  | { kind: 'case.closed_as_withdrawn'; data: { note: string; draftsDiscarded?: number } }
   | {
       kind: 'case.reopened'
       data: { previousStatus: RequestStatus; status: RequestStatus; reason: string; dueOn: IsoDate | null }
     }
   | { kind: 'case.note_added'; data: { noteId: string } }
-  | { kind: 'case.task_added'; data: { taskId: string; title: string } }
+  /** The title stays in the task, where it is minimised with the case; the trail keeps the id. */
+  | { kind: 'case.task_added'; data: { taskId: string } }
   | { kind: 'case.task_done'; data: { taskId: string } }
   | { kind: 'case.address_rectified'; data: { recordId: string } }
   | { kind: 'case.consent_withdrawn'; data: { recordId: string } }
   | { kind: 'case.objection_decided'; data: { decision: string } }
+  /** A part of the request kept back on a ground; the reasons stay in the decision, not the trail. */
+  | { kind: 'case.part_decided'; data: { decisionId: string; part: string; ground: string } }
+  | { kind: 'case.part_decision_withdrawn'; data: { part: string } }
+  /** A search for an access answer; where and what was found stay in the search log, not the trail. */
+  | { kind: 'case.search_logged'; data: { searchId: string; searchedOn: IsoDate } }
   | { kind: 'case.record_erased'; data: { recordId: string; erasedOn: IsoDate } }
   | { kind: 'case.record_restricted'; data: { recordId: string; ground: string; reviewOn: IsoDate } }
-  | { kind: 'case.restriction_lifted'; data: { recordId: string } }
+  | {
+      kind: 'case.restriction_lift_notified'
+      data: { recordId: string; noticeOn: IsoDate; liftableFrom: IsoDate }
+    }
+  | {
+      kind: 'case.restriction_lifted'
+      data: { recordId: string; noticeOn?: IsoDate | null; agreedEarly?: boolean }
+    }
   | { kind: 'case.answer_prepared'; data: Record<string, unknown> }
   | { kind: 'case.file_attached'; data: Record<string, unknown> }
   | { kind: 'case.file_removed'; data: Record<string, unknown> }
@@ -113,6 +135,7 @@ export const otherEventKinds = [
   'record.holding_deleted',
   'record.objection_decided',
   'record.restricted',
+  'record.restriction_lift_notified',
   'record.restriction_lifted',
   'record.task_done',
   'records.imported',
@@ -120,6 +143,7 @@ export const otherEventKinds = [
   'settings.template_changed',
   'settings.template_reset',
   'staff.first_admin_created',
+  'staff.locked_out',
   'staff.lockout_reset',
   'staff.login',
   'staff.login_failed',
@@ -131,6 +155,7 @@ export const otherEventKinds = [
   'staff.two_factor_enabled',
   'staff.two_factor_failed',
   'staff.two_factor_passed',
+  'staff.unlocked',
   'staff.user_disabled',
   'staff.user_enabled',
   'staff.user_created',

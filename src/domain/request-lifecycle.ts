@@ -9,11 +9,20 @@ import {
   type CaseClock,
   type PauseKind,
 } from './case-clock.js'
-import { formatLongDate, londonDate, responseDeadline, type IsoDate } from './clock.js'
+import { formatLongDate, londonDate, responseDeadline, rulesRegime, type IsoDate } from './clock.js'
 import { redactEmailAddresses } from './email-address.js'
 import { fillPlaceholders, refusalRightsParagraph, wrapLetter, type LetterContext } from './letters.js'
 import type { RequestEvent } from './request-events.js'
-import { groundStatement, isRefusalGroundFor, refusalGrounds, unfinishedReminder } from './refusals.js'
+import { completionClosing } from './completion-letter.js'
+import { derivedOutcome, keptSummary, type RequestPart } from './request-outcome.js'
+import {
+  groundMismatch,
+  groundStatement,
+  isRefusalGroundFor,
+  refusalGrounds,
+  unfinishedReminder,
+  type RefusalGround,
+} from './refusals.js'
 import { isOpen, type RequestStatus } from './request-status.js'
 import type { RequestType } from './request-types.js'
 import type { RecordSnapshot } from './retention.js'
@@ -73,15 +82,21 @@ export type Transition =
   | { kind: 'refuse'; ground: string; letter: string }
   | {
       kind: 'complete'
-      outcome: string
-      reasons: string
+      /** The parts of the request and what became of each, from the case's recorded facts. */
+      parts: RequestPart[]
       letter: string
       /** Tasks on the case still to be ticked off. */
       openTasks: number
       /** Why the prepared answer cannot be sent yet, if it cannot. */
       answerProblem: string | null
     }
-  | { kind: 'close'; as: 'duplicate' | 'withdrawn'; note: string }
+  | {
+      kind: 'close'
+      as: 'duplicate' | 'withdrawn'
+      note: string
+      /** For a duplicate: what was typed as the reference of the first request, and what it found. */
+      duplicateOf?: { typed: string; found: DuplicateCandidate | null }
+    }
   | { kind: 'withdraw' }
   | { kind: 'reopen'; reason: string }
   /** An action on the person's data taken for the request; the request itself only records it. */
@@ -92,6 +107,39 @@ export type Transition =
       /** A letter the action sends (lifting a restriction tells the person first, Art. 18(3)). */
       letter?: ActionLetter
     }
+
+/** The request a request is said to duplicate, as read under the lock. */
+export interface DuplicateCandidate {
+  id: string
+  reference: string | null
+  type: RequestType
+  studyId: string
+  status: RequestStatus
+  emailHmac: string | null
+  receivedOn: IsoDate
+}
+
+/**
+ * Why a request cannot be closed as a duplicate of the one found, or null when it can: only the
+ * same person's open request of the same type, for the same study, is a duplicate.
+ */
+export function duplicateProblem(
+  request: Pick<RightsRequest, 'id' | 'type' | 'studyId' | 'emailHmac'>,
+  typed: string,
+  found: DuplicateCandidate | null,
+): string | null {
+  if (typed.trim() === '') return 'Enter the reference of the request this duplicates'
+  if (!found) return `There is no request ${typed.trim()}: check the reference`
+  if (found.id === request.id) return 'A request cannot duplicate itself'
+  if (!isOpen(found.status))
+    return `${found.reference ?? 'That request'} is closed: a request duplicates only one still open`
+  if (found.type !== request.type)
+    return `${found.reference ?? 'That request'} is a request of another type: only one of the same type is a duplicate`
+  if (found.studyId !== request.studyId) return `${found.reference ?? 'That request'} is about another study`
+  if (!request.emailHmac || found.emailHmac !== request.emailHmac)
+    return `${found.reference ?? 'That request'} was made from another email address: only the same person’s request is a duplicate`
+  return null
+}
 
 /** A letter a record action sends; `field` is the form field it was written in. */
 export interface ActionLetter {
@@ -183,6 +231,7 @@ export function caseClockOf(request: RightsRequest): CaseClock | null {
     pausedDays: request.pausedDays,
     extended: request.extended,
     pause: request.pause,
+    receivedOn: request.receivedOn,
   }
 }
 
@@ -356,6 +405,20 @@ function closing(
   return { changes: { ...changes, closedAt: at.toISOString() }, answeredAgainst: changes.dueOn ?? null }
 }
 
+/**
+ * Before Art. 12A (requests received before 5 February 2026), a refusal had to reach the person
+ * within one month of receipt, whatever extension was taken (Art. 12(4) as it then stood). Past
+ * that month, the request can only be answered.
+ */
+export function lateRefusal(request: RightsRequest, today: IsoDate): string | null {
+  const clock = caseClockOf(request)
+  if (!clock || clock.pause?.kind === 'identity' || clock.pause?.kind === 'fee') return null
+  if (rulesRegime(request.receivedOn) !== 'art12(3)') return null
+  const firstMonth = dueForQueue({ ...clock, extended: false }, today)
+  if (today <= firstMonth) return null
+  return `This request was received before 5 February 2026, when a refusal had to reach the person within one month (by ${formatLongDate(firstMonth)}). It can no longer be refused: answer it instead`
+}
+
 /** Text for an event: addresses a member of staff typed never reach the audit trail. */
 const forEvent = (text: string) => redactEmailAddresses(text)
 
@@ -383,7 +446,7 @@ export function applyTransition(
 
   switch (transition.kind) {
     case 'confirm': {
-      const deadline = responseDeadline({ start: transition.clockStartOn })
+      const deadline = responseDeadline({ start: transition.clockStartOn, receivedOn: request.receivedOn })
       const confirmed = { ...request, reference: transition.reference }
       return {
         ...nothing(),
@@ -609,11 +672,13 @@ export function applyTransition(
       if (!isRefusalGroundFor(request.type, ground)) {
         throw new RequestRuleError(
           'ground',
-          Object.hasOwn(refusalGrounds, ground) && request.type !== 'erasure'
-            ? 'Article 17(3) exemptions apply only to erasure requests'
+          Object.hasOwn(refusalGrounds, ground)
+            ? groundMismatch(request.type, ground as RefusalGround)
             : 'Select the reason for refusing',
         )
       }
+      const tooLate = lateRefusal(request, today)
+      if (tooLate) throw new RequestRuleError('ground', tooLate)
       const close = closing(request, at)
       const letterContext = letterContextOf(request, context, close.answeredAgainst)
       const body = `${fillPlaceholders(written, letterContext)}\n\n${groundStatement(ground)}\n\n${refusalRightsParagraph(letterContext)}`
@@ -635,37 +700,45 @@ export function applyTransition(
     }
 
     case 'complete': {
-      const outcome = transition.outcome
-      if (!Object.hasOwn(outcomes, outcome)) throw new RequestRuleError('outcome', 'Select the outcome')
-      const reasons = transition.reasons.trim()
-      if (outcome === 'partly_fulfilled')
-        requireText(reasons, 'reasons', 'Enter why the request was only partly fulfilled')
-      const body = finishedLetter(transition.letter, 'letter', {
+      const written = finishedLetter(transition.letter, 'letter', {
         empty: 'Enter the answer to send',
         reminder: 'with what was done, or take it out',
       })
       if (transition.openTasks > 0) {
-        throw new RequestRuleError('outcome', 'Tick off every task before completing the request')
+        throw new RequestRuleError('parts', 'Tick off every task before completing the request', '#tasks')
       }
-      if (transition.answerProblem) throw new RequestRuleError('outcome', transition.answerProblem)
+      if (transition.answerProblem) throw new RequestRuleError('parts', transition.answerProblem, '#answer')
+      // The outcome is what the parts add up to, never chosen against them.
+      const derived = derivedOutcome(transition.parts)
+      if (!derived.ok) throw new RequestRuleError('parts', derived.problem, '#parts')
       const close = closing(request, at)
+      const closingPart = completionClosing(
+        transition.parts,
+        letterContextOf(request, context, close.answeredAgainst),
+      )
+      const body = closingPart ? `${written}\n\n${closingPart}` : written
       return {
         ...nothing(),
         changes: {
           ...close.changes,
           status: 'completed',
-          outcome,
-          outcomeReason: reasons || null,
+          outcome: derived.outcome,
+          outcomeReason: keptSummary(transition.parts),
           closeReason: 'completed',
         },
         events: [
           {
             kind: 'case.completed',
             data: {
-              outcome,
+              outcome: derived.outcome,
               answeredOn: today,
               dueOn: close.answeredAgainst,
               onTime: close.answeredAgainst === null ? null : today <= close.answeredAgainst,
+              parts: transition.parts.map((p) => ({
+                part: p.key,
+                state: p.state.state,
+                ...(p.state.state === 'kept' ? { ground: p.state.ground } : {}),
+              })),
             },
           },
         ],
@@ -680,18 +753,40 @@ export function applyTransition(
       if (transition.as !== 'duplicate' && transition.as !== 'withdrawn') {
         throw new RequestRuleError('as', 'Select why you are closing the request')
       }
-      const note = requireText(
-        transition.note,
-        'note',
-        transition.as === 'duplicate'
-          ? 'Enter which request this duplicates'
-          : 'Enter how the person withdrew the request',
-      )
+      const effects = { discardDrafts: true, publishAnswer: false, forgetMail: false }
+      if (transition.as === 'withdrawn') {
+        const note = requireText(transition.note, 'note', 'Enter how the person withdrew the request')
+        return {
+          ...nothing(),
+          changes: { ...closing(request, at).changes, status: 'withdrawn', closeReason: 'withdrawn' },
+          events: [{ kind: 'case.closed_as_withdrawn', data: { note: forEvent(note) } }],
+          effects,
+        }
+      }
+      const typed = transition.duplicateOf?.typed ?? ''
+      const first = transition.duplicateOf?.found ?? null
+      const problem = duplicateProblem(request, typed, first)
+      if (problem || !first) throw new RequestRuleError('duplicateOf', problem ?? 'Enter the reference')
+      const note = transition.note.trim()
+      const close = closing(request, at)
       return {
         ...nothing(),
-        changes: { ...closing(request, at).changes, status: transition.as, closeReason: transition.as },
-        events: [{ kind: `case.closed_as_${transition.as}`, data: { note: forEvent(note) } }],
-        effects: { discardDrafts: true, publishAnswer: false, forgetMail: false },
+        changes: { ...close.changes, status: 'duplicate', closeReason: 'duplicate', duplicateOf: first.id },
+        events: [
+          {
+            kind: 'case.closed_as_duplicate',
+            data: { duplicateOf: first.id, reference: first.reference, note: note ? forEvent(note) : null },
+          },
+        ],
+        letters: [
+          letter(
+            close.answeredAgainst,
+            'duplicate',
+            `We have closed your request ${reference}`,
+            `We have closed your request {reference}, received on {received}, because it repeats your request ${first.reference ?? ''}, received on ${formatLongDate(first.receivedOn)}, which we are still working on. We will answer you under ${first.reference ?? 'that request'}.\n\nIf you meant this as a separate request, email {dpo} quoting {reference} and we will reopen it.`,
+          ),
+        ],
+        effects,
       }
     }
 

@@ -16,4 +16,5 @@ export const rightOutcomeLabels: Record<RightOutcome['applies'], { label: string
   no: { label: 'Does not apply', tagClass: 'govuk-tag--grey' },
   not_identifiable: { label: 'Cannot be identified', tagClass: 'govuk-tag--grey' },
   gone: { label: 'Deleted', tagClass: 'govuk-tag--grey' },
+  no_record: { label: 'No record', tagClass: 'govuk-tag--grey' },
 }

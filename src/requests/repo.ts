@@ -5,6 +5,7 @@ import type { RequestDetails, RequestType } from '../domain/request-types.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { RecordSnapshot } from '../domain/retention.js'
 import { closedStatuses, openStatuses, type RequestStatus } from '../domain/request-status.js'
+import { withoutFreeText, type CaseTextRemoved } from '../domain/case-retention.js'
 import type { RightsRequest } from '../domain/rights-request.js'
 import type { RequestChanges } from '../domain/request-lifecycle.js'
 import { newId } from '../security/tokens.js'
@@ -63,6 +64,24 @@ export interface CaseMessage {
   body: string
   authorId: string | null
   createdAt: string
+}
+
+export interface RequestSearch {
+  id: string
+  place: string
+  searchedOn: string
+  searchedBy: string
+  found: string
+  /** What the search did not cover, and why; null when it was not limited. */
+  limit: string | null
+}
+
+export interface StoredDecision {
+  id: string
+  part: string
+  ground: string
+  reasoning: string
+  decidedAt: string
 }
 
 export interface CaseNote {
@@ -238,6 +257,13 @@ export function requestsRepo(db: Knex) {
       const row = await trx<RequestRow>('rights_requests').where({ id }).first()
       return row && toRightsRequest(row)
     },
+    /** A request by its reference, typed in any capitals and with spaces around it. */
+    async findByReference(reference: string, trx: Knex = db): Promise<RightsRequest | undefined> {
+      const typed = reference.trim().toUpperCase()
+      if (typed === '') return undefined
+      const row = await trx<RequestRow>('rights_requests').where({ reference: typed }).first()
+      return row && toRightsRequest(row)
+    },
     /** Locks the row for the rest of the transaction on PostgreSQL; SQLite has one writer anyway. */
     async findByIdForUpdate(trx: Knex, id: string): Promise<RightsRequest | undefined> {
       const query = trx<RequestRow>('rights_requests').where({ id })
@@ -322,15 +348,23 @@ export function requestsRepo(db: Knex) {
       }))
     },
     /** Ticks a task off only if nobody did first; returns whether this caller did. */
+    /**
+     * Ticks a task off only if nobody did first: null when someone did (or there is no such task),
+     * else the record task it was made for, if any, to be ticked off with it.
+     */
     async completeTask(
       trx: Knex,
       task: { requestId: string; taskId: string; doneBy: string; note: string; at: Date },
-    ): Promise<boolean> {
+    ): Promise<{ recordTaskId: string | null } | null> {
       const updated = await trx('request_tasks')
         .where({ id: task.taskId, request_id: task.requestId })
         .whereNull('done_at')
         .update({ done_at: task.at.toISOString(), done_by: task.doneBy, done_note: task.note })
-      return updated === 1
+      if (updated !== 1) return null
+      const row: { record_task_id: string | null } | undefined = await trx('request_tasks')
+        .where({ id: task.taskId })
+        .first('record_task_id')
+      return { recordTaskId: row?.record_task_id ?? null }
     },
     async countOpenTasks(trx: Knex, requestId: string): Promise<number> {
       const row = await trx('request_tasks')
@@ -339,9 +373,10 @@ export function requestsRepo(db: Knex) {
         .count<{ n: number | string }[]>({ n: '*' })
       return Number(row[0]?.n ?? 0)
     },
+    /** A task on the case; `recordTaskId` when it is the request's side of a record task. */
     async insertTask(
       trx: Knex,
-      task: { requestId: string; title: string; createdBy: string; at: Date },
+      task: { requestId: string; title: string; createdBy: string; at: Date; recordTaskId?: string },
     ): Promise<string> {
       const id = newId()
       await trx('request_tasks').insert({
@@ -350,6 +385,7 @@ export function requestsRepo(db: Knex) {
         title: task.title,
         created_by: task.createdBy,
         created_at: task.at.toISOString(),
+        record_task_id: task.recordTaskId ?? null,
       })
       return id
     },
@@ -530,6 +566,14 @@ export function requestsRepo(db: Knex) {
         const body = scrub(message.body)
         if (body !== message.body) await trx('request_messages').where({ id: message.id }).update({ body })
       }
+      const decisions = await trx('request_decisions')
+        .where({ request_id: id })
+        .select<{ id: string; reasoning: string }[]>('id', 'reasoning')
+      for (const decision of decisions) {
+        const reasoning = scrub(decision.reasoning)
+        if (reasoning !== decision.reasoning)
+          await trx('request_decisions').where({ id: decision.id }).update({ reasoning })
+      }
       if (before?.details) {
         const details = scrub(before.details)
         if (details !== before.details) await trx('rights_requests').where({ id }).update({ details })
@@ -543,6 +587,217 @@ export function requestsRepo(db: Knex) {
         .update({ body: null, purged_at: at.toISOString() })
       await trx('outbox').where({ request_id: id, status: 'pending' }).update({ status: 'cancelled' })
       return true
+    },
+    /**
+     * Closed before an instant and still holding the case's free text, in (closed_at, id) order:
+     * never minimised, or minimised before a reopening and closed again since.
+     */
+    async listClosedWithCaseText(
+      closedBefore: string,
+      after: { closedAt: string; id: string } | null,
+      limit: number,
+    ): Promise<{ id: string; closedAt: string }[]> {
+      let query = db('rights_requests')
+        .whereIn('status', closedStatuses)
+        .where('closed_at', '<', closedBefore)
+        .where((q) =>
+          q.whereNull('case_text_removed_at').orWhere('case_text_removed_at', '<', db.ref('closed_at')),
+        )
+      if (after) {
+        query = query.where((q) =>
+          q
+            .where('closed_at', '>', after.closedAt)
+            .orWhere((t) => t.where('closed_at', after.closedAt).where('id', '>', after.id)),
+        )
+      }
+      const rows: { id: string; closed_at: string }[] = await query
+        .orderBy('closed_at', 'asc')
+        .orderBy('id', 'asc')
+        .limit(limit)
+        .select('id', 'closed_at')
+      return rows.map((r) => ({ id: r.id, closedAt: r.closed_at }))
+    },
+    /**
+     * Replaces the free text of a closed case by the marker: what the person wrote in the request
+     * and the extension's reasons on the request row, the letters both ways, internal notes, task
+     * titles and done notes, the reasons for decisions and what the access searches found and did
+     * not cover. Every row and its dates stay. Returns how many of each were replaced, or null when
+     * the request was reopened since it was listed or another run got there first.
+     */
+    async removeCaseText(trx: Knex, id: string, marker: string, at: Date): Promise<CaseTextRemoved | null> {
+      // Taken under the row's lock (the update's), so a request reopened meanwhile keeps its text.
+      const claimed = await trx('rights_requests')
+        .where({ id })
+        .whereIn('status', closedStatuses)
+        .whereNotNull('closed_at')
+        .where((q) =>
+          q.whereNull('case_text_removed_at').orWhere('case_text_removed_at', '<', trx.ref('closed_at')),
+        )
+        .update({
+          case_text_removed_at: at.toISOString(),
+          updated_at: at.toISOString(),
+          version: trx.raw('version + 1'),
+        })
+      if (claimed !== 1) return null
+      const request = await trx('rights_requests')
+        .where({ id })
+        .first<{ details: string | null; extension_reason: string | null }>('details', 'extension_reason')
+      const requestChanges: { details?: string; extension_reason?: string } = {}
+      let requestFields = 0
+      if (request.details) {
+        const minimised = withoutFreeText(JSON.parse(request.details) as RequestDetails, marker)
+        if (minimised.replaced > 0) requestChanges.details = JSON.stringify(minimised.details)
+        requestFields += minimised.replaced
+      }
+      if (request.extension_reason && request.extension_reason !== marker) {
+        requestChanges.extension_reason = marker
+        requestFields++
+      }
+      if (requestFields > 0) await trx('rights_requests').where({ id }).update(requestChanges)
+
+      const replaceAll = (table: string, column: string) =>
+        trx(table)
+          .where({ request_id: id })
+          .whereNot(column, marker)
+          .update({ [column]: marker })
+      const messages = await replaceAll('request_messages', 'body')
+      const notes = await replaceAll('request_notes', 'body')
+      const decisions = await replaceAll('request_decisions', 'reasoning')
+
+      const taskRows: { id: string; title: string; done_note: string | null }[] = await trx('request_tasks')
+        .where({ request_id: id })
+        .select('id', 'title', 'done_note')
+      let tasks = 0
+      for (const task of taskRows) {
+        const doneNote = task.done_note === null ? null : marker
+        if (task.title === marker && task.done_note === doneNote) continue
+        await trx('request_tasks').where({ id: task.id }).update({ title: marker, done_note: doneNote })
+        tasks++
+      }
+      const searchRows: { id: string; found: string; search_limit: string | null }[] = await trx(
+        'request_searches',
+      )
+        .where({ request_id: id })
+        .select('id', 'found', 'search_limit')
+      let searches = 0
+      for (const search of searchRows) {
+        const limit = search.search_limit === null ? null : marker
+        if (search.found === marker && search.search_limit === limit) continue
+        await trx('request_searches').where({ id: search.id }).update({ found: marker, search_limit: limit })
+        searches++
+      }
+      return { requestFields, messages, notes, tasks, decisions, searches }
+    },
+    /** The access search log, oldest first. */
+    async searchesOf(conn: Knex, requestId: string): Promise<RequestSearch[]> {
+      const rows: {
+        id: string
+        place: string
+        searched_on: string
+        searched_by: string
+        found: string
+        search_limit: string | null
+      }[] = await conn('request_searches')
+        .where({ request_id: requestId })
+        .orderBy('searched_on', 'asc')
+        .orderBy('created_at', 'asc')
+        .select('id', 'place', 'searched_on', 'searched_by', 'found', 'search_limit')
+      return rows.map((r) => ({
+        id: r.id,
+        place: r.place,
+        searchedOn: r.searched_on,
+        searchedBy: r.searched_by,
+        found: r.found,
+        limit: r.search_limit,
+      }))
+    },
+    async insertSearch(
+      trx: Knex,
+      search: Omit<RequestSearch, 'id'> & { requestId: string; at: Date },
+    ): Promise<string> {
+      const id = newId()
+      await trx('request_searches').insert({
+        id,
+        request_id: search.requestId,
+        place: search.place,
+        searched_on: search.searchedOn,
+        searched_by: search.searchedBy,
+        found: search.found,
+        search_limit: search.limit,
+        created_at: search.at.toISOString(),
+      })
+      return id
+    },
+    /**
+     * What the portal holds about a person's requests in a study — references, dates, outcomes and
+     * the letters both ways — for their access answer: it is personal data about them too.
+     */
+    async recordsAbout(
+      conn: Knex,
+      studyId: string,
+      emailHmac: string,
+    ): Promise<{ request: RightsRequest; messages: CaseMessage[] }[]> {
+      const rows = await conn<RequestRow>('rights_requests')
+        .where({ study_id: studyId, email_hmac: emailHmac })
+        .whereNotNull('reference')
+        .orderBy('received_on', 'asc')
+        .orderBy('id', 'asc')
+      const result: { request: RightsRequest; messages: CaseMessage[] }[] = []
+      for (const row of rows) {
+        const messages = await conn<MessageRow>('request_messages')
+          .where({ request_id: row.id })
+          .orderBy('created_at')
+        result.push({
+          request: toRightsRequest(row),
+          messages: messages.map((m) => ({
+            id: m.id,
+            direction: m.direction,
+            kind: m.kind,
+            subject: m.subject,
+            body: m.body,
+            authorId: m.author_id,
+            createdAt: m.created_at,
+          })),
+        })
+      }
+      return result
+    },
+    /** The parts of the request the DPO decided not to do, with the ground and the reasons. */
+    async decisionsOf(conn: Knex, requestId: string): Promise<StoredDecision[]> {
+      const rows: { id: string; part: string; ground: string; reasoning: string; decided_at: string }[] =
+        await conn('request_decisions')
+          .where({ request_id: requestId })
+          .orderBy('decided_at', 'asc')
+          .select('id', 'part', 'ground', 'reasoning', 'decided_at')
+      return rows.map((r) => ({
+        id: r.id,
+        part: r.part,
+        ground: r.ground,
+        reasoning: r.reasoning,
+        decidedAt: r.decided_at,
+      }))
+    },
+    /** Records (or replaces) the decision on one part; returns its id. */
+    async saveDecision(
+      trx: Knex,
+      decision: { requestId: string; part: string; ground: string; reasoning: string; by: string; at: Date },
+    ): Promise<string> {
+      const id = newId()
+      await trx('request_decisions').where({ request_id: decision.requestId, part: decision.part }).delete()
+      await trx('request_decisions').insert({
+        id,
+        request_id: decision.requestId,
+        part: decision.part,
+        ground: decision.ground,
+        reasoning: decision.reasoning,
+        decided_by: decision.by,
+        decided_at: decision.at.toISOString(),
+      })
+      return id
+    },
+    /** False when there was no decision on the part. */
+    async removeDecision(trx: Knex, requestId: string, part: string): Promise<boolean> {
+      return (await trx('request_decisions').where({ request_id: requestId, part }).delete()) > 0
     },
     async expireLinks(trx: Knex, requestId: string, purpose: LinkPurpose, at: Date): Promise<void> {
       await trx('request_links')

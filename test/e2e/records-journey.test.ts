@@ -62,8 +62,8 @@ describe('a DPO answers access and erasure against the email record', () => {
     await screenshot(dpo, 'records-01-access-prepared')
 
     await dpo.click('summary:has-text("Complete with an answer")')
-    await dpo.check('input[name="outcome"][value="fulfilled"]')
-    expect(await dpo.inputValue('#complete-letter')).toContain('You can download our full answer')
+    expect(await dpo.textContent('#complete-outcome')).toContain('Fulfilled')
+    expect(await dpo.inputValue('#complete-letter')).toContain('Our answer includes your email address')
     await clickAndWait(dpo, 'button:has-text("Send answer and complete")')
     expect(await dpo.textContent('main')).toContain('Sent: the person can download it')
     await screenshot(dpo, 'records-02-access-sent')
@@ -102,7 +102,7 @@ describe('a DPO answers access and erasure against the email record', () => {
       await clickAndWait(dpo, 'button:has-text("Mark done") >> nth=0')
     }
     await dpo.click('summary:has-text("Complete with an answer")')
-    await dpo.check('input[name="outcome"][value="fulfilled"]')
+    expect(await dpo.textContent('#complete-outcome')).toContain('Fulfilled')
     expect(await dpo.inputValue('#complete-letter')).toContain('We deleted your email address on')
     await clickAndWait(dpo, 'button:has-text("Send answer and complete")')
     expect(await dpo.textContent('main')).toContain('The request is completed')

@@ -41,3 +41,36 @@ export function dpoSignIn(ctx: () => TestContext) {
     return (await signedInAgent(ctx(), 'dpo', `dpo${count}@portal.test`)).agent
   }
 }
+
+/** Ticks off every open task on the case, as the DPO would once the copies outside the portal are gone. */
+export async function tickOffTasks(ctx: TestContext, agent: Agent, requestId: string) {
+  const tasks = await ctx.services
+    .db('request_tasks')
+    .where({ request_id: requestId })
+    .whereNull('done_at')
+    .orderBy('created_at')
+  for (const task of tasks) {
+    const { csrf } = await caseForm(agent, requestId)
+    await agent
+      .post(`/staff/requests/${requestId}/tasks/${task.id}/done`)
+      .type('form')
+      .send({ _csrf: csrf, taskNote: 'Deleted by the platform admin' })
+      .expect(303)
+  }
+}
+
+/** The parts of an access request the survey platform holds while the answers are still linked. */
+export const surveyPlatformParts = ['occupation', 'sex', 'age', 'ethnicity', 'survey_answers'] as const
+
+/**
+ * Records the DPO's decision to keep each part back on a ground, with the reasons for this case,
+ * through the case page's form: the completion is then partly fulfilled.
+ */
+export async function keepBack(
+  agent: Agent,
+  requestId: string,
+  parts: readonly string[],
+  decision: { ground: string; reasoning: string },
+) {
+  for (const part of parts) await postCaseAction(agent, requestId, 'decide', { part, ...decision }, 303)
+}

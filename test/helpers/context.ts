@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import pino from 'pino'
 import request from 'supertest'
 import type TestAgent from 'supertest/lib/agent.js'
@@ -36,6 +40,9 @@ export async function createTestContext(
   options: { now?: string; env?: Record<string, string> } = {},
 ): Promise<TestContext> {
   const { db, destroy } = await freshDb()
+  // Each database gets its own audit signing key and anchor log: heads signed for one trail would
+  // otherwise be held against another test's.
+  const auditDir = path.join(tmpdir(), 'rights-portal-test-audit', randomUUID())
   let current = new Date(options.now ?? '2026-03-02T10:00:00Z')
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -43,6 +50,8 @@ export async function createTestContext(
     PUBLIC_URL: 'http://portal.test',
     DATA_DIR: '/tmp/rights-portal-test',
     LOG_LEVEL: 'silent',
+    AUDIT_SIGNING_KEY_FILE: path.join(auditDir, 'audit-signing-key.pem'),
+    AUDIT_ANCHOR_FILE: path.join(auditDir, 'audit-anchors.log'),
     ...options.env,
   })
   // The test clock ticks a millisecond per reading, so rows written in one test keep their order.
@@ -70,7 +79,10 @@ export async function createTestContext(
       current = new Date(current.getTime() + days * 24 * 60 * 60 * 1000)
     },
     outbox: () => db<OutboxMessage>('outbox').orderBy('created_at').orderBy('id'),
-    destroy,
+    async destroy() {
+      await destroy()
+      await rm(auditDir, { recursive: true, force: true })
+    },
   }
 }
 

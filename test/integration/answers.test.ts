@@ -2,8 +2,9 @@ import { Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { runMaintenance } from '../../src/jobs/maintenance.js'
 import { importEmailRecords } from '../../src/records/import.js'
+import { keepBack, surveyPlatformParts } from '../helpers/cases.js'
 import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
-import { fileConfirmedRequest } from '../helpers/requests.js'
+import { fileConfirmedRequest, insertOpenRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
 type Agent = ReturnType<TestContext['agent']>
@@ -58,23 +59,41 @@ function fileLinks(html: string): string[] {
   return [...html.matchAll(/href="(\/status\/[^"]+\/files\/[^"]+)"/g)].map((m) => m[1]!)
 }
 
+const requestRowOf = (requestId: string) =>
+  ctx.services.db('rights_requests').where({ id: requestId }).first()
+
+async function upload(agent: Agent, requestId: string, name: string, content: string) {
+  const { csrf } = await casePage(agent, requestId)
+  return agent
+    .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`)
+    .attach('attachment', Buffer.from(content), name)
+}
+
+/** The survey data still linked to the address is kept back, on a ground, with the reasons. */
+const keepSurveyDataBack = (agent: Agent, requestId: string) =>
+  keepBack(agent, requestId, surveyPlatformParts, {
+    ground: 'research_statistics',
+    reasoning:
+      'The survey answers are held only for the research and are not used to make decisions about you.',
+  })
+
 describe('the access answer', () => {
   it('is prepared as a draft from the record, published on completion and downloaded for 30 days', async () => {
     const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
 
-    const early = await act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Here it is.' })
+    const early = await act(agent, requestId, 'complete', { letter: 'Here it is.' })
     expect(early.status).toBe(400)
-    expect(early.text).toContain('Prepare the answer before sending it')
+    expect(early.text).toContain('href="#parts"')
+    expect(early.text).toContain('Email address: Prepare the answer')
 
     await done(act(agent, requestId, 'prepare-answer'))
     const [draft] = await fileRows(requestId)
-    const linkedOnly = await act(agent, requestId, 'complete', {
-      outcome: 'fulfilled',
-      letter: 'Here it is.',
-    })
+    const linkedOnly = await act(agent, requestId, 'complete', { letter: 'Here it is.' })
     expect(linkedOnly.status).toBe(400)
-    expect(linkedOnly.text).toContain('attach the copy from the survey platform')
+    expect(linkedOnly.text).toContain('href="#parts"')
+    expect(linkedOnly.text).toContain('Attach the copy from the survey platform and prepare the answer again')
+    expect((await requestRowOf(requestId)).status).toBe('received')
     expect(draft).toMatchObject({ kind: 'access_answer', published_at: null })
     const answer = JSON.parse(Buffer.from(draft.body as Buffer).toString('utf8')) as Record<string, unknown>
     expect(answer).toMatchObject({
@@ -100,21 +119,28 @@ describe('the access answer', () => {
     const staffPreview = await agent.get(`/staff/requests/${requestId}/files/${draft.id}/html`).expect(200)
     expect(staffPreview.headers['content-disposition']).toContain('attachment')
 
-    const { page } = await casePage(agent, requestId)
-    expect(page.text).toContain('You can download our full answer')
-    await done(
-      act(agent, requestId, 'complete', {
-        outcome: 'partly_fulfilled',
-        reasons: 'The survey platform copy follows by post.',
-        letter: 'Your answer is ready.',
-      }),
+    // The copy from the survey platform goes with the answer, prepared again to include it.
+    expect((await upload(agent, requestId, 'platform-export.csv', 'question,answer\nq1,yes\n')).status).toBe(
+      303,
     )
-    expect(await fileRows(requestId)).toMatchObject([{ published_at: expect.any(String) as unknown }])
+    await done(act(agent, requestId, 'prepare-answer'))
+    const { page } = await casePage(agent, requestId)
+    expect(page.text).toContain('Our answer includes your email address, occupation, sex, age, ethnicity and')
+    expect(page.text).toContain('You can download it, as a page you can read and as a data file')
+    expect(page.text).toContain('until 1 December 2021')
+    await done(act(agent, requestId, 'complete', { letter: 'Your answer is ready.' }))
+    expect(await requestRowOf(requestId)).toMatchObject({ status: 'completed', outcome: 'fulfilled' })
+    const sent = await fileRows(requestId)
+    expect(sent).toMatchObject([
+      { kind: 'attachment', published_at: expect.any(String) as unknown },
+      { kind: 'access_answer', published_at: expect.any(String) as unknown },
+    ])
 
     const person = ctx.agent()
     const status = await person.get(`/status/${statusToken}`).expect(200)
     const links = fileLinks(status.text)
-    expect(links).toHaveLength(2)
+    expect(links).toHaveLength(3)
+    expect(links.filter((l) => l.endsWith('/file'))).toHaveLength(1)
     const html = await person.get(links.find((l) => l.endsWith('/html'))!).expect(200)
     expect(html.headers['content-type']).toContain('text/html')
     expect(html.headers['cache-control']).toBe('no-store')
@@ -144,11 +170,14 @@ describe('the access answer', () => {
     const later = await person.get(`/status/${statusToken}`).expect(200)
     expect(later.text).toContain('Expired: it was available until 1 December 2021')
     const report = await runMaintenance(ctx.services)
-    expect(report.expiredFilesPurged).toBe(1)
-    expect(
-      await ctx.services.db('events').where({ kind: 'downloads.expired_removed' }).pluck('data'),
-    ).toEqual([JSON.stringify({ files: [draft.id] })])
+    expect(report.expiredFilesPurged).toBe(2)
+    const removed = await ctx.services.db('events').where({ kind: 'downloads.expired_removed' }).pluck('data')
+    expect(removed).toHaveLength(1)
+    expect((JSON.parse(String(removed[0])) as { files: string[] }).files.sort()).toEqual(
+      sent.map((f: { id: string }) => f.id).sort(),
+    )
     expect(await fileRows(requestId)).toMatchObject([
+      { body: null, purged_at: expect.any(String) as unknown },
       { body: null, purged_at: expect.any(String) as unknown },
     ])
   })
@@ -170,7 +199,9 @@ describe('the access answer', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     const { page } = await casePage(agent, requestId)
     expect(page.text).toContain('found no record of your email address')
-    await done(act(agent, requestId, 'complete', { outcome: 'no_data_held', letter: 'We hold nothing.' }))
+    await done(act(agent, requestId, 'complete', { letter: 'We hold nothing.' }))
+    expect(await requestRowOf(requestId)).toMatchObject({ status: 'completed', outcome: 'no_data_held' })
+    expect(await fileRows(requestId)).toEqual([])
   })
 
   it('takes attachments of the permitted kinds, and a draft one can be removed', async () => {
@@ -207,7 +238,8 @@ describe('the access answer', () => {
       .send({ _csrf: csrf2 })
       .expect(303)
     await done(act(agent, requestId, 'prepare-answer'))
-    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Attached.' }))
+    await done(act(agent, requestId, 'complete', { letter: 'Attached.' }))
+    expect(await requestRowOf(requestId)).toMatchObject({ status: 'completed', outcome: 'fulfilled' })
     const status = await ctx.agent().get(`/status/${statusToken}`).expect(200)
     const attachment = fileLinks(status.text).find((l) => l.endsWith('/file'))!
     const got = await ctx.agent().get(attachment).expect(200)
@@ -248,7 +280,8 @@ describe('the portability answer', () => {
     expect(await fileRows(requestId)).toHaveLength(0)
 
     await done(act(agent, requestId, 'prepare-answer', { 'value-ethnicity': '=HYPERLINK("x")' }))
-    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    await done(act(agent, requestId, 'complete', { letter: 'Ready.' }))
+    expect(await requestRowOf(requestId)).toMatchObject({ status: 'completed', outcome: 'fulfilled' })
     const person = ctx.agent()
     const links = fileLinks((await person.get(`/status/${statusToken}`)).text)
     const json = (await person.get(links.find((l) => l.endsWith('/json'))!).expect(200)).body as {
@@ -270,13 +303,12 @@ describe('erasure and downloads', () => {
     const access = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
     await done(act(agent, access.requestId, 'prepare-answer'))
-    await done(
-      act(agent, access.requestId, 'complete', {
-        outcome: 'partly_fulfilled',
-        reasons: 'Survey copy to follow.',
-        letter: 'Ready.',
-      }),
-    )
+    await keepSurveyDataBack(agent, access.requestId)
+    await done(act(agent, access.requestId, 'complete', { letter: 'Ready.' }))
+    expect(await requestRowOf(access.requestId)).toMatchObject({
+      status: 'completed',
+      outcome: 'partly_fulfilled',
+    })
     const link = fileLinks((await ctx.agent().get(`/status/${access.statusToken}`)).text)[0]!
 
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
@@ -328,22 +360,20 @@ describe('refusing an erasure', () => {
 })
 
 describe('what the answer may not do', () => {
-  async function upload(agent: Agent, requestId: string, name: string, content: string) {
-    const { csrf } = await casePage(agent, requestId)
-    return agent
-      .post(`/staff/requests/${requestId}/attachments?_csrf=${encodeURIComponent(csrf)}`)
-      .attach('attachment', Buffer.from(content), name)
-  }
-  const partly = { outcome: 'partly_fulfilled', reasons: 'Copy to follow.', letter: 'Ready.' }
+  const ready = { letter: 'Ready.' }
 
   it('one status link never opens another request’s file, and a HEAD is not a download', async () => {
     const a = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
     const b = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
+    await keepSurveyDataBack(agent, a.requestId)
     for (const r of [a, b]) {
       await done(act(agent, r.requestId, 'prepare-answer'))
-      await done(act(agent, r.requestId, 'complete', partly))
+      await done(act(agent, r.requestId, 'complete', ready))
     }
+    expect((await requestRowOf(a.requestId)).outcome).toBe('partly_fulfilled')
+    // Only the email address of b is still linked to it; the rest was anonymised on extraction.
+    expect((await requestRowOf(b.requestId)).outcome).toBe('fulfilled')
     const [fileOfB] = await fileRows(b.requestId)
     await ctx.agent().get(`/status/${a.statusToken}/files/${fileOfB.id}/html`).expect(404)
     await agent.get(`/staff/requests/${a.requestId}/files/${fileOfB.id}/json`).expect(404)
@@ -357,17 +387,21 @@ describe('what the answer may not do', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     await done(act(agent, requestId, 'prepare-answer'))
     expect((await upload(agent, requestId, 'answers.csv', 'q,a\n')).status).toBe(303)
-    const stale = await act(agent, requestId, 'complete', partly)
+    const stale = await act(agent, requestId, 'complete', ready)
     expect(stale.status).toBe(400)
+    expect(stale.text).toContain('href="#answer"')
     expect(stale.text).toContain('changed since the answer was prepared')
     await done(act(agent, requestId, 'prepare-answer'))
     await ctx.services
       .db('email_records')
       .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
       .update({ voucher_sent_on: '2021-10-25' })
-    expect((await act(agent, requestId, 'complete', partly)).status).toBe(400)
+    const changed = await act(agent, requestId, 'complete', ready)
+    expect(changed.status).toBe(400)
+    expect(changed.text).toContain('changed since the answer was prepared')
     await done(act(agent, requestId, 'prepare-answer'))
-    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    await done(act(agent, requestId, 'complete', ready))
+    expect((await requestRowOf(requestId)).outcome).toBe('fulfilled')
     const answer = (await fileRows(requestId)).find((f: { kind: string }) => f.kind === 'access_answer')
     expect(JSON.parse(Buffer.from(answer.body as Buffer).toString('utf8'))).toMatchObject({
       attachments: ['answers.csv'],
@@ -380,9 +414,14 @@ describe('what the answer may not do', () => {
     await done(act(agent, access.requestId, 'prepare-answer'))
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
     await done(act(agent, erasure.requestId, 'erase-record'))
-    const res = await act(agent, access.requestId, 'complete', partly)
+    // The record was held when this request was confirmed and erased during it (by the erasure
+    // request): it is never called "deleted before", and the revoked answer is prepared again.
+    const { page } = await casePage(agent, access.requestId)
+    expect(page.text).not.toContain('before this request')
+    const res = await act(agent, access.requestId, 'complete', ready)
     expect(res.status).toBe(400)
-    expect(res.text).toContain('Prepare the answer before sending it')
+    expect(res.text).toContain('Prepare the answer')
+    expect((await requestRowOf(access.requestId)).status).toBe('received')
   })
 
   it('leaves no unsent draft behind when the request is refused, closed or withdrawn', async () => {
@@ -403,7 +442,15 @@ describe('what the answer may not do', () => {
     expect(await fileRows(withdrawn.requestId)).toEqual([])
     const closed = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'portability' })
     await done(act(agent, closed.requestId, 'prepare-answer'))
-    await done(act(agent, closed.requestId, 'close', { as: 'duplicate', note: 'Same as the refused one.' }))
+    // The same person's portability request the portal did not match when this one was confirmed.
+    await insertOpenRequest(ctx, {
+      type: 'portability',
+      email: 'linked@example.org',
+      reference: 'DSR-2021-00090',
+      receivedAt: '2021-10-30T10:00:00Z',
+    })
+    await done(act(agent, closed.requestId, 'close', { as: 'duplicate', duplicateOf: 'DSR-2021-00090' }))
+    expect((await requestRowOf(closed.requestId)).status).toBe('duplicate')
     expect(await fileRows(closed.requestId)).toEqual([])
   })
 
@@ -412,7 +459,8 @@ describe('what the answer may not do', () => {
     const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'extracted@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
     await done(act(agent, requestId, 'prepare-answer'))
-    await done(act(agent, requestId, 'complete', { outcome: 'fulfilled', letter: 'Ready.' }))
+    await done(act(agent, requestId, 'complete', ready))
+    expect((await requestRowOf(requestId)).outcome).toBe('fulfilled')
     const link = fileLinks((await ctx.agent().get(`/status/${statusToken}`)).text)[0]!
     ctx.setNow('2022-03-10T10:00:00Z')
     const report = await ctx.services.sweep.run()

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPostgres } from '../../src/db/knex.js'
 import { newId } from '../../src/security/tokens.js'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
-import { fileConfirmedRequest } from '../helpers/requests.js'
+import { fileConfirmedRequest, insertOpenRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
 /**
@@ -76,7 +76,10 @@ beforeAll(async () => {
     created_by: dpo.user.id,
     created_at: ctx.now().toISOString(),
   })
-  ids = { request: requestId, user: dpo.user.id, task: taskId }
+  // The same person's second access request, for closing as a duplicate of the first.
+  const repeat = await insertOpenRequest(ctx, { email: 'person@example.org', reference: 'DSR-2026-00090' })
+  const reference = (await ctx.services.db('rights_requests').where({ id: requestId }).first()).reference
+  ids = { request: requestId, user: dpo.user.id, task: taskId, repeat, reference }
   before = await snapshot()
 })
 
@@ -108,10 +111,11 @@ const plausibleForm = () => ({
   body: 'A message',
   note: 'A note',
   letter: 'A letter',
-  reasons: 'Reasons',
+  part: 'email',
+  reasoning: 'Reasons',
   ground: 'manifestly_unfounded',
-  outcome: 'no_data_held',
   as: 'withdrawn',
+  duplicateOf: ids.reference,
   kind: 'clarification',
   title: 'A task',
   taskNote: 'Done',
@@ -121,9 +125,9 @@ const plausibleForm = () => ({
   requireAdminTwoFactor: 'yes',
   email: 'new-person@example.org',
   displayName: 'New person',
-  ids: ids.request,
+  ids: ids.repeat,
   action: 'duplicate',
-  bulkNote: 'Duplicate',
+  bulkDuplicateOf: ids.reference,
 })
 
 describe('the auditor changes nothing', () => {

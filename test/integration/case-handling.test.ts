@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
+import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
-import { caseForm, dpoSignIn, postCaseAction } from '../helpers/cases.js'
+import { Readable } from 'node:stream'
+import { importEmailRecords } from '../../src/records/import.js'
+import { caseForm, dpoSignIn, postCaseAction, tickOffTasks } from '../helpers/cases.js'
 import { signedInAgent } from '../helpers/staff.js'
 
 let ctx: TestContext
@@ -183,17 +185,21 @@ describe('extension', () => {
 
 describe('completing and refusing', () => {
   it('cannot complete while a task is open, then completes and answers the person', async () => {
+    const study = (await ctx.services.studies.listAccepting())[0]!
+    await importEmailRecords(
+      { db: ctx.services.db, secret: testSecret, now: ctx.now },
+      {
+        studyId: study.id,
+        open: () => Readable.from(['email,participated\ndone@example.org,2025-06-01\n']),
+        actor: { type: 'system', id: 'test' },
+      },
+    )
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'done@example.org', type: 'erasure' })
     const { agent } = await signedInAgent(ctx, 'dpo')
-    await post(agent, requestId, 'tasks', { title: 'Delete the address on the survey platform' }, 303)
-    const blocked = await post(
-      agent,
-      requestId,
-      'complete',
-      { outcome: 'fulfilled', reasons: '', letter: 'Done.' },
-      400,
-    )
+    await post(agent, requestId, 'tasks', { title: 'Ask the study team about the paper forms' }, 303)
+    const blocked = await post(agent, requestId, 'complete', { letter: 'Done.' }, 400)
     expect(blocked.text).toContain('Tick off every task')
+    expect(blocked.text).toContain('href="#tasks"')
     const task = await ctx.services.db('request_tasks').first()
     const { csrf } = await caseForm(agent, requestId)
     await agent
@@ -204,22 +210,19 @@ describe('completing and refusing', () => {
     await agent
       .post(`/staff/requests/${requestId}/tasks/${task.id}/done`)
       .type('form')
-      .send({ _csrf: csrf, taskNote: 'Deleted by the platform admin' })
+      .send({ _csrf: csrf, taskNote: 'No paper forms were used' })
       .expect(303)
-    await post(
-      agent,
-      requestId,
-      'complete',
-      { outcome: 'partly_fulfilled', reasons: '', letter: 'Done.' },
-      400,
-    )
-    await post(
-      agent,
-      requestId,
-      'complete',
-      { outcome: 'fulfilled', reasons: '', letter: 'We deleted your address.' },
-      303,
-    )
+    // Nothing has been erased yet, so the request cannot be answered as if it had.
+    const notErased = await post(agent, requestId, 'complete', { letter: 'We deleted your address.' }, 400)
+    expect(notErased.text).toContain('href="#parts"')
+    expect(notErased.text).toContain('Erase the record')
+    expect((await row(requestId)).status).toBe('received')
+    await post(agent, requestId, 'erase-record', {}, 303)
+    // Erasing adds the deletions outside the portal as tasks: they too must be ticked off.
+    const deletions = await post(agent, requestId, 'complete', { letter: 'We deleted your address.' }, 400)
+    expect(deletions.text).toContain('Tick off every task')
+    await tickOffTasks(ctx, agent, requestId)
+    await post(agent, requestId, 'complete', { letter: 'We deleted your address.' }, 303)
     expect(await row(requestId)).toMatchObject({
       status: 'completed',
       outcome: 'fulfilled',
@@ -263,8 +266,6 @@ describe('two people on one case', () => {
       .send({
         _csrf: stale.csrf,
         version: stale.version,
-        outcome: 'fulfilled',
-        reasons: '',
         letter: 'My answer',
       })
       .expect(409)
@@ -311,7 +312,7 @@ describe('forms without a CSRF token', () => {
       await agent
         .post(`/staff/requests/${requestId}/${action}`)
         .type('form')
-        .send({ version, body: 'x', letter: 'x', outcome: 'fulfilled', ground: 'exemption', note: 'x' })
+        .send({ version, body: 'x', letter: 'x', ground: 'exemption', note: 'x' })
         .expect(403)
     }
     expect(await row(requestId)).toMatchObject({ status: 'received', version: Number(version) })

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
-import { fileConfirmedRequest } from '../helpers/requests.js'
+import { fileConfirmedRequest, insertOpenRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
 let ctx: TestContext
@@ -114,7 +114,7 @@ describe('the queue', () => {
 
 describe('bulk actions', () => {
   it('assigns several requests and closes others as duplicates, an event for each', async () => {
-    const ids = []
+    const ids: string[] = []
     for (const email of ['a@example.org', 'b@example.org', 'c@example.org']) {
       ids.push((await fileConfirmedRequest(ctx, { email })).requestId)
     }
@@ -132,28 +132,57 @@ describe('bulk actions', () => {
       { n: expect.anything() },
     ])
     expect((await ctx.services.db('rights_requests').where({ assignee_id: user.id })).length).toBe(2)
+    // A second access request from a@example.org, as if the portal had not matched it to the first.
+    const repeat = await insertOpenRequest(ctx, { email: 'a@example.org', reference: 'DSR-2026-00090' })
+    const csrf = encodeURIComponent(csrfFrom(page.text))
+    const flashAfter = async (res: { headers: Record<string, string> }) =>
+      (await agent.get(res.headers.location as string)).text
+    const statuses = async () =>
+      (
+        await ctx.services
+          .db('rights_requests')
+          .whereIn('id', [...ids, repeat])
+          .orderBy('id')
+      ).map((r: { id: string; status: string }) => `${r.id}:${r.status}`)
+    const before = await statuses()
+
     const none = await agent
       .post('/staff/requests/bulk')
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), action: 'duplicate', bulkNote: 'DSR-2026-00001' })
+      .send({ _csrf: csrfFrom(page.text), action: 'duplicate', bulkDuplicateOf: 'DSR-2026-00001' })
       .expect(303)
-    expect((await agent.get(none.headers.location as string)).text).toContain('Select at least one request')
-    const noNote = await agent
+    expect(await flashAfter(none)).toContain('Select at least one request')
+    const noReference = await agent
       .post('/staff/requests/bulk')
       .type('form')
-      .send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=duplicate&bulkNote=&ids=${ids[2]}`)
+      .send(`_csrf=${csrf}&action=duplicate&bulkDuplicateOf=&ids=${repeat}`)
       .expect(303)
-    expect((await agent.get(noNote.headers.location as string)).text).toContain(
-      'Enter which request these duplicate',
+    expect(await flashAfter(noReference)).toContain('Enter the reference of the request these duplicate')
+    const unknown = await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send(`_csrf=${csrf}&action=duplicate&bulkDuplicateOf=DSR-2026-09999&ids=${repeat}&ids=${ids[2]}`)
+      .expect(303)
+    expect(await flashAfter(unknown)).toContain('There is no request DSR-2026-09999: check the reference')
+    expect(await statuses()).toEqual(before)
+
+    // Only the same person's request of the same type is closed; c@example.org's is not theirs.
+    const closed = await agent
+      .post('/staff/requests/bulk')
+      .type('form')
+      .send(`_csrf=${csrf}&action=duplicate&bulkDuplicateOf=dsr-2026-00001&ids=${repeat}&ids=${ids[2]}`)
+      .expect(303)
+    expect(await flashAfter(closed)).toContain(
+      '1 request updated; 1 not closed because they are not the same person’s request of the same type.',
     )
-    await agent
-      .post('/staff/requests/bulk')
-      .type('form')
-      .send(
-        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&action=duplicate&bulkNote=DSR-2026-00001&ids=${ids[2]}`,
-      )
-      .expect(303)
-    expect((await ctx.services.db('rights_requests').where({ id: ids[2] }).first()).status).toBe('duplicate')
+    expect(await ctx.services.db('rights_requests').where({ id: repeat }).first()).toMatchObject({
+      status: 'duplicate',
+      duplicate_of: ids[0],
+    })
+    expect((await ctx.services.db('rights_requests').where({ id: ids[2] }).first()).status).toBe('received')
+    const letter = (await ctx.outbox()).filter((m) => m.request_id === repeat && m.kind === 'case-duplicate')
+    expect(letter).toHaveLength(1)
+    expect(letter[0]?.text_body).toContain('because it repeats your request DSR-2026-00001')
     const kinds = await ctx.services
       .db('events')
       .whereIn('kind', ['case.assigned', 'case.closed_as_duplicate'])

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formatLongDate } from '../../src/domain/clock.js'
 import { createTestContext, csrfFrom, type TestContext } from '../helpers/context.js'
-import { fileConfirmedRequest } from '../helpers/requests.js'
+import { fileConfirmedRequest, insertOpenRequest } from '../helpers/requests.js'
 import { caseForm, dpoSignIn, postCaseAction } from '../helpers/cases.js'
 
 let ctx: TestContext
@@ -141,13 +141,9 @@ describe('reopening a request closed by mistake', () => {
   it('reopens a completed request and says plainly when its deadline has already passed', async () => {
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
     let agent = await dpoAt('2025-09-10T09:00:00Z')
-    await post(
-      agent,
-      requestId,
-      'complete',
-      { outcome: 'no_data_held', reasons: '', letter: 'We hold no data about you.' },
-      303,
-    )
+    // jane@example.org has no email record: the outcome is that no data is held.
+    await post(agent, requestId, 'complete', { letter: 'We hold no data about you.' }, 303)
+    expect(await row(requestId)).toMatchObject({ status: 'completed', outcome: 'no_data_held' })
     agent = await dpoAt('2025-10-20T09:00:00Z')
     await post(agent, requestId, 'reopen', { reopenReason: 'Completed on the wrong case' }, 303)
     expect(await row(requestId)).toMatchObject({ status: 'received', outcome: null, due_on: '2025-10-03' })
@@ -156,9 +152,13 @@ describe('reopening a request closed by mistake', () => {
   })
 
   it('needs a reason, and changes nothing without one', async () => {
-    const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
+    const first = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
+    expect((await row(first.requestId)).reference).toBe('DSR-2025-00001')
+    // Jane's second access request, as if the portal had not matched it to the first.
+    const requestId = await insertOpenRequest(ctx, { email: 'jane@example.org', reference: 'DSR-2025-00002' })
     const agent = await dpoAt('2025-09-10T09:00:00Z')
-    await post(agent, requestId, 'close', { as: 'duplicate', note: 'Same as DSR-2025-00001' }, 303)
+    await post(agent, requestId, 'close', { as: 'duplicate', duplicateOf: 'DSR-2025-00001' }, 303)
+    expect(await row(requestId)).toMatchObject({ status: 'duplicate', duplicate_of: first.requestId })
     const before = await row(requestId)
     const res = await post(agent, requestId, 'reopen', { reopenReason: '  ' }, 400)
     expect(res.text).toContain('href="#reopenReason"')

@@ -45,7 +45,7 @@ describe('a confirmed request meets the email record', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
     expect(page.text).toContain('Email record')
-    expect(page.text).toContain('What this right reaches')
+    expect(page.text).toContain('What the law says this right reaches, by category')
     expect(page.text).toContain('Art. 17(3)(b)') // survey answers: public task
     expect(page.text).toContain('Applies, with limits') // email: legitimate interests
   })
@@ -120,7 +120,7 @@ describe('rights that act on the record', () => {
       details: { type: 'restriction', ground: 'accuracy' },
     })
     const { agent } = await signedInAgent(ctx, 'dpo')
-    let form = await casePage(agent, requestId)
+    const form = await casePage(agent, requestId)
     const past = await agent
       .post(`/staff/requests/${requestId}/restrict-record`)
       .type('form')
@@ -147,27 +147,65 @@ describe('rights that act on the record', () => {
     expect(sweep.deferred.some((d) => d.reason.startsWith('restricted'))).toBe(true)
 
     const { agent: later } = await signedInAgent(ctx, 'dpo', 'later@portal.test')
-    form = await casePage(later, requestId)
-    await later
-      .post(`/staff/requests/${requestId}/lift-restriction`)
-      .type('form')
-      .send({ _csrf: form.csrf, version: form.version, 'lift-letter': '' })
-      .expect(400)
-    await later
-      .post(`/staff/requests/${requestId}/lift-restriction`)
-      .type('form')
-      .send({
-        _csrf: form.csrf,
-        version: form.version,
-        'lift-letter': 'Your data is accurate, so we will lift the restriction.',
-      })
-      .expect(303)
-    expect((await ctx.outbox()).some((m) => m.kind === 'case-restriction-lifted')).toBe(true)
+    const send = async (agentNow: typeof later, action: string, fields: Record<string, string>) => {
+      const f = await casePage(agentNow, requestId)
+      return agentNow
+        .post(`/staff/requests/${requestId}/${action}`)
+        .type('form')
+        .send({ _csrf: f.csrf, version: f.version, ...fields })
+    }
+    const restricted = () =>
+      ctx.services
+        .db('email_records')
+        .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
+        .first<{ restricted_since: string | null; restriction_lift_notice_on: string | null }>()
+    // Lifting comes only after the person has been told (Art. 18(3)).
+    const unnoticed = await send(later, 'lift-restriction', {})
+    expect(unnoticed.status).toBe(400)
+    expect(unnoticed.text).toContain('href="#lift-agreed"')
+    expect(unnoticed.text).toContain('Send the person the notice first')
+    await send(later, 'restriction-lift-notice', { 'lift-letter': '' }).then((r) =>
+      expect(r.status).toBe(400),
+    )
+    const unfinished = await send(later, 'restriction-lift-notice', {
+      'lift-letter': 'We will lift it. [Say why, and what happens next.]',
+    })
+    expect(unfinished.status).toBe(400)
+    expect(unfinished.text).toContain('href="#lift-letter"')
+    expect((await restricted())?.restriction_lift_notice_on).toBeNull()
+    await send(later, 'restriction-lift-notice', {
+      'lift-letter': 'Your data is accurate, so we will lift the restriction.',
+    }).then((r) => expect(r.status).toBe(303))
+    expect((await ctx.outbox()).some((m) => m.kind === 'case-restriction-lift-notice')).toBe(true)
+    expect(await restricted()).toMatchObject({
+      restricted_since: '2021-11-01',
+      restriction_lift_notice_on: '2022-03-01',
+    })
+    // Within the notice period only the person's agreement, with how they gave it, lets it go sooner.
+    const early = await send(later, 'lift-restriction', {})
+    expect(early.status).toBe(400)
+    expect(early.text).toContain('can be lifted from 8 March 2022')
+    const noHow = await send(later, 'lift-restriction', { 'lift-agreed': 'yes' })
+    expect(noHow.status).toBe(400)
+    expect(noHow.text).toContain('href="#lift-agreed-how"')
+    expect((await restricted())?.restricted_since).toBe('2021-11-01')
+    ctx.setNow('2022-03-08T10:00:00Z')
+    const { agent: week } = await signedInAgent(ctx, 'dpo', 'week@portal.test')
+    await send(week, 'lift-restriction', {}).then((r) => expect(r.status).toBe(303))
     const kinds = await ctx.services
       .db('events')
-      .whereIn('kind', ['case.message_sent', 'record.restriction_lifted'])
+      .whereIn('kind', [
+        'case.restriction_lift_notified',
+        'record.restriction_lifted',
+        'case.restriction_lifted',
+      ])
+      .orderBy('seq')
       .pluck('kind')
-    expect(kinds).toContain('record.restriction_lifted')
+    expect(kinds).toEqual([
+      'case.restriction_lift_notified',
+      'record.restriction_lifted',
+      'case.restriction_lifted',
+    ])
     expect(
       await ctx.services
         .db('email_records')

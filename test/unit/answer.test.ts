@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
 import {
-  answerDetails,
   buildAccessAnswer,
   buildPortabilityAnswer,
   categoryHeld,
@@ -13,6 +12,7 @@ import {
 import type { DataCategory } from '../../src/domain/data-map.js'
 import { retentionStateAt, type RecordFacts } from '../../src/domain/retention.js'
 import {
+  groundMismatch,
   groundStatement,
   isRefusalGroundFor,
   refusalGroundsFor,
@@ -38,7 +38,7 @@ const category = (
 const dataMap: DataCategory[] = [
   category('email', 'legitimate_interests'),
   category('occupation', 'public_task'),
-  category('ethnicity', 'consent', { specialCategory: true }),
+  category('ethnicity', 'consent', { specialCategory: true, specialCategoryCondition: 'explicit_consent' }),
 ]
 
 const policy = { surveyClosesOn: '2021-08-31', platformMonthsAfterClose: 6, voucherMonthsAfterSent: 2 }
@@ -126,6 +126,11 @@ describe('the access answer', () => {
       ['Email address', 'held', 'Legitimate interests'],
       ['Occupation', 'held', 'Public task'],
       ['Ethnicity', 'held', 'Consent'],
+    ])
+    expect(answer.data.map((d) => d.specialCategoryCondition)).toEqual([
+      null,
+      null,
+      'Explicit consent (Art. 9(2)(a))',
     ])
     expect(answer.data[0]?.value).toBe('person@example.org')
     expect(answer.data[1]?.value).toBeNull()
@@ -216,80 +221,46 @@ describe('the portability answer', () => {
   })
 })
 
-describe('the answer letter drafted from the record', () => {
-  const facts = {
-    restrictionGround: null,
-    restrictionReviewOn: null,
-    objectionDecision: null,
-    downloadsUntil: downloadExpiresOn('2021-11-01'),
-  }
-
+describe('the answer downloads', () => {
   it('gives downloads 30 days', () => {
     expect(downloadExpiresOn('2021-11-01')).toBe('2021-12-01')
-  })
-
-  it('tells an access requester where to download and until when', () => {
-    expect(answerDetails('access', input(record({})), facts)).toContain('until 1 December 2021')
-  })
-
-  it('explains what erasure could not reach, with the articles', () => {
-    const linked = answerDetails('erasure', input(record({})), facts)
-    expect(linked).toContain('Article 17(3)(b)')
-    expect(linked).toContain('your occupation')
-    const anonymised = answerDetails('erasure', input(record({ extractedOn: '2021-09-15' })), facts)
-    expect(anonymised).toContain('anonymised on 15 September 2021')
-    expect(anonymised).toContain('Article 11(2)')
-    const erased = answerDetails(
-      'erasure',
-      input(record({ erased: { on: '2021-11-01', reason: 'erasure_request' } })),
-      facts,
-    )
-    expect(erased).toContain('We deleted your email address on 1 November 2021')
-    expect(erased).toContain('were separated from your email address when we deleted it')
-    expect(erased).not.toContain('[Say what was deleted')
-  })
-
-  it('says no data is held when there is no record', () => {
-    expect(answerDetails('rectification', input(null), facts)).toContain(
-      'found no record of your email address',
-    )
-  })
-
-  it('says withdrawn consent after anonymisation can no longer be identified', () => {
-    const text = answerDetails('withdraw_consent', input(record({ extractedOn: '2021-09-15' })), facts)
-    expect(text).toContain('can no longer be identified as yours')
-    const linked = answerDetails(
-      'withdraw_consent',
-      input(record({}, '2021-11-01', { consentWithdrawnOn: '2021-11-01' })),
-      facts,
-    )
-    expect(linked).toContain('From 1 November 2021 we no longer use your ethnicity')
-  })
-
-  it('describes a restriction with its ground and review date', () => {
-    const text = answerDetails('restriction', input(record({ restriction: { since: '2021-10-30' } })), {
-      ...facts,
-      restrictionGround: 'accuracy contested',
-      restrictionReviewOn: '2022-01-30',
-    })
-    expect(text).toContain('Since 30 October 2021 we keep your data but do not use it (accuracy contested)')
-    expect(text).toContain('review this by 30 January 2022')
-  })
-
-  it('reports the objection decision', () => {
-    expect(
-      answerDetails('objection', input(record({})), { ...facts, objectionDecision: 'upheld' }),
-    ).toContain('We have stopped the processing you objected to.')
   })
 })
 
 describe('refusal grounds', () => {
   it('offers the Article 17(3) exemptions for erasure only', () => {
     expect(refusalGroundsFor('erasure')).toContain('public_health')
-    expect(refusalGroundsFor('access')).toEqual(['manifestly_unfounded', 'manifestly_excessive', 'exemption'])
+    expect(refusalGroundsFor('access')).toEqual([
+      'manifestly_unfounded',
+      'manifestly_excessive',
+      'research_statistics',
+      'archiving',
+      'exemption',
+    ])
     expect(isRefusalGroundFor('access', 'research_exemption')).toBe(false)
     expect(isRefusalGroundFor('erasure', 'research_exemption')).toBe(true)
     expect(isRefusalGroundFor('erasure', 'made_up')).toBe(false)
+  })
+
+  it('offers the Article 21 grounds for objections only, and nothing but Art. 12(5) against withdrawing consent', () => {
+    expect(refusalGroundsFor('objection')).toEqual([
+      'manifestly_unfounded',
+      'manifestly_excessive',
+      'compelling_grounds',
+      'public_interest_research',
+      'research_statistics',
+      'archiving',
+      'exemption',
+    ])
+    expect(isRefusalGroundFor('erasure', 'compelling_grounds')).toBe(false)
+    expect(isRefusalGroundFor('erasure', 'research_statistics')).toBe(false)
+    expect(isRefusalGroundFor('portability', 'archiving')).toBe(true)
+    expect(isRefusalGroundFor('portability', 'research_statistics')).toBe(false)
+    expect(refusalGroundsFor('withdraw_consent')).toEqual(['manifestly_unfounded', 'manifestly_excessive'])
+    expect(groundMismatch('access', 'compelling_grounds')).toBe('Article 21 grounds apply only to objections')
+    expect(groundMismatch('access', 'legal_claims')).toBe(
+      'Article 17(3) exemptions apply only to erasure requests',
+    )
   })
 
   it('names the ground in the letter', () => {

@@ -114,6 +114,7 @@ function holding(overrides: Partial<Holding> = {}): Holding {
     label: 'Survey platform',
     keepUntil: '2022-02-28',
     deletionDueOn: '2022-03-01',
+    requestedOn: null,
     deletedOn: null,
     status: 'held',
     ...overrides,
@@ -642,6 +643,27 @@ describe('holdingRows', () => {
       ['Voucher correspondence', 'Deleted 12 December 2021'],
     ])
   })
+
+  it('shows a copy outside the portal as requested until its deletion task is done, then deleted that day', () => {
+    const swept = (done: string | null) =>
+      retentionStateAt(
+        facts({
+          voucherSentOn: '2026-09-20',
+          deletedHoldings: { voucher_correspondence: '2026-12-01' },
+          deletionDone: { voucher_correspondence: done },
+        }),
+        policy,
+        '2026-12-10',
+      ).holdings.find((h) => h.key === 'voucher_correspondence') as Holding
+    expect(holdingRows([swept(null)])[0]?.status).toEqual({
+      text: 'Deletion requested on 1 December 2026',
+      classes: 'govuk-tag--yellow',
+    })
+    expect(holdingRows([swept('2026-12-08')])[0]?.status).toEqual({
+      text: 'Deleted 8 December 2026',
+      classes: 'govuk-tag--grey',
+    })
+  })
 })
 
 describe('recordSummaryRows', () => {
@@ -899,33 +921,64 @@ describe('presenters after review', () => {
 })
 
 describe('caseOffersOf', () => {
+  // The clock of the fixture request started on 3 September 2025.
+  const early = '2025-09-05'
+  const late = '2025-09-20'
+
   it('offers clarification, identity and a fee on a running access request', () => {
-    const offers = caseOffersOf(request())
+    const offers = caseOffersOf(request(), early)
     expect(offers.ask.map((a) => a.value)).toEqual(['clarification', 'identity', 'fee'])
     expect(offers.arrival).toBeNull()
     expect(offers.message).toBe(true)
   })
 
+  it('warns against asking for identity or a fee only once the clock has run for more than 7 days', () => {
+    expect(caseOffersOf(request(), early).askWarning).toBeNull()
+    expect(caseOffersOf(request(), '2025-09-10').askWarning).toBeNull()
+    const warning = caseOffersOf(request(), late).askWarning
+    expect(warning).toEqual(expect.any(String))
+    expect(warning).toContain('The clock started 17 days ago')
+    expect(caseOffersOf(request(), '2025-09-11').askWarning).toContain('8 days ago')
+    // A paused clock is not lost by asking: nothing to warn about.
+    expect(
+      caseOffersOf(
+        request({ status: 'awaiting_clarification', pause: { kind: 'clarification', since: '2025-09-10' } }),
+        late,
+      ).askWarning,
+    ).toBeNull()
+  })
+
   it('offers no clarification on other rights', () => {
-    expect(caseOffersOf(request({ type: 'erasure' })).ask.map((a) => a.value)).toEqual(['identity', 'fee'])
+    expect(caseOffersOf(request({ type: 'erasure' }), early).ask.map((a) => a.value)).toEqual([
+      'identity',
+      'fee',
+    ])
   })
 
   it('offers recording the arrival, and nothing more to ask, while the clock waits for identity', () => {
     const offers = caseOffersOf(
       request({ status: 'awaiting_identity', pause: { kind: 'identity', since: '2025-09-10' } }),
+      late,
     )
     expect(offers.arrival).toEqual({ kind: 'identity', label: 'proof of identity' })
     expect(offers.ask).toEqual([])
+    expect(offers.askWarning).toBeNull()
   })
 
   it('still offers a message on a closed request, but not on a duplicate that never had a reference', () => {
-    expect(caseOffersOf(request({ status: 'completed', closedAt: '2025-09-20T10:00:00.000Z' }))).toEqual({
+    expect(
+      caseOffersOf(request({ status: 'completed', closedAt: '2025-09-20T10:00:00.000Z' }), early),
+    ).toEqual({
       arrival: null,
       ask: [],
+      askWarning: null,
       message: true,
     })
-    expect(caseOffersOf(request({ status: 'duplicate', reference: null, clockStartOn: null })).message).toBe(
-      false,
+    const duplicate = caseOffersOf(
+      request({ status: 'duplicate', reference: null, clockStartOn: null }),
+      late,
     )
+    expect(duplicate.message).toBe(false)
+    expect(duplicate.askWarning).toBeNull()
   })
 })

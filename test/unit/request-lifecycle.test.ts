@@ -18,6 +18,7 @@ import {
 import { requestStatuses, type RequestStatus } from '../../src/domain/request-status.js'
 import type { RecordSnapshot } from '../../src/domain/retention.js'
 import type { RequestEvent } from '../../src/domain/request-events.js'
+import type { RequestPart } from '../../src/domain/request-outcome.js'
 import type { RightsRequest } from '../../src/domain/rights-request.js'
 
 const at = new Date('2026-03-10T10:00:00Z')
@@ -133,6 +134,19 @@ const fixtures = {
 type Fixture = keyof typeof fixtures
 
 /** An input each transition accepts whenever its status allows it (bar the rule errors in the table). */
+const donePart: RequestPart = {
+  key: 'email',
+  label: 'Email address',
+  decidable: false,
+  state: { state: 'done', on: null },
+}
+const keptPart: RequestPart = {
+  key: 'survey_answers',
+  label: 'Answers to the survey questions',
+  decidable: true,
+  state: { state: 'kept', ground: 'erasure_research', reasoning: 'The analysis is under way.' },
+}
+
 function validInput(kind: TransitionKind): Transition {
   switch (kind) {
     case 'confirm':
@@ -170,8 +184,7 @@ function validInput(kind: TransitionKind): Transition {
     case 'complete':
       return {
         kind,
-        outcome: 'fulfilled',
-        reasons: '',
+        parts: [donePart],
         letter: 'Here is your data.',
         openTasks: 0,
         answerProblem: null,
@@ -501,8 +514,7 @@ describe('rule errors name the form field', () => {
   const pastFirstMonth = makeRequest({ clockStartOn: '2026-02-02', receivedOn: '2026-02-02' })
   const complete = (overrides: Partial<Extract<Transition, { kind: 'complete' }>>): Transition => ({
     kind: 'complete',
-    outcome: 'fulfilled',
-    reasons: '',
+    parts: [donePart],
     letter: 'Here is your data.',
     openTasks: 0,
     answerProblem: null,
@@ -628,18 +640,29 @@ describe('rule errors name the form field', () => {
       message: 'Article 17(3) exemptions apply only to erasure requests',
     },
     {
-      name: 'complete with an unknown outcome',
+      name: 'complete with a part still to do',
       request: fixtures.received,
-      transition: complete({ outcome: 'toString' }),
-      field: 'outcome',
-      message: 'Select the outcome',
+      transition: complete({
+        parts: [donePart, { ...keptPart, state: { state: 'to_do', next: 'Erase the record' } }],
+      }),
+      field: 'parts',
+      href: '#parts',
+      message: 'Answers to the survey questions: Erase the record, or record why it is not done',
     },
     {
-      name: 'partly fulfilled without reasons',
+      name: 'complete when nothing was done and something was kept back',
       request: fixtures.received,
-      transition: complete({ outcome: 'partly_fulfilled', reasons: '  ' }),
-      field: 'reasons',
-      message: 'Enter why the request was only partly fulfilled',
+      transition: complete({ parts: [keptPart] }),
+      field: 'parts',
+      href: '#parts',
+      message: 'refuse it instead',
+    },
+    {
+      name: 'complete with a reminder left in the letter',
+      request: fixtures.received,
+      transition: complete({ letter: 'Done. [Say what was deleted and when.]' }),
+      field: 'letter',
+      message: 'Replace [Say what was deleted and when.]',
     },
     {
       name: 'complete with an empty letter',
@@ -652,14 +675,16 @@ describe('rule errors name the form field', () => {
       name: 'complete with open tasks',
       request: fixtures.received,
       transition: complete({ openTasks: 2 }),
-      field: 'outcome',
+      field: 'parts',
+      href: '#tasks',
       message: 'Tick off every task before completing the request',
     },
     {
       name: 'complete while the answer cannot be sent',
       request: fixtures.received,
       transition: complete({ answerProblem: 'The answer file is still being prepared' }),
-      field: 'outcome',
+      field: 'parts',
+      href: '#answer',
       message: 'The answer file is still being prepared',
     },
     {
@@ -670,11 +695,11 @@ describe('rule errors name the form field', () => {
       message: 'Enter how the person withdrew the request',
     },
     {
-      name: 'close as a duplicate with an empty note',
+      name: 'close as a duplicate without the reference of the first request',
       request: fixtures.received,
-      transition: { kind: 'close', as: 'duplicate', note: ' ' },
-      field: 'note',
-      message: 'Enter which request this duplicates',
+      transition: { kind: 'close', as: 'duplicate', note: ' ', duplicateOf: { typed: ' ', found: null } },
+      field: 'duplicateOf',
+      message: 'Enter the reference of the request this duplicates',
     },
     {
       name: 'reopen without a reason',
@@ -704,12 +729,42 @@ describe('rule errors name the form field', () => {
     expect(result.changes.outcomeReason).toBe('research_exemption')
   })
 
-  it('keeps the reasons a request was only partly fulfilled', () => {
-    const result = apply(
+  it('records what the parts add up to, never a chosen outcome', () => {
+    expect(apply(fixtures.received, complete({})).changes.outcome).toBe('fulfilled')
+    const partly = apply(fixtures.received, complete({ parts: [donePart, keptPart] }))
+    expect(partly.changes).toMatchObject({
+      outcome: 'partly_fulfilled',
+      outcomeReason: 'erasure_research: survey_answers',
+    })
+    const none = apply(
       fixtures.received,
-      complete({ outcome: 'partly_fulfilled', reasons: ' Some erased ' }),
+      complete({ parts: [{ ...donePart, decidable: false, state: { state: 'no_record' } }] }),
     )
-    expect(result.changes).toMatchObject({ outcome: 'partly_fulfilled', outcomeReason: 'Some erased' })
+    expect(none.changes.outcome).toBe('no_data_held')
+    expect(partly.events[0]).toMatchObject({
+      kind: 'case.completed',
+      data: {
+        outcome: 'partly_fulfilled',
+        parts: [
+          { part: 'email', state: 'done' },
+          { part: 'survey_answers', state: 'kept', ground: 'erasure_research' },
+        ],
+      },
+    })
+  })
+
+  it('adds the kept parts, their grounds and reasons, and the Art. 12(4) rights to a partial answer', () => {
+    const written = 'We deleted your email address.'
+    const full = apply(fixtures.received, complete({ letter: written })).letters[0]?.body ?? ''
+    expect(full).not.toContain('Information Commissioner')
+    const partly = apply(fixtures.received, complete({ letter: written, parts: [donePart, keptPart] }))
+    const body = partly.letters[0]?.body ?? ''
+    expect(body).toContain(written)
+    expect(body).toContain('What we have not done, and why:')
+    expect(body).toContain('- Answers to the survey questions: Erasing the data would make research')
+    expect(body).toContain('(Article 17(3)(d)). The analysis is under way.')
+    expect(body).toContain("complain to the Information Commissioner's Office")
+    expect(body).toContain('judicial remedy')
   })
 })
 
@@ -752,8 +807,7 @@ describe('the clock', () => {
     expect(refused.letters[0]?.body).toContain('We would have answered by 8 April 2026.')
     const completed = apply(stale, {
       kind: 'complete',
-      outcome: 'fulfilled',
-      reasons: '',
+      parts: [donePart],
       letter: 'Answered before {due}.',
       openTasks: 0,
       answerProblem: null,
@@ -843,7 +897,13 @@ describe('the clock', () => {
     expect(completed.changes.pause).toEqual({ kind: 'identity', since: '2026-03-05' })
     expect(completed.events[0]).toEqual({
       kind: 'case.completed',
-      data: { outcome: 'fulfilled', answeredOn: today, dueOn: null, onTime: null },
+      data: {
+        outcome: 'fulfilled',
+        answeredOn: today,
+        dueOn: null,
+        onTime: null,
+        parts: [{ part: 'email', state: 'done' }],
+      },
     })
   })
 
