@@ -4,6 +4,7 @@ import { systemActor } from './audit/events.js'
 import { importEmailRecords } from './records/import.js'
 import { describeVerification, parseAuditVerifyArgs, verifyTrailFile } from './cli/audit-verify.js'
 import { deadlineCommand } from './cli/deadline.js'
+import { parseUnlockUserArgs, unlockUserCommand } from './cli/unlock-user.js'
 import { fillDemo } from './demo.js'
 import { isStaffRole } from './domain/roles.js'
 import { ValidationError } from './errors.js'
@@ -24,6 +25,8 @@ Commands:
   create-user --email ADDRESS --role admin|dpo|auditor [--name NAME]
                       Create a staff account. The password is read from standard input when
                       it is piped; otherwise a strong one is generated and printed once.
+  unlock-user ADDRESS Let a staff account sign in again from anywhere: clear its failed sign-ins and
+                      every network's lock.
   import-records --study SLUG FILE
                       Import a survey platform CSV export of email records for a study:
                       all rows or none, with a report of every rejected row.
@@ -40,9 +43,11 @@ Commands:
                       requester's address and name from requests closed longer than
                       CONTACT_RETENTION_MONTHS (24 by default).
   send-mail           Deliver the mail waiting in the outbox now.
-  audit-verify [--file PATH]
-                      Check the audit trail's hash chain: the database's (recording the check), or
-                      an exported NDJSON file offline. Exit code 0 intact, 1 broken, 2 usage.
+  audit-verify [--file PATH [--public-key PEM]]
+                      Check the audit trail's hash chain: the database's against every signed head
+                      (recording the check and signing its head into AUDIT_ANCHOR_FILE), or an
+                      exported NDJSON file offline against its signed trailer (--public-key: the
+                      key it must be signed by). Exit code 0 intact, 1 broken or tampered, 2 usage.
   help                Show this help.
 `
 
@@ -175,6 +180,16 @@ async function main(argv: string[]): Promise<number> {
         for (const d of report.deferred) console.log(`Deferred ${d.recordId}: ${d.reason}`)
         return 0
       })
+    case 'unlock-user': {
+      const parsed = parseUnlockUserArgs(args)
+      const result =
+        'exitCode' in parsed
+          ? parsed
+          : await withServices((services) => unlockUserCommand(services.accounts, parsed.email))
+      process.stdout.write(result.stdout)
+      process.stderr.write(result.stderr)
+      return result.exitCode
+    }
     case 'import-records':
       return importRecords(args)
     case 'migrate':
@@ -199,8 +214,14 @@ async function main(argv: string[]): Promise<number> {
         'exitCode' in parsed
           ? parsed
           : parsed.file
-            ? await verifyTrailFile(parsed.file)
-            : await withServices(async (services) => describeVerification(await services.audit.verify('cli')))
+            ? await verifyTrailFile(parsed.file, parsed.publicKey)
+            : await withServices(async (services) => {
+                const run = await services.audit.verify('cli')
+                const signed = run.signedHead
+                  ? `head signed by key ${run.signedHead.keyId} into ${services.audit.anchorFile}`
+                  : undefined
+                return describeVerification(run, signed)
+              })
       process.stdout.write(result.stdout)
       process.stderr.write(result.stderr)
       return result.exitCode
