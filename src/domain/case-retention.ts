@@ -1,4 +1,5 @@
-import { addCalendarMonths, addDays, type IsoDate } from './clock.js'
+import type { IsoDate } from './clock.js'
+import { contactKeptUntil, contactPurgeBound, contactPurgeDue } from './contact-retention.js'
 import type { RequestDetails } from './request-types.js'
 
 /**
@@ -7,22 +8,13 @@ import type { RequestDetails } from './request-types.js'
  * date it closed, inclusive like contact details: closed on 10 January with 24 months, kept
  * through 10 January two years on and removed from the 11th.
  */
-export function caseTextKeptUntil(closedOn: IsoDate, months: number): IsoDate {
-  return addCalendarMonths(closedOn, months)
-}
+export const caseTextKeptUntil: (closedOn: IsoDate, months: number) => IsoDate = contactKeptUntil
 
-export function caseTextRemovalDue(closedOn: IsoDate, months: number, today: IsoDate): boolean {
-  return today > caseTextKeptUntil(closedOn, months)
-}
+export const caseTextRemovalDue: (closedOn: IsoDate, months: number, today: IsoDate) => boolean =
+  contactPurgeDue
 
-/**
- * A date no request closed on or after can be due today: a cheap bound for the query, with a few
- * days' margin for month-end clamping and the London date of a UTC instant. The exact rule above
- * decides each request.
- */
-export function caseTextRemovalBound(months: number, today: IsoDate): IsoDate {
-  return addDays(addCalendarMonths(today, -months), 3)
-}
+/** The same cheap bound for the query as for contact details; the exact rule decides each request. */
+export const caseTextRemovalBound: (months: number, today: IsoDate) => IsoDate = contactPurgeBound
 
 /** What stands where the text was, so a reader sees that something was there and why it is gone. */
 export function caseTextMarker(months: number): string {
