@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createReadStream, existsSync } from 'node:fs'
 import { systemActor } from './audit/events.js'
-import { importEmailRecords } from './records/import.js'
+import { ImportFailedError, importEmailRecords, type ImportReport } from './records/import.js'
 import { describeVerification, parseAuditVerifyArgs, verifyTrailFile } from './cli/audit-verify.js'
 import { deadlineCommand } from './cli/deadline.js'
 import { parseUnlockUserArgs, unlockUserCommand } from './cli/unlock-user.js'
@@ -51,12 +51,15 @@ Commands:
   help                Show this help.
 `
 
+const cliBusyTimeoutMs = 120_000
+
 async function withServices<T>(
   work: (services: ReturnType<typeof createServices>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig()
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel)
-  const db = createDb(config.database)
+  // An operator's command waits longer than a web request for the server's writes to finish.
+  const db = createDb(config.database, { busyTimeoutMs: cliBusyTimeoutMs })
   try {
     await migrateLatest(db)
     const services = createServices({ db, config, log })
@@ -131,10 +134,24 @@ async function importRecords(args: string[]): Promise<number> {
       process.stderr.write(`No study with slug ${slug}\n`)
       return 2
     }
-    const report = await importEmailRecords(
-      { db: services.db, secret: services.config.secret, now: services.now },
-      { studyId: study.id, open: () => createReadStream(file), actor: systemActor('cli') },
-    )
+    let report: ImportReport
+    try {
+      report = await importEmailRecords(
+        { db: services.db, secret: services.config.secret, now: services.now },
+        { studyId: study.id, open: () => createReadStream(file), actor: systemActor('cli') },
+      )
+    } catch (error) {
+      // Both say only what went wrong, never a row of the file.
+      if (error instanceof ValidationError) {
+        for (const problem of error.errors) process.stderr.write(`Nothing imported: ${problem.text}.\n`)
+        return 1
+      }
+      if (error instanceof ImportFailedError) {
+        process.stderr.write(`${error.message}.\n`)
+        return 1
+      }
+      throw error
+    }
     if (report.unknownColumns.length > 0) console.log(`Ignored columns: ${report.unknownColumns.join(', ')}`)
     if (!report.imported) {
       process.stderr.write(`Nothing imported: ${report.rejectedCount} of ${report.rows} rows rejected.\n`)

@@ -13,7 +13,8 @@ interface OutboxRow {
 }
 
 export const maxAttempts = 10
-const claimSeconds = 120
+/** Beyond the transport's own limit, for the database writes around a send. */
+const claimMarginMs = 60_000
 
 /** Exponential backoff: 30 s, 1 min, 2 min … capped at 6 hours. */
 export function retryDelaySeconds(attempts: number): number {
@@ -27,9 +28,20 @@ export interface DeliveryReport {
 }
 
 export function mailSender(db: Knex, transport: MailTransport, from: string, log: Logger) {
-  /** Delivers what is due. Safe to run in several processes at once: each message is claimed first. */
+  // A claim outlasts the longest send the transport allows, so no other sender takes the message
+  // while it may still be on its way.
+  const claimMs = transport.sendLimitMs + claimMarginMs
+
+  /**
+   * Delivers what is due at `now`. Safe to run in several processes at once: each message is
+   * claimed just before it is sent, for as long as that send may take, however long the ones
+   * before it took.
+   */
   async function deliverDue(now: Date, batchSize = 25): Promise<DeliveryReport> {
     const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 }
+    const startedAt = performance.now()
+    // The batch's clock, moved on by the time the batch has taken so far.
+    const current = () => new Date(now.getTime() + Math.round(performance.now() - startedAt))
     const nowIso = now.toISOString()
     const due = await db<OutboxRow>('outbox')
       .where('status', 'pending')
@@ -38,10 +50,12 @@ export function mailSender(db: Knex, transport: MailTransport, from: string, log
       .orderBy('next_attempt_at')
       .limit(batchSize)
     for (const message of due) {
+      const claimedAt = current()
+      const claimedIso = claimedAt.toISOString()
       const claimed = await db('outbox')
         .where({ id: message.id, status: 'pending' })
-        .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', nowIso))
-        .update({ locked_until: new Date(now.getTime() + claimSeconds * 1000).toISOString() })
+        .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', claimedIso))
+        .update({ locked_until: new Date(claimedAt.getTime() + claimMs).toISOString() })
       if (claimed !== 1) continue
       if (!message.to_address) {
         await db('outbox').where({ id: message.id }).update({ status: 'cancelled', locked_until: null })
@@ -75,7 +89,7 @@ export function mailSender(db: Knex, transport: MailTransport, from: string, log
           .update({
             attempts,
             status: giveUp ? 'failed' : 'pending',
-            next_attempt_at: new Date(now.getTime() + retryDelaySeconds(attempts) * 1000).toISOString(),
+            next_attempt_at: new Date(current().getTime() + retryDelaySeconds(attempts) * 1000).toISOString(),
             locked_until: null,
             last_error: reason.slice(0, 1000),
           })

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import nodemailer from 'nodemailer'
+import nodemailer, { type SendMailOptions } from 'nodemailer'
 
 export interface OutgoingMail {
   id: string
@@ -13,9 +13,26 @@ export interface OutgoingMail {
 
 export interface MailTransport {
   readonly description: string
+  /** The longest one send may take before it is abandoned: the outbox claims a message for longer. */
+  readonly sendLimitMs: number
   send(mail: OutgoingMail): Promise<void>
   close(): void
 }
+
+/**
+ * Nodemailer's own defaults (2 minutes to connect, 10 of silence) would let one send outlast any
+ * reasonable claim, and a second sender would then deliver the message again. So each wait is
+ * bounded here, and the whole send is abandoned once they are all used up.
+ */
+export const smtpTimeouts = {
+  connectionMs: 30_000,
+  greetingMs: 30_000,
+  /** Silence allowed at any one step; a relay may scan the message before it answers the final dot. */
+  socketMs: 120_000,
+} as const
+
+const smtpSendLimitMs = smtpTimeouts.connectionMs + smtpTimeouts.greetingMs + smtpTimeouts.socketMs
+const fileSendLimitMs = 30_000
 
 /** SMTP when configured; otherwise each message is written as an .eml file a developer can open. */
 export function createMailTransport(options: { smtpUrl: string | null; dataDir: string }): MailTransport {
@@ -23,11 +40,23 @@ export function createMailTransport(options: { smtpUrl: string | null; dataDir: 
 }
 
 function smtpTransport(smtpUrl: string): MailTransport {
-  const transporter = nodemailer.createTransport(smtpUrl)
+  const transporter = nodemailer.createTransport({
+    url: smtpUrl,
+    connectionTimeout: smtpTimeouts.connectionMs,
+    greetingTimeout: smtpTimeouts.greetingMs,
+    socketTimeout: smtpTimeouts.socketMs,
+  })
   return {
     description: `SMTP (${new URL(smtpUrl).host})`,
+    sendLimitMs: smtpSendLimitMs,
     async send(mail) {
-      await transporter.sendMail({ ...mail, messageId: `<${mail.id}@rights-portal>` })
+      // Abandoned, connection closed, once the limit is reached, however slowly the server trickles.
+      const options: SendMailOptions & { signal: AbortSignal } = {
+        ...mail,
+        messageId: `<${mail.id}@rights-portal>`,
+        signal: AbortSignal.timeout(smtpSendLimitMs),
+      }
+      await transporter.sendMail(options)
     },
     close: () => transporter.close(),
   }
@@ -37,6 +66,7 @@ function fileTransport(dir: string): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
   return {
     description: `files in ${dir}`,
+    sendLimitMs: fileSendLimitMs,
     async send(mail) {
       const info = await transporter.sendMail({ ...mail, messageId: `<${mail.id}@rights-portal>` })
       await mkdir(dir, { recursive: true })

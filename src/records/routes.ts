@@ -15,10 +15,11 @@ import { can } from '../domain/roles.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
-import { BadRequestError, NotFoundError, type FieldError } from '../errors.js'
+import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, required } from '../web/validate.js'
 import { stateLabels } from './labels.js'
+import type { ImportReport } from './import.js'
 import { holdingRows, recordSummaryRows } from './presenters.js'
 import type { EmailRecord } from '../domain/email-record.js'
 
@@ -88,11 +89,19 @@ export function recordsRoutes(services: Services): Router {
       }
       if (received === 'too-large')
         return renderImportError(res, study, 'The file must be smaller than 50 MB')
-      const report = await services.importRecords({
-        studyId: study.id,
-        open: () => createReadStream(file),
-        actor: { type: 'staff', id: req.staffUser?.id ?? null },
-      })
+      let report: ImportReport
+      try {
+        report = await services.importRecords({
+          studyId: study.id,
+          open: () => createReadStream(file),
+          actor: { type: 'staff', id: req.staffUser?.id ?? null },
+        })
+      } catch (error) {
+        // A problem with the file as a whole belongs on the file field, not in the row report.
+        if (error instanceof ValidationError)
+          return renderImportError(res, study, error.errors[0]?.text ?? '')
+        throw error
+      }
       res.status(report.imported ? 200 : 400).render('records/import-report', {
         title: report.imported ? 'Records imported' : 'Nothing was imported',
         hasErrors: !report.imported,

@@ -1,7 +1,8 @@
 import { Readable } from 'node:stream'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { importEmailRecords, parseExportDate } from '../../src/records/import.js'
 import { createTestContext, testSecret, type TestContext } from '../helpers/context.js'
+import { signedInAgent } from '../helpers/staff.js'
 
 let ctx: TestContext
 let studyId: string
@@ -10,6 +11,7 @@ beforeEach(async () => {
   studyId = (await ctx.services.studies.listAccepting())[0]!.id
 })
 afterEach(async () => {
+  vi.restoreAllMocks()
   await ctx.destroy()
 })
 
@@ -112,6 +114,33 @@ describe('importing a survey platform export', () => {
     expect(report).toMatchObject({ imported: true, rows, created: rows })
     expect(await count()).toBe(rows)
   }, 120_000)
+})
+
+describe('the admin import page', () => {
+  it('refuses a header holding an email address on the file field, imports nothing and logs no address', async () => {
+    const { agent } = await signedInAgent(ctx, 'admin')
+    const logged: unknown[] = []
+    for (const level of ['fatal', 'error', 'warn', 'info', 'debug'] as const) {
+      vi.spyOn(ctx.services.log, level).mockImplementation((...args: unknown[]) => {
+        logged.push(args)
+      })
+    }
+    const page = await agent.get('/staff/records/import').expect(200)
+    const action = /action="(\/staff\/records\/import\?study=([^"&]+)[^"]*)"/.exec(page.text)
+    const res = await agent
+      .post(action?.[1]?.replace(/&amp;/g, '&') as string)
+      .attach('file', Buffer.from('email,leaked.person@example.org\nsomeone@example.org,x\n'), 'export.csv')
+    expect(res.status).toBe(400)
+    expect(res.text).toContain(`href="#file-${action?.[2]}"`)
+    expect(res.text).toContain(`id="file-${action?.[2]}-error"`)
+    expect(res.text).not.toContain('leaked.person')
+    expect(await count()).toBe(0)
+    expect(await ctx.services.db('events').where({ kind: 'records.imported' })).toHaveLength(0)
+    const serialised = JSON.stringify(logged, (_key, value: unknown) =>
+      value instanceof Error ? { ...value, message: value.message, stack: value.stack } : value,
+    )
+    expect(serialised).not.toContain('leaked.person')
+  })
 })
 
 describe('export dates', () => {
