@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { bodyOf, filesOf } from '../answers/files.js'
+import { bodyOf, filesOf, type RequestFile } from '../answers/files.js'
 import { loadAnswerInput } from '../answers/input.js'
 import { eventsFor, type StoredEvent } from '../audit/events.js'
 import type { AnswerInput, PortabilityAnswer } from '../domain/answer.js'
@@ -74,9 +74,8 @@ function objectionOf(request: RightsRequest, input: AnswerInput): OutcomeFacts['
 /** The prepared (unsent) answer, if there is one: its attachments and the values it includes. */
 async function preparedAnswer(
   conn: Knex,
-  requestId: string,
+  files: RequestFile[],
 ): Promise<{ attachments: string[]; values: string[]; notGiven: string[] } | null> {
-  const files = (await filesOf(conn, requestId)).filter((f) => !f.revokedAt)
   const draft = files.find((f) => f.kind !== 'attachment' && !f.publishedAt)
   if (!draft) return null
   const attachments = files.filter((f) => f.kind === 'attachment').map((f) => f.filename)
@@ -97,13 +96,11 @@ export async function completionViewOf(
   study: Study,
   today: IsoDate,
 ): Promise<CompletionView> {
+  // The request's files are read once: for the prepared answer and for the attachments.
+  const files = (await filesOf(conn, request.id)).filter((f) => !f.revokedAt)
   const answer =
-    request.type === 'access' || request.type === 'portability'
-      ? await preparedAnswer(conn, request.id)
-      : null
-  const attachments = (await filesOf(conn, request.id))
-    .filter((f) => !f.revokedAt && f.kind === 'attachment')
-    .map((f) => f.filename)
+    request.type === 'access' || request.type === 'portability' ? await preparedAnswer(conn, files) : null
+  const attachments = files.filter((f) => f.kind === 'attachment').map((f) => f.filename)
   const input = await loadAnswerInput(conn, request, study, today, attachments)
   const [events, stored] = await Promise.all([
     eventsFor(conn, { type: 'request', id: request.id }),
