@@ -26,7 +26,13 @@ const demoStudies = [
 function detailsFor(type: RequestType): RequestDetails {
   switch (type) {
     case 'rectification':
-      return { type, inaccurate: 'My email address is misspelt', correction: 'It should end in .org.uk' }
+      return {
+        type,
+        categories: ['email', 'occupation'],
+        inaccurate: 'My email address is misspelt, and my occupation is out of date',
+        correction: 'The address should end in .org.uk; I am now a team manager',
+        askRecipients: true,
+      }
     case 'restriction':
       return { type, ground: 'accuracy', description: 'Please hold my data while you check it.' }
     case 'objection':
@@ -169,9 +175,6 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
     }
     if (type === 'erasure' && !restricted) {
       await services.caseHandling.eraseRecordNow(dpo, id, await version(id))
-      for (const task of await services.caseHandling.tasks(id)) {
-        await services.caseHandling.completeTask(dpo, id, task.id, 'Deleted on the platform')
-      }
     } else if (type === 'rectification') {
       await services.caseHandling.rectifyAddress(
         dpo,
@@ -179,6 +182,17 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
         await version(id),
         `corrected.${id.slice(0, 8)}@demo.test`,
       )
+      const { parts } = await services.caseHandling.completion(
+        (await services.requests.findById(id)) ?? request,
+        (await services.studies.findById(request.studyId)) ?? seed,
+      )
+      if (parts.some((p) => p.key === 'occupation' && p.state.state === 'to_do')) {
+        await services.caseHandling.decideRectification(dpo, id, await version(id), {
+          category: 'occupation',
+          decision: 'corrected',
+          reasoning: '',
+        })
+      }
     } else if (type === 'restriction' && !restricted) {
       await services.caseHandling.restrictRecord(
         dpo,
@@ -191,6 +205,18 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
       await services.caseHandling.decideObjection(dpo, id, await version(id), 'stopped', '')
     } else if (type === 'withdraw_consent') {
       await services.caseHandling.withdrawConsent(dpo, id, await version(id))
+    }
+    await finishTasks(id)
+  }
+
+  // The work outside the portal, done and ticked off; ticking some off makes more (a deletion).
+  const finishTasks = async (id: string) => {
+    for (let pass = 0; pass < 3; pass++) {
+      const open = (await services.caseHandling.tasks(id)).filter((t) => !t.doneAt)
+      if (open.length === 0) return
+      for (const task of open) {
+        await services.caseHandling.completeTask(dpo, id, task.id, demoResolution(task))
+      }
     }
   }
 
@@ -232,6 +258,17 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
             filename: 'survey-answers.csv',
             body: Buffer.from('question,answer\nOccupation,Team manager\nEthnicity,Prefer not to say\n'),
           })
+          // The correspondence about a voucher is personal data too: a copy from the mailbox goes with it.
+          const request = await services.requests.findById(id)
+          const record = request?.recordId ? await services.records.findById(request.recordId) : undefined
+          if (record?.facts.voucherSentOn) {
+            await services.answers.attach(dpo, id, {
+              filename: 'voucher-correspondence.txt',
+              body: Buffer.from(
+                `Voucher sent on ${record.facts.voucherSentOn}.\nFrom you: Thank you, the voucher code worked.\n`,
+              ),
+            })
+          }
         }
         if (type === 'access' || type === 'portability') {
           await services.answers.prepare(dpo, id, await version(id), { ethnicity: 'Prefer not to say' })
@@ -266,6 +303,29 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
   at(0)
   await services.intake.closeLapsedUnconfirmed()
   return { password, staff: staff.map((s) => `${s.email} (${s.role})`), records: recordCount, requests: made }
+}
+
+/** How the demo's DPO ticks off each kind of task. */
+function demoResolution(task: { kind: string | null; subject: string | null }): {
+  resolution: string
+  note: string
+} {
+  switch (task.kind) {
+    case 'notify_recipient':
+      return /law|regulator|authorit|anonymi/i.test(task.subject ?? '')
+        ? {
+            resolution: 'not_disclosed',
+            note: 'Nothing that identifies the person was ever disclosed to them.',
+          }
+        : {
+            resolution: 'notified',
+            note: 'Emailed their data protection contact, who confirmed the same day.',
+          }
+    case 'consider_erasure':
+      return { resolution: 'erase', note: 'Consent was the only ground for it.' }
+    default:
+      return { resolution: 'done', note: 'Done on the survey platform.' }
+  }
 }
 
 function newTokenFor(row: { text_body: string } | undefined): string {

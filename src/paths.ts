@@ -154,6 +154,7 @@ export const paths = {
       withdrawConsent: route('/staff/requests/:id/withdraw-consent'),
       decideObjection: route('/staff/requests/:id/decide-objection'),
       decidePart: route('/staff/requests/:id/decide'),
+      decideRectification: route('/staff/requests/:id/rectification'),
       logSearch: route('/staff/requests/:id/searches'),
       withdrawDecision: route('/staff/requests/:id/decide/withdraw'),
       prepareAnswer: route('/staff/requests/:id/prepare-answer'),

@@ -6,7 +6,8 @@ import type { AnswerInput, PortabilityAnswer } from '../domain/answer.js'
 import { londonDate, type IsoDate } from '../domain/clock.js'
 import { completionDetails, type CompletionLetterFacts } from '../domain/completion-letter.js'
 import { directMarketingChoice, objectionChoices } from '../domain/data-map.js'
-import { restrictionGrounds } from '../domain/request-types.js'
+import { asksRecipients, namedCategories, restrictionGrounds } from '../domain/request-types.js'
+import { recipientsParagraph } from '../domain/case-work.js'
 import {
   isPartGroundFor,
   requestParts,
@@ -102,9 +103,12 @@ export async function completionViewOf(
     request.type === 'access' || request.type === 'portability' ? await preparedAnswer(conn, files) : null
   const attachments = files.filter((f) => f.kind === 'attachment').map((f) => f.filename)
   const input = await loadAnswerInput(conn, request, study, today, attachments)
-  const [events, stored] = await Promise.all([
+  const repo = requestsRepo(conn)
+  const [events, stored, tasks, supplements] = await Promise.all([
     eventsFor(conn, { type: 'request', id: request.id }),
-    requestsRepo(conn).decisionsOf(conn, request.id),
+    repo.decisionsOf(conn, request.id),
+    repo.workTasksOf(conn, request.id),
+    repo.supplementsOf(conn, request.id),
   ])
   const decisions: PartDecision[] = stored.flatMap((d) =>
     isPartGroundFor(request.type, d.ground)
@@ -120,6 +124,9 @@ export async function completionViewOf(
     decisions,
     answer,
     objection: objectionOf(request, input),
+    tasks,
+    supplements,
+    named: namedCategories(request.details),
   })
   const record = request.recordId ? await recordsRepo(conn).findById(request.recordId) : undefined
   const ground = record?.restrictionGround
@@ -129,6 +136,7 @@ export async function completionViewOf(
     downloadsUntil: downloadExpiresOn(today),
     restrictionGround: ground ? `${ground.label.toLowerCase()}, ${ground.article}` : null,
     restrictionReviewOn: record?.restrictionReviewOn ?? null,
+    recipients: recipientsParagraph(tasks, asksRecipients(request.details)),
   }
   return { input, parts, details: completionDetails(request.type, input, parts, letterFacts) }
 }

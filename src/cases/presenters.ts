@@ -1,3 +1,4 @@
+import { rectificationDecisions, resolutionsFor, type TaskKind } from '../domain/case-work.js'
 import type { Tag } from '../answers/presenters.js'
 import { lateAskWarning, type ClockView, type PauseKind } from '../domain/case-clock.js'
 import { formatLondonDateTime, formatLongDate, londonDate, type IsoDate } from '../domain/clock.js'
@@ -18,7 +19,7 @@ import type { RightOutcome } from '../domain/rights.js'
 import type { RightsRequest } from '../domain/rights-request.js'
 import { holdingRows, type HoldingRow } from '../records/presenters.js'
 import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
-import type { CaseMessage, CaseNote } from '../requests/repo.js'
+import type { CaseMessage, CaseNote, CaseTask } from '../requests/repo.js'
 import type { QueueRow } from './repo.js'
 
 /** A summary-list row: text, optionally led by a tag and followed by a note in smaller type. */
@@ -287,7 +288,13 @@ export function recordActionsOf(input: {
   return {
     erase: acting && request.type === 'erasure' && !restricted,
     restrict: acting && request.type === 'restriction' && !restricted,
-    rectify: acting && request.type === 'rectification',
+    // A rectification that names its data corrects the address only if the address is named.
+    rectify:
+      acting &&
+      request.type === 'rectification' &&
+      (request.details?.type !== 'rectification' ||
+        !request.details.categories ||
+        request.details.categories.includes('email')),
     withdrawConsent:
       acting && request.type === 'withdraw_consent'
         ? {
@@ -374,6 +381,13 @@ export interface PartsPanel {
   /** What the portal adds to the letter, shown under the letter field. */
   closing: string | null
   canDecide: boolean
+  /** A rectification's categories still to be decided, and the decisions (Art. 16). */
+  corrections: {
+    open: { value: string; text: string }[]
+    decisions: { value: string; text: string }[]
+    /** The person's supplementary statement, if they gave one. */
+    statement: string | null
+  } | null
 }
 
 const partTags: Record<PartState['state'], Tag> = {
@@ -394,6 +408,15 @@ function partDetail(type: RequestType, key: string, state: PartState): string {
       if (type === 'erasure' && key !== 'email') {
         return `Unlinked: its only link, the address, was erased${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
       }
+      if (state.how === 'corrected')
+        return `Corrected ${state.where ?? ''}${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
+      if (state.how === 'supplemented') {
+        return `The person’s supplementary statement was added to the record${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
+      }
+      if (state.how === 'stopped')
+        return `Processing stopped${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
+      if (state.how === 'kept_on_other_ground') return `Kept on another ground: ${state.note ?? ''}`
+      if (state.how === 'erased') return `Erased${state.on ? ` on ${formatLongDate(state.on)}` : ''}.`
       return state.on ? `Done on ${formatLongDate(state.on)}.` : 'Included in the prepared answer.'
     case 'kept':
       return partGrounds[state.ground]
@@ -424,9 +447,10 @@ const objectionDecisionWords: Record<string, string> = {
 export function partsPanelOf(
   type: RequestType,
   parts: RequestPart[],
-  options: { closing: string | null; canDecide: boolean },
+  options: { closing: string | null; canDecide: boolean; statement?: string | null },
 ): PartsPanel {
   const derived = derivedOutcome(parts)
+  const undecided = parts.filter((p) => p.state.state === 'to_do' && p.state.undecided)
   return {
     rows: parts.map((p) => ({
       key: p.key,
@@ -446,5 +470,53 @@ export function partsPanelOf(
     grounds: partGroundsFor(type).map((g) => ({ value: g, text: partGrounds[g] })),
     closing: options.closing,
     canDecide: options.canDecide,
+    corrections:
+      type === 'rectification' && undecided.length > 0
+        ? {
+            open: undecided.map((p) => ({ value: p.key, text: p.label })),
+            decisions: Object.entries(rectificationDecisions)
+              .filter(([value]) => value !== 'supplemented' || Boolean(options.statement))
+              .map(([value, text]) => ({ value, text })),
+            statement: options.statement ?? null,
+          }
+        : null,
   }
+}
+
+/** A task on the case as its list shows it: how it may be ticked off, and how it was. */
+export interface TaskRow {
+  id: string
+  title: string
+  done: boolean
+  /** Who ticked it off, how, and their note. */
+  doneText: string | null
+  /** The choices, when a task can be resolved more than one way (Art. 19, Art. 17(1)(b)). */
+  resolutions: { value: string; text: string }[] | null
+  noteLabel: string
+}
+
+const noteLabels: Record<TaskKind, string> = {
+  rectify: 'How it was corrected',
+  stop_processing: 'How the processing was stopped',
+  consider_erasure: 'Why (the letter quotes a ground for keeping it)',
+  erase_category: 'How it was deleted',
+  notify_recipient: 'How and when they were told, or why not',
+}
+
+export function taskRowsOf(tasks: CaseTask[]): TaskRow[] {
+  return tasks.map((t) => {
+    const choices = resolutionsFor(t.kind)
+    const how = t.resolution && Object.keys(choices).length > 1 ? choices[t.resolution] : undefined
+    return {
+      id: t.id,
+      title: t.title,
+      done: t.doneAt !== null,
+      doneText: t.doneAt ? `${t.doneByName ?? 'Staff'}${how ? ` (${how})` : ''}: ${t.doneNote ?? ''}` : null,
+      resolutions:
+        Object.keys(choices).length > 1
+          ? Object.entries(choices).map(([value, text]) => ({ value, text }))
+          : null,
+      noteLabel: t.kind ? noteLabels[t.kind] : 'What was done',
+    }
+  })
 }

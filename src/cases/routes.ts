@@ -5,7 +5,6 @@ import type { PauseKind } from '../domain/case-clock.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import type { Study } from '../domain/study.js'
 import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
-import { consentChoices, objectionChoices } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { dueSoonDays, urgency } from '../domain/queue.js'
 import { isRequestType, requestTypeInfo, requestTypes, restrictionGrounds } from '../domain/request-types.js'
@@ -17,7 +16,7 @@ import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
 import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { staffChannels, type StaffChannel } from '../intake/service.js'
-import { formFields, parseRequestForm } from '../intake/validation.js'
+import { checkedValues, formChoicesOf, formFields, parseRequestForm } from '../intake/validation.js'
 import { formValues } from '../web/form-text.js'
 import { answerInputOf } from '../answers/input.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
@@ -43,6 +42,7 @@ import {
   recordActionsOf,
   recordPanelView,
   rightRows,
+  taskRowsOf,
 } from './presenters.js'
 import { staffTimeline } from './timeline.js'
 import { staffFileRows } from '../answers/presenters.js'
@@ -251,7 +251,7 @@ export function casesRoutes(services: Services): Router {
 
   async function choicesFor(studyId: string) {
     const dataMap = await studies.dataMap(studyId)
-    return { objection: objectionChoices(dataMap), consent: consentChoices(dataMap) }
+    return formChoicesOf(dataMap)
   }
 
   router.get(paths.staff.logRequest.pattern, requirePermission('cases:act'), async (_req, res) => {
@@ -293,7 +293,7 @@ export function casesRoutes(services: Services): Router {
     res: Response,
     status: number,
     errors: FieldError[],
-    values: Record<string, string>,
+    values: Record<string, string | string[]>,
   ) {
     const type = String(req.params.type).replace(/-/g, '_')
     if (!isRequestType(type)) throw new NotFoundError()
@@ -319,6 +319,7 @@ export function casesRoutes(services: Services): Router {
       })),
       objectionItems: choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
       consentItems: choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      categoryItems: choices.categories.map((c) => ({ value: c.value, text: c.label })),
       action: paths.staff.logRequestForm(type, study.slug),
     })
   }
@@ -342,7 +343,11 @@ export function casesRoutes(services: Services): Router {
     const arrival = checkForm(loggedArrivalForm(londonDate(services.now())), body(req))
     if (!parsed.ok || !arrival.ok) {
       const errors = [...(parsed.ok ? [] : parsed.errors), ...(arrival.ok ? [] : arrival.errors)]
-      return renderLogForm(req, res, 400, errors, values)
+      return renderLogForm(req, res, 400, errors, {
+        ...values,
+        categories: checkedValues(body(req), 'categories'),
+        askRecipients: checkedValues(body(req), 'askRecipients'),
+      })
     }
     const { identity, identityNote } = arrival.value
     const { requestId } = await services.intake.logFromStaff(req.staffUser as StaffUser, {
@@ -534,7 +539,7 @@ export function casesRoutes(services: Services): Router {
         : undefined,
       messages: caseMessageRows(messages, staffNames),
       notes: caseNoteRows(notes),
-      tasks,
+      tasks: taskRowsOf(tasks),
       openTasks: tasks.filter((t) => !t.doneAt).length,
       answerPanel,
       assignees: staffList.filter((u) => !u.disabledAt && (u.role === 'admin' || u.role === 'dpo')),
@@ -563,6 +568,7 @@ export function casesRoutes(services: Services): Router {
         ? partsPanelOf(request.type, completion.parts, {
             closing: completionClosing(completion.parts, context),
             canDecide: canAct && open,
+            statement: request.details?.type === 'rectification' ? (request.details.statement ?? null) : null,
           })
         : undefined,
       today,
@@ -669,6 +675,17 @@ export function casesRoutes(services: Services): Router {
         reasoning: field(req, 'reasoning'),
       }),
     'Decision recorded. The answer will say what was kept back, on what ground and why.',
+  )
+  action(
+    paths.staff.caseAction.decideRectification,
+    ['category', 'decision', 'reasoning'],
+    (req) =>
+      handling.decideRectification(user(req), id(req), version(req), {
+        category: field(req, 'category'),
+        decision: field(req, 'decision'),
+        reasoning: field(req, 'reasoning'),
+      }),
+    'Decision recorded.',
   )
   action(
     paths.staff.caseAction.logSearch,
@@ -831,14 +848,21 @@ export function casesRoutes(services: Services): Router {
     requirePermission('cases:act'),
     async (req, res) => {
       try {
-        await handling.completeTask(user(req), id(req), String(req.params.taskId), field(req, 'taskNote'))
+        await handling.completeTask(user(req), id(req), String(req.params.taskId), {
+          resolution: field(req, 'resolution'),
+          note: field(req, 'taskNote'),
+        })
         req.session.flash = { kind: 'success', text: 'Task done.' }
         res.redirect(303, paths.staff.case({ id: id(req) }))
       } catch (error) {
         if (error instanceof ValidationError) {
           const taskId = String(req.params.taskId)
-          const errors = error.errors.map((e) => ({ ...e, href: `#taskNote-${taskId}` }))
-          return renderCase(req, res, 400, { name: `task-${taskId}`, errors, values: {} })
+          const errors = error.errors.map((e) => ({ ...e, href: `#${e.field}-${taskId}` }))
+          return renderCase(req, res, 400, {
+            name: `task-${taskId}`,
+            errors,
+            values: formValues(body(req), ['resolution', 'taskNote']),
+          })
         }
         throw error
       }

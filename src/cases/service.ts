@@ -19,11 +19,26 @@ import {
   type Transition,
   type TransitionKind,
 } from '../domain/request-lifecycle.js'
-import { isRestrictionGround } from '../domain/request-types.js'
+import { isRestrictionGround, namedCategories } from '../domain/request-types.js'
+import {
+  considerErasureTitle,
+  consentCategoriesToStop,
+  eraseCategoryTitle,
+  notificationTitle,
+  passesOn,
+  recipientsOf,
+  recipientsToNotify,
+  rectificationDecisionProblem,
+  rectifyTaskTitle,
+  resolutionOf,
+  resolutionProblem,
+  stopProcessingTitle,
+  type TaskKind,
+} from '../domain/case-work.js'
 import { isOpen } from '../domain/request-status.js'
 import type { RightsRequest } from '../domain/rights-request.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
-import { erasurePlan, retentionStateAt } from '../domain/retention.js'
+import { erasurePlan, isDeletedOrRequested, retentionStateAt } from '../domain/retention.js'
 import { deletionTaskTitle, eraseFromRecord } from '../records/erasure.js'
 import {
   addRecordTask,
@@ -155,6 +170,67 @@ export function caseService(deps: CaseDeps) {
 
   function requireText(value: string, field: string, message: string): void {
     if (value.trim() === '') throw new ValidationError([{ field, href: `#${field}`, text: message }])
+  }
+
+  /** A task a rights rule puts on the case, with its event; the title stays out of the trail. */
+  async function addWorkTask(
+    trx: Knex,
+    actor: StaffUser,
+    requestId: string,
+    task: { kind: TaskKind; subject: string; title: string; recordTaskId?: string },
+    at: Date,
+  ): Promise<string> {
+    const taskId = await requests.insertTask(trx, {
+      requestId,
+      title: task.title,
+      createdBy: actor.id,
+      at,
+      kind: task.kind,
+      subject: task.subject,
+      ...(task.recordTaskId ? { recordTaskId: task.recordTaskId } : {}),
+    })
+    await recordEvent(
+      trx,
+      {
+        actor: staff(actor),
+        subject: { type: 'request', id: requestId },
+        kind: 'case.task_added',
+        data: { taskId, kind: task.kind },
+      },
+      at,
+    )
+    return taskId
+  }
+
+  /**
+   * Art. 19: once a correction, erasure or restriction is carried out, every recipient the study
+   * lists must be told (or the reason it cannot be recorded): one task each, made once per case.
+   */
+  async function notifyRecipients(
+    trx: Knex,
+    actor: StaffUser,
+    request: RightsRequest,
+    study: Study,
+    at: Date,
+  ): Promise<void> {
+    const right = request.type
+    if (!passesOn(right)) return
+    const existing = await requests.workTasksOf(trx, request.id)
+    for (const recipient of recipientsToNotify(recipientsOf(study.recipients), existing)) {
+      await addWorkTask(
+        trx,
+        actor,
+        request.id,
+        { kind: 'notify_recipient', subject: recipient, title: notificationTitle(right, recipient) },
+        at,
+      )
+    }
+  }
+
+  /** The consent-based data of the request's study that could be linked to the person when it came in. */
+  async function consentDataOf(trx: Knex, request: RightsRequest) {
+    const dataMap = await studies.dataMapIn(trx, request.studyId)
+    return consentCategoriesToStop(dataMap, request.recordSnapshot?.answersLinked ?? false)
   }
 
   return {
@@ -293,6 +369,78 @@ export function caseService(deps: CaseDeps) {
             kind: 'case.part_decided',
             data: { decisionId, part: decision.part, ground: decision.ground },
           },
+        }
+      })
+    },
+
+    /**
+     * Rectification (Art. 16), one category at a time: corrected (a task where the portal cannot
+     * reach the data), accurate (a recorded decision the answer quotes), or completed by the
+     * person's supplementary statement, kept with their record.
+     */
+    async decideRectification(
+      actor: StaffUser,
+      requestId: string,
+      version: number,
+      input: { category: string; decision: string; reasoning: string },
+    ): Promise<void> {
+      await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
+        const details = request.details
+        if (request.type !== 'rectification' || details?.type !== 'rectification' || !details.categories)
+          throw new ConflictError('Only a rectification that names its data does this')
+        if (!isOpen(request.status)) throw new ConflictError('This request is closed')
+        const { parts, input: answerInput } = await completionViewOf(trx, request, study, londonDate(at))
+        const open = parts.filter((p) => p.state.state === 'to_do' && p.state.undecided).map((p) => p.key)
+        const problem = rectificationDecisionProblem({
+          ...input,
+          open,
+          hasStatement: Boolean(details.statement?.trim()),
+        })
+        const invalid = (field: string, text: string) =>
+          new ValidationError([{ field, href: `#rectify-${field}`, text }])
+        if (problem) throw invalid(problem.field, problem.message)
+        if (input.category === 'email' && input.decision === 'corrected') {
+          throw invalid('decision', 'Correct the address with its own form, under Email record')
+        }
+        const category = answerInput.dataMap.find((c) => c.key === input.category)
+        if (!category) throw invalid('category', 'Select data the request names that is not yet decided')
+        const decided = { category: category.key, decision: input.decision }
+        switch (input.decision) {
+          case 'corrected': {
+            const taskId = await addWorkTask(
+              trx,
+              actor,
+              request.id,
+              { kind: 'rectify', subject: category.key, title: rectifyTaskTitle(category) },
+              at,
+            )
+            return { event: { kind: 'case.rectification_decided', data: { ...decided, taskId } } }
+          }
+          case 'not_inaccurate': {
+            const decisionId = await requests.saveDecision(trx, {
+              requestId: request.id,
+              part: category.key,
+              ground: 'not_inaccurate',
+              reasoning: input.reasoning.trim(),
+              by: actor.id,
+              at,
+            })
+            return { event: { kind: 'case.rectification_decided', data: { ...decided, decisionId } } }
+          }
+          default: {
+            const { record } = await recordOf(trx, request)
+            const supplementId = await requests.insertSupplement(trx, {
+              recordId: record.id,
+              requestId: request.id,
+              category: category.key,
+              statement: details.statement?.trim() ?? '',
+              by: actor.id,
+              at,
+            })
+            // Completing data is a rectification carried out: the recipients are told too.
+            await notifyRecipients(trx, actor, request, study, at)
+            return { event: { kind: 'case.rectification_decided', data: { ...decided, supplementId } } }
+          }
         }
       })
     },
@@ -474,6 +622,7 @@ export function caseService(deps: CaseDeps) {
             at,
           })
         }
+        await notifyRecipients(trx, actor, request, study, at)
         return { event: { kind: 'case.record_erased', data: { recordId: record.id, erasedOn: today } } }
       })
     },
@@ -495,7 +644,7 @@ export function caseService(deps: CaseDeps) {
           },
         ])
       }
-      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
         if (request.type !== 'restriction')
           throw new ConflictError('Only a restriction request restricts the record')
         const today = londonDate(at)
@@ -521,6 +670,7 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
+        await notifyRecipients(trx, actor, request, study, at)
         return { event: { kind: 'case.record_restricted', data: { recordId: record.id, ground, reviewOn } } }
       })
     },
@@ -546,9 +696,19 @@ export function caseService(deps: CaseDeps) {
           },
         ])
       }
-      await recordAction(actor, requestId, version, async ({ trx, request, at }) => {
+      await recordAction(actor, requestId, version, async ({ trx, request, study, at }) => {
         if (request.type !== 'rectification')
           throw new ConflictError('Only a rectification corrects the record')
+        const named = namedCategories(request.details)
+        if (named && !named.includes('email')) {
+          throw new ValidationError([
+            {
+              field: 'correctedEmail',
+              href: '#correctedEmail',
+              text: 'The request does not say the email address is wrong',
+            },
+          ])
+        }
         const read = await recordOf(trx, request)
         const { record } = read
         const newHmac = emailHmac(deps.secret, corrected)
@@ -581,14 +741,37 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
-        await addRecordTask(trx, {
-          recordId: record.id,
-          studyId: record.studyId,
-          holding: 'survey_platform',
-          title: 'Correct the address on the survey platform',
-          at,
-        })
-        return { event: { kind: 'case.address_rectified', data: { recordId: record.id } } }
+        // The platform's copy is corrected there, unless the platform no longer holds the address.
+        const platform = retentionStateAt(
+          record.facts,
+          retentionPolicyOf(study),
+          londonDate(at),
+        ).holdings.find((h) => h.key === 'survey_platform')
+        let taskId: string | undefined
+        if (platform && !isDeletedOrRequested(platform)) {
+          const title = 'Correct the address on the survey platform'
+          const recordTaskId = await addRecordTask(trx, {
+            recordId: record.id,
+            studyId: record.studyId,
+            holding: 'survey_platform',
+            title,
+            at,
+          })
+          taskId = await addWorkTask(
+            trx,
+            actor,
+            request.id,
+            { kind: 'rectify', subject: 'email', title, recordTaskId },
+            at,
+          )
+        }
+        await notifyRecipients(trx, actor, request, study, at)
+        return {
+          event: {
+            kind: 'case.address_rectified',
+            data: { recordId: record.id, ...(taskId ? { taskId } : {}) },
+          },
+        }
       })
     },
 
@@ -610,6 +793,31 @@ export function caseService(deps: CaseDeps) {
           },
           at,
         )
+        // Each holding that still links consent-based data to the person must stop using it, and
+        // the DPO must decide whether it is to be erased as well (Art. 17(1)(b)).
+        const toStop = await consentDataOf(trx, request)
+        for (const category of toStop) {
+          await addWorkTask(
+            trx,
+            actor,
+            request.id,
+            { kind: 'stop_processing', subject: category.key, title: stopProcessingTitle(category) },
+            at,
+          )
+        }
+        if (toStop.length > 0) {
+          await addWorkTask(
+            trx,
+            actor,
+            request.id,
+            {
+              kind: 'consider_erasure',
+              subject: toStop.map((c) => c.key).join(','),
+              title: considerErasureTitle,
+            },
+            at,
+          )
+        }
         return { event: { kind: 'case.consent_withdrawn', data: { recordId: record.id } } }
       })
     },
@@ -849,15 +1057,31 @@ export function caseService(deps: CaseDeps) {
       })
     },
 
-    async completeTask(actor: StaffUser, requestId: string, taskId: string, note: string): Promise<void> {
-      requireText(note, 'taskNote', 'Enter what was done')
+    /**
+     * Ticks a task off with how it was resolved and a note. A correction done is passed on to the
+     * recipients (Art. 19); a decision to erase consent-based data becomes its deletion tasks.
+     */
+    async completeTask(
+      actor: StaffUser,
+      requestId: string,
+      taskId: string,
+      input: { resolution: string; note: string },
+    ): Promise<void> {
+      const { request, study } = await load(requestId)
       const at = deps.now()
       await db.transaction(async (trx) => {
+        const task = await requests.taskKindOf(trx, requestId, taskId)
+        if (!task || task.done) throw new ConflictError('The task is already done or does not exist')
+        const problem = resolutionProblem(task.kind, input)
+        if (problem) throw new ValidationError([{ field: problem.field, href: '', text: problem.message }])
+        const resolution = resolutionOf(task.kind, input.resolution)
+        const note = input.note.trim()
         const done = await requests.completeTask(trx, {
           requestId,
           taskId,
           doneBy: actor.id,
-          note: note.trim(),
+          note,
+          resolution,
           at,
         })
         if (!done) throw new ConflictError('The task is already done or does not exist')
@@ -867,20 +1091,32 @@ export function caseService(deps: CaseDeps) {
             actor: staff(actor),
             subject: { type: 'request', id: requestId },
             kind: 'case.task_done',
-            data: { taskId },
+            data: { taskId, ...(task.kind ? { kind: task.kind, resolution } : {}) },
           },
           at,
         )
-        // The request's side of a deletion outside the portal: the record's holding is deleted with it.
+        // The request's side of work on a copy outside the portal: the record's task is done with it.
         if (done.recordTaskId) {
           await completeRecordTask(trx, {
             taskId: done.recordTaskId,
             actor: staff(actor),
-            note: note.trim(),
+            note,
             at,
-            purpose: 'deletion',
+            ...(task.kind === null ? { purpose: 'deletion' as const } : {}),
             requestId,
           })
+        }
+        if (task.kind === 'rectify') await notifyRecipients(trx, actor, request, study, at)
+        if (task.kind === 'consider_erasure' && resolution === 'erase') {
+          for (const category of await consentDataOf(trx, request)) {
+            await addWorkTask(
+              trx,
+              actor,
+              requestId,
+              { kind: 'erase_category', subject: category.key, title: eraseCategoryTitle(category) },
+              at,
+            )
+          }
         }
       })
     },

@@ -1,3 +1,9 @@
+import {
+  isTaskKind,
+  rectificationDecisions,
+  resolutionsFor,
+  type RectificationDecision,
+} from '../domain/case-work.js'
 import type { StoredEvent } from '../audit/events.js'
 import { formatLondonDateTime } from '../domain/clock.js'
 import type { RequestEventKind } from '../domain/request-events.js'
@@ -47,6 +53,7 @@ const titles: Record<RequestEventKind, string> = {
   'case.restriction_lift_notified': 'Told the person the restriction will be lifted (Art. 18(3))',
   'case.search_logged': 'Search for the access answer logged',
   'case.part_decided': 'Part of the request kept back, with its ground',
+  'case.rectification_decided': 'Decision on a correction recorded',
   'case.part_decision_withdrawn': 'Decision to keep part of the request back withdrawn',
   'case.record_erased': 'Email address erased from the record',
   'case.record_restricted': 'Email record restricted',
@@ -59,6 +66,11 @@ const titles: Record<RequestEventKind, string> = {
   'case.file_removed': 'File removed from the answer',
   'case.file_viewed': 'Answer file opened by staff',
   'download.fetched': 'The person downloaded the answer',
+}
+
+function resolutionWords(kind: string | undefined, resolution: string): string | undefined {
+  const allowed: Record<string, string> = resolutionsFor(isTaskKind(kind) ? kind : null)
+  return Object.hasOwn(allowed, resolution) ? allowed[resolution] : undefined
 }
 
 const isRequestEventKind = (kind: string): kind is RequestEventKind => Object.hasOwn(titles, kind)
@@ -92,7 +104,10 @@ function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): strin
     case 'case.task_added':
     case 'case.task_done': {
       const taskId = text('taskId')
-      return taskId && taskTitles.get(taskId)
+      const title = taskId && taskTitles.get(taskId)
+      const resolution = text('resolution')
+      const how = resolution ? resolutionWords(text('kind'), resolution) : undefined
+      return title && how && how !== 'Done' ? `${title} — ${how}` : title
     }
     case 'case.completed': {
       const outcome = text('outcome')
@@ -103,6 +118,14 @@ function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): strin
       return ground && Object.hasOwn(refusalGrounds, ground)
         ? refusalGrounds[ground as RefusalGround]
         : ground
+    }
+    case 'case.rectification_decided': {
+      const decision = text('decision')
+      const words =
+        decision && Object.hasOwn(rectificationDecisions, decision)
+          ? rectificationDecisions[decision as RectificationDecision]
+          : decision
+      return `${text('category') ?? ''}: ${words ?? ''}`
     }
     case 'case.part_decided': {
       const ground = text('ground')

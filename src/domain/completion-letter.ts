@@ -17,6 +17,8 @@ export interface CompletionLetterFacts {
   /** The restriction's ground in words and its review date, for a restriction. */
   restrictionGround: string | null
   restrictionReviewOn: IsoDate | null
+  /** What the letter says about the recipients told of a correction, erasure or restriction (Art. 19). */
+  recipients?: string | null
 }
 
 const labelsIn = (parts: RequestPart[], state: RequestPart['state']['state']) =>
@@ -109,10 +111,18 @@ export function completionDetails(
       break
     }
     case 'rectification':
-      if (done.length > 0) {
-        paragraphs.push(
-          `We corrected your email address in our records${whenDone(firstDone(parts))}, and we are making the same correction on the survey platform, where it is also held.`,
-        )
+      for (const p of done) {
+        const on = p.state.state === 'done' ? p.state.on : null
+        if (p.state.state === 'done' && p.state.how === 'supplemented') {
+          paragraphs.push(
+            `Your ${lowerFirst(p.label)}: we added your supplementary statement to our record of you${whenDone(on)}, so that it is read with the data.`,
+          )
+        } else if (p.state.state === 'done' && p.state.how === 'corrected') {
+          paragraphs.push(`Your ${lowerFirst(p.label)}: we corrected it ${p.state.where}${whenDone(on)}.`)
+        } else {
+          // A correction recorded before the form named the data: the address, in the portal.
+          paragraphs.push(`We corrected your email address in our records${whenDone(on)}.`)
+        }
       }
       break
     case 'restriction':
@@ -130,10 +140,26 @@ export function completionDetails(
       }
       break
     case 'withdraw_consent': {
-      const data = done.filter((p) => p.key !== 'consent').map((p) => p.label)
-      if (done.length > 0) {
+      const consent = done.find((p) => p.key === 'consent')
+      const data = done.filter((p) => p.key !== 'consent' && p.key !== 'erasure')
+      const legacy = data.filter((p) => p.state.state === 'done' && p.state.how !== 'stopped')
+      const stopped = data.flatMap((p) =>
+        p.state.state === 'done' && p.state.how === 'stopped'
+          ? [` We stopped using your ${lowerFirst(p.label)}${whenDone(p.state.on)}.`]
+          : [],
+      )
+      if (consent && consent.state.state === 'done') {
         paragraphs.push(
-          `We recorded that you withdrew your consent${whenDone(firstDone(parts))}.${data.length > 0 ? ` From that day we no longer use your ${listOf(data)}.` : ''}`,
+          `We recorded that you withdrew your consent${whenDone(consent.state.on)}.${legacy.length > 0 ? ` From that day we no longer use your ${listOf(legacy.map((p) => p.label))}.` : ''}${stopped.join('')}`,
+        )
+      }
+      const erasure = done.find((p) => p.key === 'erasure')
+      if (erasure && erasure.state.state === 'done') {
+        const what = listOf(data.map((p) => p.label)) || 'the data you gave with your consent'
+        paragraphs.push(
+          erasure.state.how === 'erased'
+            ? `As consent was our only ground for using your ${what}, we also deleted it${whenDone(erasure.state.on)} (Article 17(1)(b)).`
+            : `We considered whether to delete your ${what} as well (Article 17(1)(b)). We are keeping it, because: ${(erasure.state.note ?? '').trim()}`,
         )
       }
       break
@@ -150,6 +176,7 @@ export function completionDetails(
       `Your ${listOf(unlinkable)} ${one ? 'was' : 'were'} ${separated}. ${one ? 'It' : 'They'} can no longer be linked to you, so ${one ? 'it is' : 'they are'} no longer personal data about you and this right does not apply to ${one ? 'it' : 'them'} (Article 11(2)).`,
     )
   }
+  if (facts.recipients) paragraphs.push(facts.recipients)
   return paragraphs.join('\n\n')
 }
 

@@ -11,6 +11,7 @@ export function detailRowsOf(
 ): { label: string; value: string }[] {
   if (!details) return []
   return describeDetails(details, (field, value) => {
+    if (field === 'category') return dataMap.find((c) => c.key === value)?.label ?? value
     const choices = field === 'processing' ? objectionChoices(dataMap) : consentChoices(dataMap)
     return choices.find((c) => c.value === value)?.label ?? value
   })

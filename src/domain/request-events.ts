@@ -92,8 +92,24 @@ export type RequestEvent =
     }
   | { kind: 'case.note_added'; data: { noteId: string } }
   /** The title stays in the task, where it is minimised with the case; the trail keeps the id. */
-  | { kind: 'case.task_added'; data: { taskId: string } }
-  | { kind: 'case.task_done'; data: { taskId: string } }
+  | { kind: 'case.task_added'; data: { taskId: string; kind?: string } }
+  /** A task ticked off; a task the rights rules made also says how it was resolved. */
+  | { kind: 'case.task_done'; data: { taskId: string; kind?: string; resolution?: string } }
+  /**
+   * A decision on one category a rectification names: corrected (with the task that corrects it
+   * where the portal cannot), accurate (the reasons stay in the decision), or completed by the
+   * person's supplementary statement (which stays with the record).
+   */
+  | {
+      kind: 'case.rectification_decided'
+      data: {
+        category: string
+        decision: string
+        taskId?: string
+        decisionId?: string
+        supplementId?: string
+      }
+    }
   | { kind: 'case.address_rectified'; data: { recordId: string } }
   | { kind: 'case.consent_withdrawn'; data: { recordId: string } }
   | { kind: 'case.objection_decided'; data: { decision: string } }

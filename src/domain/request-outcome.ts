@@ -1,6 +1,7 @@
 import { categoryHeld, type AnswerRecord } from './answer.js'
 import { formatLongDate, type IsoDate } from './clock.js'
 import { lawfulBasisLabels, portableCategories, type DataCategory } from './data-map.js'
+import { consentCategoriesToStop, correctionPlace, type WorkTask } from './case-work.js'
 import type { RequestType } from './request-types.js'
 import type { RecordSnapshot } from './retention.js'
 
@@ -89,10 +90,28 @@ export interface OutcomeFacts {
   answer: { attachments: string[]; values: string[]; notGiven?: string[] } | null
   /** The objection's processing, in words, and whether it is direct marketing. */
   objection: { label: string; directMarketing: boolean } | null
+  /** The case's tasks the rights rules made (corrections, stopping processing, recipients). */
+  tasks?: WorkTask[]
+  /** Supplementary statements added to the record for this request, by category. */
+  supplements?: { category: string; on: IsoDate }[]
+  /**
+   * The categories a rectification says are wrong or incomplete; absent for one made before a
+   * request could name them, which is about the address.
+   */
+  named?: string[] | null
+}
+
+/** How a part was done, where the letter must say more than that it was: where, or the note. */
+export interface DoneHow {
+  how?: 'corrected' | 'supplemented' | 'stopped' | 'erased' | 'kept_on_other_ground'
+  /** Where a correction was made: "on the survey platform". */
+  where?: string
+  /** For data kept on another ground once consent was withdrawn, the ground. */
+  note?: string
 }
 
 export type PartState =
-  | { state: 'done'; on: IsoDate | null }
+  | ({ state: 'done'; on: IsoDate | null } & DoneHow)
   | { state: 'kept'; ground: PartGround; reasoning: string }
   | { state: 'not_identifiable' }
   | { state: 'no_record' }
@@ -102,7 +121,8 @@ export type PartState =
   /** The person never gave this data (a question they left unanswered). */
   | { state: 'not_provided' }
   | { state: 'out_of_scope'; article: string; reason: string }
-  | { state: 'to_do'; next: string }
+  /** `undecided`: a correction the DPO has not yet decided on (Art. 16). */
+  | { state: 'to_do'; next: string; undecided?: boolean }
 
 export interface RequestPart {
   key: string
@@ -222,15 +242,26 @@ export function requestParts(facts: OutcomeFacts): RequestPart[] {
         return part(c.key, c.label, actOrDecide(facts, c.key, 'erased', 'Erase the record'))
       })
 
-    case 'rectification':
-      if (reached !== 'held') return [unreachable('correction', 'The correction you asked for', reached)]
-      return [
-        part(
-          'correction',
-          'The correction you asked for',
-          actOrDecide(facts, 'correction', 'address_rectified', 'Correct the record, or record why not'),
-        ),
-      ]
+    case 'rectification': {
+      if (!facts.named) {
+        // A request made before the form named the data: it is about the address.
+        if (reached !== 'held') return [unreachable('correction', 'The correction you asked for', reached)]
+        return [
+          part(
+            'correction',
+            'The correction you asked for',
+            actOrDecide(facts, 'correction', 'address_rectified', 'Correct the record, or record why not'),
+          ),
+        ]
+      }
+      const named = categories.filter((c) => facts.named?.includes(c.key))
+      return named.map((c) => {
+        if (reached !== 'held' || !snapshot)
+          return unreachable(c.key, c.label, reached === 'held' ? 'no_record' : reached)
+        if (!linkedAtStart(c, snapshot)) return part(c.key, c.label, { state: 'not_identifiable' })
+        return part(c.key, c.label, rectificationState(facts, c))
+      })
+    }
 
     case 'restriction':
       if (reached !== 'held') return [unreachable('restriction', 'Your personal data', reached)]
@@ -278,18 +309,81 @@ export function requestParts(facts: OutcomeFacts): RequestPart[] {
         'consent_withdrawn',
         'Record the withdrawal on the record',
       )
+      const tasks = facts.tasks ?? []
+      const linked = new Set(consentCategoriesToStop(categories, snapshot.answersLinked).map((c) => c.key))
+      const consentData = categories
+        .filter((c) => c.lawfulBasis === 'consent')
+        .map((c) =>
+          linked.has(c.key)
+            ? part(c.key, c.label, stoppedState(withdrawn, tasks, c))
+            : part(c.key, c.label, { state: 'not_identifiable' }),
+        )
+      const consider = tasks.find((t) => t.kind === 'consider_erasure')
       return [
         part('consent', 'Your consent', withdrawn),
-        ...categories
-          .filter((c) => c.lawfulBasis === 'consent')
-          .map((c) =>
-            linkedAtStart(c, snapshot)
-              ? part(c.key, c.label, withdrawn)
-              : part(c.key, c.label, { state: 'not_identifiable' }),
-          ),
+        ...consentData,
+        ...(consider
+          ? [part('erasure', 'Whether to erase it as well (Article 17(1)(b))', considered(consider, tasks))]
+          : []),
       ]
     }
   }
+}
+
+/** One category the person says is wrong: corrected, completed by their statement, or still open. */
+function rectificationState(facts: OutcomeFacts, category: DataCategory): PartState {
+  const decision = facts.decisions.find((d) => d.part === category.key)
+  if (decision) return { state: 'kept', ground: decision.ground, reasoning: decision.reasoning }
+  const supplement = facts.supplements?.find((s) => s.category === category.key)
+  if (supplement) return { state: 'done', on: supplement.on, how: 'supplemented' }
+  const task = facts.tasks?.find((t) => t.kind === 'rectify' && t.subject === category.key)
+  const place = correctionPlace(category)
+  if (category.key === 'email') {
+    const rectified = actionOf(facts, 'address_rectified')
+    if (!rectified) {
+      return { state: 'to_do', next: 'Correct the address, or record the decision on it', undecided: true }
+    }
+    // The platform's copy is a task; without one, the platform no longer held the address.
+    if (task && !task.doneOn) return { state: 'to_do', next: `Tick off the task to correct it ${place}` }
+    return {
+      state: 'done',
+      on: task?.doneOn ?? rectified.on,
+      how: 'corrected',
+      where: task ? `in our records and ${place}` : 'in our records',
+    }
+  }
+  if (!task) return { state: 'to_do', next: 'Record the decision on this correction', undecided: true }
+  if (!task.doneOn) return { state: 'to_do', next: `Tick off the task to correct it ${place}` }
+  return { state: 'done', on: task.doneOn, how: 'corrected', where: place }
+}
+
+/** Consent-based data: stopped once the withdrawal is recorded and its stop task is done. */
+function stoppedState(withdrawn: PartState, tasks: WorkTask[], category: DataCategory): PartState {
+  if (withdrawn.state !== 'done') return withdrawn
+  const task = tasks.find((t) => t.kind === 'stop_processing' && t.subject === category.key)
+  // A withdrawal recorded before stopping became a task took effect on the record that day.
+  if (!task) return withdrawn
+  if (!task.doneOn) {
+    return { state: 'to_do', next: `Tick off the task to stop processing it ${correctionPlace(category)}` }
+  }
+  return { state: 'done', on: task.doneOn, how: 'stopped' }
+}
+
+/** The Art. 17(1)(b) question: decided to keep on another ground, or erased once the deletions are done. */
+function considered(task: WorkTask, tasks: WorkTask[]): PartState {
+  if (!task.doneOn) return { state: 'to_do', next: 'Decide whether to erase the consent-based data as well' }
+  if (task.resolution === 'keep') {
+    return { state: 'done', on: task.doneOn, how: 'kept_on_other_ground', note: task.note ?? '' }
+  }
+  const deletions = tasks.filter((t) => t.kind === 'erase_category')
+  const open = deletions.find((t) => !t.doneOn)
+  if (open) return { state: 'to_do', next: 'Tick off the deletion tasks' }
+  const last =
+    deletions
+      .map((t) => t.doneOn ?? task.doneOn)
+      .sort()
+      .at(-1) ?? task.doneOn
+  return { state: 'done', on: last, how: 'erased' }
 }
 
 export type DerivedOutcome =

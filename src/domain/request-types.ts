@@ -119,9 +119,18 @@ export function isRestrictionGround(value: unknown): value is RestrictionGround 
 export type RequestDetails =
   | { type: 'access'; description?: string }
   | { type: 'portability'; description?: string }
-  | { type: 'rectification'; inaccurate: string; correction: string }
-  | { type: 'erasure'; reason?: string }
-  | { type: 'restriction'; ground: RestrictionGround; description?: string }
+  | {
+      type: 'rectification'
+      inaccurate: string
+      correction: string
+      /** The data-map categories the person says are wrong or incomplete. */
+      categories?: string[]
+      /** A supplementary statement for incomplete data, to keep with the record (Art. 16). */
+      statement?: string
+      askRecipients?: boolean
+    }
+  | { type: 'erasure'; reason?: string; askRecipients?: boolean }
+  | { type: 'restriction'; ground: RestrictionGround; description?: string; askRecipients?: boolean }
   | { type: 'objection'; processing: string; description?: string }
   | { type: 'withdraw_consent'; consent: string; description?: string }
 
@@ -140,8 +149,13 @@ export function describeDetails(
       add('What you asked for', details.description)
       break
     case 'rectification':
+      add(
+        'Data that is wrong or incomplete',
+        details.categories?.map((c) => optionLabel('category', c)).join(', '),
+      )
       add('What is wrong', details.inaccurate)
       add('What it should say', details.correction)
+      add('Supplementary statement', details.statement)
       break
     case 'erasure':
       add('Why you want it deleted', details.reason)
@@ -159,5 +173,18 @@ export function describeDetails(
       add('More detail', details.description)
       break
   }
+  if ('askRecipients' in details && details.askRecipients) {
+    add('Who we told', 'You asked us to tell you who we shared your data with and told about this')
+  }
   return rows
+}
+
+/** The rights after which the person may ask whom we told (Art. 19). */
+export function asksRecipients(details: RequestDetails | null): boolean {
+  return details !== null && 'askRecipients' in details && details.askRecipients === true
+}
+
+/** The categories a rectification names, or null for one made before requests could name them. */
+export function namedCategories(details: RequestDetails | null): string[] | null {
+  return details?.type === 'rectification' && details.categories ? details.categories : null
 }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { consentChoices, objectionChoices, whatTheRightCovers } from '../domain/data-map.js'
+import { whatTheRightCovers } from '../domain/data-map.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
 import { isOpen, statusInfo } from '../domain/request-status.js'
 import {
@@ -26,7 +26,7 @@ import { personFileRows } from '../answers/presenters.js'
 import { detailRowsOf } from '../domain/request-details.js'
 import { deadlineExplanation, personMessageRows, statusSummaryRows } from './presenters.js'
 import { participantTimeline } from './timeline.js'
-import { formFields, parseRequestForm } from './validation.js'
+import { checkedValues, formChoicesOf, formFields, parseRequestForm } from './validation.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -74,7 +74,7 @@ export function intakeRoutes(services: Services): Router {
 
   async function choicesFor(study: Study) {
     const dataMap = await studies.dataMap(study.id)
-    return { objection: objectionChoices(dataMap), consent: consentChoices(dataMap) }
+    return formChoicesOf(dataMap)
   }
 
   function ipKey(req: Request, action: string): string {
@@ -186,7 +186,7 @@ export function intakeRoutes(services: Services): Router {
       type: RequestType
       study: Study
       many: boolean
-      values: Record<string, string>
+      values: Record<string, string | string[]>
       errors: { field: string; text: string; href: string }[]
       choices: Awaited<ReturnType<typeof choicesFor>>
     },
@@ -210,6 +210,7 @@ export function intakeRoutes(services: Services): Router {
       })),
       objectionItems: view.choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
       consentItems: view.choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      categoryItems: view.choices.categories.map((c) => ({ value: c.value, text: c.label })),
       action: paths.request.form(view.type, view.many ? view.study.slug : undefined),
     })
   }
@@ -240,7 +241,11 @@ export function intakeRoutes(services: Services): Router {
         type,
         study,
         many,
-        values: formValues(body, formFields[type]),
+        values: {
+          ...formValues(body, formFields[type]),
+          categories: checkedValues(body, 'categories'),
+          askRecipients: checkedValues(body, 'askRecipients'),
+        },
         errors: parsed.errors,
         choices,
       })

@@ -1,4 +1,4 @@
-import type { Choice } from '../domain/data-map.js'
+import { consentChoices, objectionChoices, type Choice, type DataCategory } from '../domain/data-map.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { isRestrictionGround, type RequestDetails, type RequestType } from '../domain/request-types.js'
 import type { FieldError } from '../errors.js'
@@ -15,15 +15,38 @@ export interface RequestForm {
 export interface FormChoices {
   objection: Choice[]
   consent: Choice[]
+  /** The study's data categories, for a rectification to name. */
+  categories: Choice[]
+}
+
+/** The choices the request forms offer, from the study's data map. */
+export function formChoicesOf(dataMap: DataCategory[]): FormChoices {
+  return {
+    objection: objectionChoices(dataMap),
+    consent: consentChoices(dataMap),
+    categories: dataMap.map((c) => ({ value: c.key, label: c.label })),
+  }
+}
+
+/** The values of a checkbox field as submitted: none, one or several strings; anything else is dropped. */
+export function checkedValues(body: Record<string, unknown>, field: string): string[] {
+  const value = body[field]
+  const all = Array.isArray(value) ? value : value === undefined ? [] : [value]
+  return all.filter((v): v is string => typeof v === 'string')
+}
+
+/** Whether the person asked whom we told about a correction, erasure or restriction (Art. 19). */
+function readAskRecipients(body: Record<string, unknown>): true | undefined {
+  return checkedValues(body, 'askRecipients').includes('yes') ? true : undefined
 }
 
 /** Fields each request form shows, in order; the route re-renders these on error. */
 export const formFields: Record<RequestType, string[]> = {
   access: ['description', 'email', 'name'],
   portability: ['description', 'email', 'name'],
-  rectification: ['inaccurate', 'correction', 'email', 'name'],
-  erasure: ['reason', 'email', 'name'],
-  restriction: ['ground', 'description', 'email', 'name'],
+  rectification: ['categories', 'inaccurate', 'correction', 'statement', 'askRecipients', 'email', 'name'],
+  erasure: ['reason', 'askRecipients', 'email', 'name'],
+  restriction: ['ground', 'description', 'askRecipients', 'email', 'name'],
   objection: ['processing', 'description', 'email', 'name'],
   withdraw_consent: ['consent', 'description', 'email', 'name'],
 }
@@ -57,9 +80,22 @@ export function parseRequestForm(
       details = { type, description: optional('description', 'the details of your request') }
       break
     case 'erasure':
-      details = { type, reason: optional('reason', 'your reason') }
+      details = { type, reason: optional('reason', 'your reason'), askRecipients: readAskRecipients(body) }
       break
     case 'rectification': {
+      const named = checkedValues(body, 'categories')
+      const known = new Set(choices.categories.map((c) => c.value))
+      const categories = choices.categories.filter((c) => named.includes(c.value)).map((c) => c.value)
+      if (choices.categories.length > 0 && (categories.length === 0 || named.some((n) => !known.has(n)))) {
+        errors.push({
+          field: 'categories',
+          href: '#categories',
+          text:
+            categories.length === 0
+              ? 'Select the data that is wrong or incomplete'
+              : 'Select only data from the list',
+        })
+      }
       const inaccurate = readText(
         body,
         {
@@ -82,7 +118,19 @@ export function parseRequestForm(
         },
         errors,
       )
-      details = { type, inaccurate: inaccurate ?? '', correction: correction ?? '' }
+      const statement = readText(
+        body,
+        { field: 'statement', name: 'the supplementary statement', max: limits.long, multiline: true },
+        errors,
+      )
+      details = {
+        type,
+        inaccurate: inaccurate ?? '',
+        correction: correction ?? '',
+        ...(categories.length > 0 ? { categories } : {}),
+        statement,
+        askRecipients: readAskRecipients(body),
+      }
       break
     }
     case 'restriction': {
@@ -97,6 +145,7 @@ export function parseRequestForm(
         type,
         ground: isRestrictionGround(ground) ? ground : 'accuracy',
         description: optional('description', 'more detail'),
+        askRecipients: readAskRecipients(body),
       }
       break
     }

@@ -88,9 +88,10 @@ export type RecordTaskPurpose = 'deletion' | 'other'
 export async function addRecordTask(
   trx: Knex,
   task: { recordId: string; studyId: string; holding: HoldingKey; title: string; at: Date },
-): Promise<void> {
+): Promise<string> {
+  const id = newId()
   await trx('record_tasks').insert({
-    id: newId(),
+    id,
     record_id: task.recordId,
     study_id: task.studyId,
     holding: task.holding,
@@ -98,6 +99,7 @@ export async function addRecordTask(
     purpose: 'other' satisfies RecordTaskPurpose,
     created_at: task.at.toISOString(),
   })
+  return id
 }
 
 /**

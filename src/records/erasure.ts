@@ -81,6 +81,8 @@ export async function eraseFromRecord(
   }
   if (plan.eraseAddress) {
     await revokeFilesOfRecord(trx, record.id, input.reason, input.actor, at)
+    // A supplementary statement completes data about the person: it goes with their address.
+    await trx('record_supplements').where({ record_id: record.id }).del()
     await recordEvent(
       trx,
       {

@@ -128,6 +128,23 @@ export function recordsRepo(db: Knex) {
       return row && toRecord(row)
     },
     /** One record, with when each holding's deletion task was done. */
+    /** The supplementary statements kept with the record (Art. 16), oldest first. */
+    async supplementsOf(
+      recordId: string,
+    ): Promise<{ category: string; statement: string; addedAt: string; requestId: string }[]> {
+      const rows: { category: string; statement: string; added_at: string; request_id: string }[] = await db(
+        'record_supplements',
+      )
+        .where({ record_id: recordId })
+        .orderBy('added_at')
+        .select('category', 'statement', 'added_at', 'request_id')
+      return rows.map((r) => ({
+        category: r.category,
+        statement: r.statement,
+        addedAt: r.added_at,
+        requestId: r.request_id,
+      }))
+    },
     async findById(id: string): Promise<EmailRecord | undefined> {
       const row = await db<EmailRecordRow>('email_records').where({ id }).first()
       return row && withDeletionTasks(db, toRecord(row))

@@ -1,3 +1,4 @@
+import { formatLondonDateTime } from '../domain/clock.js'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -167,7 +168,15 @@ export function recordsRoutes(services: Services): Router {
       (r) => r.studyId === study.id,
     )
     const shown = view(record, study)
+    const dataMap = await studies.dataMap(study.id)
+    const supplements = (await records.supplementsOf(record.id)).map((s) => ({
+      category: dataMap.find((c) => c.key === s.category)?.label ?? s.category,
+      statement: s.statement,
+      added: formatLondonDateTime(s.addedAt),
+      href: paths.staff.case({ id: s.requestId }),
+    }))
     res.render('records/record', {
+      supplements,
       title: record.email ?? 'Erased record',
       backLink: paths.staff.records(),
       record: shown,

@@ -9,6 +9,8 @@ import { withoutFreeText, type CaseTextRemoved } from '../domain/case-retention.
 import type { RightsRequest } from '../domain/rights-request.js'
 import type { RequestChanges } from '../domain/request-lifecycle.js'
 import { newId } from '../security/tokens.js'
+import { isTaskKind, type TaskKind, type WorkTask } from '../domain/case-work.js'
+import { londonDate, type IsoDate } from '../domain/clock.js'
 
 export type { RightsRequest } from '../domain/rights-request.js'
 
@@ -94,10 +96,14 @@ export interface CaseNote {
 export interface CaseTask {
   id: string
   title: string
+  /** The rule that made the task, or null for one staff added. */
+  kind: TaskKind | null
+  subject: string | null
   createdAt: string
   doneAt: string | null
   doneNote: string | null
   doneByName: string | null
+  resolution: string | null
 }
 
 interface MessageRow {
@@ -114,6 +120,9 @@ interface MessageRow {
 interface TaskRow {
   id: string
   title: string
+  kind: string | null
+  subject: string | null
+  resolution: string | null
   created_at: string
   done_at: string | null
   done_note: string | null
@@ -337,15 +346,80 @@ export function requestsRepo(db: Knex) {
         .leftJoin('staff_users as u', 'u.id', 't.done_by')
         .where('t.request_id', requestId)
         .orderBy('t.created_at')
-        .select('t.id', 't.title', 't.created_at', 't.done_at', 't.done_note', 'u.display_name')
+        .orderBy('t.id')
+        .select(
+          't.id',
+          't.title',
+          't.kind',
+          't.subject',
+          't.resolution',
+          't.created_at',
+          't.done_at',
+          't.done_note',
+          'u.display_name',
+        )
       return rows.map((r) => ({
         id: r.id,
         title: r.title,
+        kind: isTaskKind(r.kind) ? r.kind : null,
+        subject: r.subject,
         createdAt: r.created_at,
         doneAt: r.done_at,
         doneNote: r.done_note,
         doneByName: r.display_name,
+        resolution: r.resolution,
       }))
+    },
+    /** The case's tasks as the rights rules read them, on the connection given (a transaction, say). */
+    async workTasksOf(conn: Knex, requestId: string): Promise<WorkTask[]> {
+      const rows: Pick<TaskRow, 'id' | 'kind' | 'subject' | 'resolution' | 'done_at' | 'done_note'>[] =
+        await conn('request_tasks')
+          .where({ request_id: requestId })
+          .orderBy('created_at')
+          .orderBy('id')
+          .select('id', 'kind', 'subject', 'resolution', 'done_at', 'done_note')
+      return rows.map((r) => ({
+        id: r.id,
+        kind: isTaskKind(r.kind) ? r.kind : null,
+        subject: r.subject,
+        doneOn: r.done_at ? londonDate(new Date(r.done_at)) : null,
+        resolution: r.resolution,
+        note: r.done_note,
+      }))
+    },
+    async supplementsOf(
+      conn: Knex,
+      requestId: string,
+    ): Promise<{ id: string; category: string; on: IsoDate }[]> {
+      const rows: { id: string; category: string; added_at: string }[] = await conn('record_supplements')
+        .where({ request_id: requestId })
+        .orderBy('added_at')
+        .select('id', 'category', 'added_at')
+      return rows.map((r) => ({ id: r.id, category: r.category, on: londonDate(new Date(r.added_at)) }))
+    },
+    /** Keeps the person's supplementary statement with their record (Art. 16); returns its id. */
+    async insertSupplement(
+      trx: Knex,
+      supplement: {
+        recordId: string
+        requestId: string
+        category: string
+        statement: string
+        by: string
+        at: Date
+      },
+    ): Promise<string> {
+      const id = newId()
+      await trx('record_supplements').insert({
+        id,
+        record_id: supplement.recordId,
+        request_id: supplement.requestId,
+        category: supplement.category,
+        statement: supplement.statement,
+        added_by: supplement.by,
+        added_at: supplement.at.toISOString(),
+      })
+      return id
     },
     /** Ticks a task off only if nobody did first; returns whether this caller did. */
     /**
@@ -354,17 +428,46 @@ export function requestsRepo(db: Knex) {
      */
     async completeTask(
       trx: Knex,
-      task: { requestId: string; taskId: string; doneBy: string; note: string; at: Date },
+      task: {
+        requestId: string
+        taskId: string
+        doneBy: string
+        note: string
+        resolution: string
+        at: Date
+      },
     ): Promise<{ recordTaskId: string | null } | null> {
       const updated = await trx('request_tasks')
         .where({ id: task.taskId, request_id: task.requestId })
         .whereNull('done_at')
-        .update({ done_at: task.at.toISOString(), done_by: task.doneBy, done_note: task.note })
+        .update({
+          done_at: task.at.toISOString(),
+          done_by: task.doneBy,
+          done_note: task.note,
+          resolution: task.resolution,
+        })
       if (updated !== 1) return null
       const row: { record_task_id: string | null } | undefined = await trx('request_tasks')
         .where({ id: task.taskId })
         .first('record_task_id')
       return { recordTaskId: row?.record_task_id ?? null }
+    },
+    /** The open task's kind, read before it is ticked off; undefined when there is no such task. */
+    async taskKindOf(
+      trx: Knex,
+      requestId: string,
+      taskId: string,
+    ): Promise<{ kind: TaskKind | null; subject: string | null; done: boolean } | undefined> {
+      const row: { kind: string | null; subject: string | null; done_at: string | null } | undefined =
+        await trx('request_tasks')
+          .where({ id: taskId, request_id: requestId })
+          .first('kind', 'subject', 'done_at')
+      if (!row) return undefined
+      return {
+        kind: isTaskKind(row.kind) ? row.kind : null,
+        subject: row.subject,
+        done: row.done_at !== null,
+      }
     },
     async countOpenTasks(trx: Knex, requestId: string): Promise<number> {
       const row = await trx('request_tasks')
@@ -376,7 +479,15 @@ export function requestsRepo(db: Knex) {
     /** A task on the case; `recordTaskId` when it is the request's side of a record task. */
     async insertTask(
       trx: Knex,
-      task: { requestId: string; title: string; createdBy: string; at: Date; recordTaskId?: string },
+      task: {
+        requestId: string
+        title: string
+        createdBy: string
+        at: Date
+        recordTaskId?: string
+        kind?: TaskKind
+        subject?: string
+      },
     ): Promise<string> {
       const id = newId()
       await trx('request_tasks').insert({
@@ -386,6 +497,8 @@ export function requestsRepo(db: Knex) {
         created_by: task.createdBy,
         created_at: task.at.toISOString(),
         record_task_id: task.recordTaskId ?? null,
+        kind: task.kind ?? null,
+        subject: task.subject ?? null,
       })
       return id
     },

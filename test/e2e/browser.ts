@@ -147,3 +147,9 @@ export function useBrowserAndPortal(): { browser: () => Browser; portal: () => R
     portal: () => portal as RunningPortal,
   }
 }
+
+/** On the first open task, picks its first outcome when the task asks for one (a recipient told, say). */
+export async function chooseFirstResolution(page: Page): Promise<void> {
+  const radio = page.locator('#tasks ~ ul input[name="resolution"]').first()
+  if ((await radio.count()) > 0) await radio.check()
+}

@@ -11,6 +11,7 @@ import {
   screenshot,
   useBrowserAndPortal,
   watchConsole,
+  chooseFirstResolution,
 } from './browser.js'
 
 const setup = useBrowserAndPortal()
@@ -136,6 +137,7 @@ describe('a DPO erases the address but keeps the survey answers back on a resear
       const tasks = await dpo.locator('button:has-text("Mark done")').count()
       expect(tasks).toBeGreaterThan(0)
       for (let open = tasks; open > 0; open--) {
+        await chooseFirstResolution(dpo)
         await dpo
           .locator('input[name="taskNote"]')
           .first()

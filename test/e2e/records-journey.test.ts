@@ -11,6 +11,7 @@ import {
   screenshot,
   useBrowserAndPortal,
   watchConsole,
+  chooseFirstResolution,
 } from './browser.js'
 
 const setup = useBrowserAndPortal()
@@ -98,6 +99,7 @@ describe('a DPO answers access and erasure against the email record', () => {
     expect(await dpo.textContent('main')).toContain('The address is erased')
     await screenshot(dpo, 'records-05-erased')
     for (let open = await dpo.locator('button:has-text("Mark done")').count(); open > 0; open--) {
+      await chooseFirstResolution(dpo)
       await dpo.locator('input[name="taskNote"]').first().fill('Deleted on the platform by the study team.')
       await clickAndWait(dpo, 'button:has-text("Mark done") >> nth=0')
     }

@@ -42,9 +42,14 @@ export function dpoSignIn(ctx: () => TestContext) {
   }
 }
 
+/** How a test ticks off a task of each kind: recipients told, consent-based data erased. */
+export function resolutionFor(kind: string | null): string {
+  return kind === 'notify_recipient' ? 'notified' : kind === 'consider_erasure' ? 'erase' : 'done'
+}
+
 /** Ticks off every open task on the case, as the DPO would once the copies outside the portal are gone. */
 export async function tickOffTasks(ctx: TestContext, agent: Agent, requestId: string) {
-  const tasks = await ctx.services
+  const tasks: { id: string; kind: string | null }[] = await ctx.services
     .db('request_tasks')
     .where({ request_id: requestId })
     .whereNull('done_at')
@@ -54,7 +59,7 @@ export async function tickOffTasks(ctx: TestContext, agent: Agent, requestId: st
     await agent
       .post(`/staff/requests/${requestId}/tasks/${task.id}/done`)
       .type('form')
-      .send({ _csrf: csrf, taskNote: 'Deleted by the platform admin' })
+      .send({ _csrf: csrf, resolution: resolutionFor(task.kind), taskNote: 'Deleted by the platform admin' })
       .expect(303)
   }
 }

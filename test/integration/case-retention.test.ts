@@ -41,7 +41,10 @@ async function caseWithText(instant: string): Promise<{ requestId: string; statu
   await ctx.services.caseHandling.addNote(staff, requestId, 'Rang 07700 900123; Sam confirmed it')
   await ctx.services.caseHandling.addTask(staff, requestId, 'Call Sam on 07700 900123')
   const [task] = await db()('request_tasks').where({ request_id: requestId }).pluck('id')
-  await ctx.services.caseHandling.completeTask(staff, requestId, String(task), 'Spoke on 07700 900123')
+  await ctx.services.caseHandling.completeTask(staff, requestId, String(task), {
+    resolution: 'done',
+    note: 'Spoke on 07700 900123',
+  })
   await db()('request_messages').insert([
     {
       id: newId(),

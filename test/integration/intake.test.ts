@@ -119,6 +119,7 @@ describe('filing a request', () => {
       ctx.agent(),
       'rectification',
       {
+        categories: 'email',
         inaccurate: 'My address is misspelt',
         correction: 'jane@example.org',
         email: 'not-an-address',
@@ -135,6 +136,7 @@ describe('filing a request', () => {
 
   it('requires the fields each type needs', async () => {
     const rectification = await submit(ctx.agent(), 'rectification', { email: 'a@example.org' }, 400)
+    expect(rectification.text).toContain('href="#categories"')
     expect(rectification.text).toContain('href="#inaccurate"')
     expect(rectification.text).toContain('href="#correction"')
     const restriction = await submit(
@@ -446,6 +448,7 @@ describe('lapsed unconfirmed requests', () => {
     await submit(ctx.agent(), 'rectification', {
       email: 'gone@example.org',
       name: 'Gone',
+      categories: 'email',
       inaccurate: 'old',
       correction: 'new',
     })

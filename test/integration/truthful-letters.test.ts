@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { partGrounds } from '../../src/domain/request-outcome.js'
 import type { RequestDetails, RequestType } from '../../src/domain/request-types.js'
 import { importEmailRecords } from '../../src/records/import.js'
-import { caseForm, dpoSignIn, postCaseAction } from '../helpers/cases.js'
+import { caseForm, dpoSignIn, postCaseAction, resolutionFor } from '../helpers/cases.js'
 import { createTestContext, csrfFrom, linkIn, testSecret, type TestContext } from '../helpers/context.js'
 import { requestRow } from '../helpers/request-rows.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
@@ -92,7 +92,7 @@ async function tickOffTasks(agent: Agent, requestId: string) {
     await agent
       .post(`/staff/requests/${requestId}/tasks/${task.id}/done`)
       .type('form')
-      .send({ _csrf: csrf, taskNote: 'Deleted by the platform admin' })
+      .send({ _csrf: csrf, resolution: resolutionFor(task.kind), taskNote: 'Deleted by the platform admin' })
       .expect(303)
   }
 }
@@ -139,6 +139,7 @@ describe('a rectification', () => {
     await importRecords('jane@example.org')
     const requestId = await file('rectification', 'jane@example.org', {
       type: 'rectification',
+      categories: ['email'],
       inaccurate: 'My email address',
       correction: 'jane.new@example.org',
     })
@@ -151,11 +152,16 @@ describe('a rectification', () => {
     expect(await completionOf(requestId)).toBeUndefined()
 
     await post(agent, requestId, 'rectify-address', { correctedEmail: 'jane.new@example.org' }, 303)
+    // The platform's copy and each recipient are tasks: until they are done, the letter waits.
+    expect(await draftOnCase(agent, requestId)).not.toContain('corrected')
+    await tickOffTasks(agent, requestId)
     const corrected = await draftOnCase(agent, requestId)
-    expect(corrected).toContain('We corrected your email address in our records on 3 March 2026')
+    expect(corrected).toContain(
+      'Your email address: we corrected it in our records and on the survey platform on 3 March 2026',
+    )
     await post(agent, requestId, 'complete', { letter: corrected }, 303)
     expect(await row(requestId)).toMatchObject({ status: 'completed', outcome: 'fulfilled' })
-    expect((await completionOf(requestId))?.body).toContain('We corrected your email address')
+    expect((await completionOf(requestId))?.body).toContain('Your email address: we corrected it')
   })
 })
 

@@ -7,6 +7,10 @@ const choices = {
     { value: 'direct_marketing', label: 'Direct marketing' },
   ],
   consent: [{ value: 'ethnicity', label: 'Ethnicity' }],
+  categories: [
+    { value: 'email', label: 'Email address' },
+    { value: 'occupation', label: 'Occupation' },
+  ],
 }
 
 const fields = (result: ReturnType<typeof parseRequestForm>) =>
@@ -23,8 +27,55 @@ describe('parseRequestForm', () => {
 
   it('requires both sides of a rectification', () => {
     expect(
-      fields(parseRequestForm('rectification', { email: 'a@example.org', inaccurate: 'x' }, choices)),
+      fields(
+        parseRequestForm(
+          'rectification',
+          { email: 'a@example.org', inaccurate: 'x', categories: 'occupation' },
+          choices,
+        ),
+      ),
     ).toEqual(['correction'])
+  })
+
+  it('asks a rectification which data is wrong, from the data map only, before its other fields', () => {
+    const base = { email: 'a@example.org', inaccurate: 'x', correction: 'y' }
+    expect(fields(parseRequestForm('rectification', { ...base, correction: '' }, choices))).toEqual([
+      'categories',
+      'correction',
+    ])
+    expect(
+      fields(parseRequestForm('rectification', { ...base, categories: ['occupation', 'salary'] }, choices)),
+    ).toEqual(['categories'])
+    const result = parseRequestForm(
+      'rectification',
+      {
+        ...base,
+        categories: ['occupation', 'email'],
+        statement: 'I also manage a team.',
+        askRecipients: 'yes',
+      },
+      choices,
+    )
+    // Stored in data-map order, with the statement and the Art. 19 question.
+    expect(result.ok && result.form.details).toEqual({
+      type: 'rectification',
+      inaccurate: 'x',
+      correction: 'y',
+      categories: ['email', 'occupation'],
+      statement: 'I also manage a team.',
+      askRecipients: true,
+    })
+  })
+
+  it('records whether the person asked whom we told, for erasure and restriction too', () => {
+    const erasure = parseRequestForm('erasure', { email: 'a@example.org', askRecipients: 'yes' }, choices)
+    expect(erasure.ok && erasure.form.details).toEqual({ type: 'erasure', askRecipients: true })
+    const restriction = parseRequestForm(
+      'restriction',
+      { email: 'a@example.org', ground: 'accuracy', askRecipients: 'no' },
+      choices,
+    )
+    expect(restriction.ok && restriction.form.details).toEqual({ type: 'restriction', ground: 'accuracy' })
   })
 
   it('accepts only the choices the study offers', () => {
