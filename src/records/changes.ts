@@ -4,6 +4,7 @@ import type { IsoDate } from '../domain/clock.js'
 import type { EventKind } from '../domain/request-events.js'
 import type { HoldingKey } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
+import { requestsRepo } from '../requests/repo.js'
 
 /** The changes a rights request makes to an email record (erasure has its own, `eraseFromRecord`). */
 export type RecordChange =
@@ -147,7 +148,33 @@ export function recordTaskService(db: Knex, now: () => Date) {
     /** False when the task is already done or does not exist. */
     async complete(actor: Actor, taskId: string, note: string): Promise<boolean> {
       const at = now()
-      return db.transaction((trx) => completeRecordTask(trx, { taskId, actor, note, at }))
+      return db.transaction(async (trx) => {
+        if (!(await completeRecordTask(trx, { taskId, actor, note, at }))) return false
+        // The same work on a request's case is done with it, so the case and its letter agree.
+        const linked = await requestsRepo(trx).openTasksForRecordTask(trx, taskId)
+        for (const task of linked) {
+          const done = await requestsRepo(trx).completeTask(trx, {
+            requestId: task.requestId,
+            taskId: task.id,
+            doneBy: actor.type === 'staff' ? actor.id : null,
+            note,
+            resolution: 'done',
+            at,
+          })
+          if (!done) continue
+          await recordEvent(
+            trx,
+            {
+              actor,
+              subject: { type: 'request', id: task.requestId },
+              kind: 'case.task_done',
+              data: { taskId: task.id, ...(task.kind ? { kind: task.kind, resolution: 'done' } : {}) },
+            },
+            at,
+          )
+        }
+        return true
+      })
     },
   }
 }

@@ -431,7 +431,7 @@ export function requestsRepo(db: Knex) {
       task: {
         requestId: string
         taskId: string
-        doneBy: string
+        doneBy: string | null
         note: string
         resolution: string
         at: Date
@@ -451,6 +451,21 @@ export function requestsRepo(db: Knex) {
         .where({ id: task.taskId })
         .first('record_task_id')
       return { recordTaskId: row?.record_task_id ?? null }
+    },
+    /** The open request tasks that are a request's side of this record task. */
+    async openTasksForRecordTask(
+      trx: Knex,
+      recordTaskId: string,
+    ): Promise<{ id: string; requestId: string; kind: TaskKind | null }[]> {
+      const rows: { id: string; request_id: string; kind: string | null }[] = await trx('request_tasks')
+        .where({ record_task_id: recordTaskId })
+        .whereNull('done_at')
+        .select('id', 'request_id', 'kind')
+      return rows.map((r) => ({
+        id: r.id,
+        requestId: r.request_id,
+        kind: isTaskKind(r.kind) ? r.kind : null,
+      }))
     },
     /** The open task's kind, read before it is ticked off; undefined when there is no such task. */
     async taskKindOf(

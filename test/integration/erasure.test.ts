@@ -230,19 +230,30 @@ describe('an erasure request’s deletion tasks', () => {
     expect(doneEvents.map((e: { data: string }) => JSON.parse(e.data) as unknown)).toEqual([{ requestId }])
     expect(await statuses()).toEqual(['Deleted 2 March 2022', 'Deletion requested on 1 March 2022'])
 
-    // A record task ticked off on the deletion tasks page first keeps what was done there.
+    // A record task ticked off on the deletion tasks page ticks the request's side off with it.
     await agent
       .post(`/staff/records/tasks/${voucherTask.record_task_id}/done`)
       .type('form')
       .send({ _csrf: csrf, note: 'Mailbox emptied' })
       .expect(303)
-    ctx.setNow('2022-03-02T00:20:00Z')
-    expect((await tick(voucherTask.id)).status).toBe(303)
     expect(
       await ctx.services.db('record_tasks').where({ id: voucherTask.record_task_id }).first(),
     ).toMatchObject({
       done_note: 'Mailbox emptied',
     })
+    expect(await ctx.services.db('request_tasks').where({ id: voucherTask.id }).first()).toMatchObject({
+      done_note: 'Mailbox emptied',
+      done_by: user.id,
+      resolution: 'done',
+    })
+    const caseEvents = await ctx.services
+      .db('events')
+      .where({ kind: 'case.task_done', subject_type: 'request', subject_id: requestId })
+    expect(caseEvents.map((e: { data: string }) => JSON.parse(e.data) as unknown)).toContainEqual({
+      taskId: voucherTask.id,
+    })
+    // Ticking it again on the case changes nothing.
+    expect((await tick(voucherTask.id)).status).toBe(409)
     expect(
       await ctx.services
         .db('events')
