@@ -11,6 +11,9 @@ import type { Download } from './service.js'
 
 const heldLabels: Record<CategoryHeld, string> = {
   held: 'Held and linked to you',
+  not_held: 'Not held',
+  deletion_requested: 'Deletion requested, not yet confirmed',
+  deleted: 'Deleted',
   anonymised: 'Anonymised: no longer linked to you',
   erased: 'Deleted',
   no_record: 'Not held',

@@ -387,6 +387,8 @@ export interface PartsPanel {
     decisions: { value: string; text: string }[]
     /** The person's supplementary statement, if they gave one. */
     statement: string | null
+    /** The address is among the data named: it is corrected with its own form. */
+    addressNamed: boolean
   } | null
 }
 
@@ -394,6 +396,7 @@ const partTags: Record<PartState['state'], Tag> = {
   done: { text: 'Done', classes: 'govuk-tag--green' },
   kept: { text: 'Kept back', classes: 'govuk-tag--orange' },
   not_identifiable: { text: 'Not linkable', classes: 'govuk-tag--grey' },
+  none_held: { text: 'None held', classes: 'govuk-tag--grey' },
   no_record: { text: 'No record', classes: 'govuk-tag--grey' },
   deleted_before: { text: 'Deleted before', classes: 'govuk-tag--grey' },
   deleted_during: { text: 'Deleted since', classes: 'govuk-tag--grey' },
@@ -422,6 +425,8 @@ function partDetail(type: RequestType, key: string, state: PartState): string {
       return partGrounds[state.ground]
     case 'not_identifiable':
       return 'Can no longer be linked to the person, so the right does not reach it (Art. 11(2)).'
+    case 'none_held':
+      return 'Nothing of this is held for the person.'
     case 'no_record':
       return 'No email record of this address was found.'
     case 'deleted_before':
@@ -447,7 +452,13 @@ const objectionDecisionWords: Record<string, string> = {
 export function partsPanelOf(
   type: RequestType,
   parts: RequestPart[],
-  options: { closing: string | null; canDecide: boolean; statement?: string | null },
+  options: {
+    closing: string | null
+    canDecide: boolean
+    statement?: string | null
+    /** The rectification names its data, so accuracy is decided per category on its own form. */
+    namedData?: string[] | null
+  },
 ): PartsPanel {
   const derived = derivedOutcome(parts)
   const undecided = parts.filter((p) => p.state.state === 'to_do' && p.state.undecided)
@@ -467,7 +478,9 @@ export function partsPanelOf(
       type === 'objection'
         ? []
         : parts.filter((p) => p.decidable).map((p) => ({ value: p.key, text: p.label })),
-    grounds: partGroundsFor(type).map((g) => ({ value: g, text: partGrounds[g] })),
+    grounds: partGroundsFor(type)
+      .filter((g) => !(options.namedData && g === 'not_inaccurate'))
+      .map((g) => ({ value: g, text: partGrounds[g] })),
     closing: options.closing,
     canDecide: options.canDecide,
     corrections:
@@ -478,6 +491,7 @@ export function partsPanelOf(
               .filter(([value]) => value !== 'supplemented' || Boolean(options.statement))
               .map(([value, text]) => ({ value, text })),
             statement: options.statement ?? null,
+            addressNamed: options.namedData?.includes('email') ?? false,
           }
         : null,
   }

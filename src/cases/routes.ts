@@ -7,7 +7,13 @@ import type { Study } from '../domain/study.js'
 import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import { dueSoonDays, urgency } from '../domain/queue.js'
-import { isRequestType, requestTypeInfo, requestTypes, restrictionGrounds } from '../domain/request-types.js'
+import {
+  isRequestType,
+  namedCategories,
+  requestTypeInfo,
+  requestTypes,
+  restrictionGrounds,
+} from '../domain/request-types.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { clockView } from '../domain/case-clock.js'
@@ -45,6 +51,7 @@ import {
   taskRowsOf,
 } from './presenters.js'
 import { staffTimeline } from './timeline.js'
+import { requestComplaintRows } from '../complaints/presenters.js'
 import { staffFileRows } from '../answers/presenters.js'
 import { detailRowsOf } from '../domain/request-details.js'
 
@@ -569,10 +576,14 @@ export function casesRoutes(services: Services): Router {
             closing: completionClosing(completion.parts, context),
             canDecide: canAct && open,
             statement: request.details?.type === 'rectification' ? (request.details.statement ?? null) : null,
+            namedData: namedCategories(request.details),
           })
         : undefined,
       today,
       canReopen: allows('reopen', request),
+      complaints: requestComplaintRows(await services.complaintHandling.aboutRequest(request.id), (id) =>
+        paths.staff.complaint({ id }),
+      ),
       offers: caseOffersOf(request, today),
     })
   }

@@ -179,12 +179,14 @@ export function caseService(deps: CaseDeps) {
     requestId: string,
     task: { kind: TaskKind; subject: string; title: string; recordTaskId?: string },
     at: Date,
+    /** Milliseconds after `at` the task is dated, so tasks made together keep their order. */
+    order = 0,
   ): Promise<string> {
     const taskId = await requests.insertTask(trx, {
       requestId,
       title: task.title,
       createdBy: actor.id,
-      at,
+      at: new Date(at.getTime() + order),
       kind: task.kind,
       subject: task.subject,
       ...(task.recordTaskId ? { recordTaskId: task.recordTaskId } : {}),
@@ -216,13 +218,14 @@ export function caseService(deps: CaseDeps) {
     const right = request.type
     if (!passesOn(right)) return
     const existing = await requests.workTasksOf(trx, request.id)
-    for (const recipient of recipientsToNotify(recipientsOf(study.recipients), existing)) {
+    for (const [order, recipient] of recipientsToNotify(recipientsOf(study.recipients), existing).entries()) {
       await addWorkTask(
         trx,
         actor,
         request.id,
         { kind: 'notify_recipient', subject: recipient, title: notificationTitle(right, recipient) },
         at,
+        order,
       )
     }
   }
@@ -796,13 +799,14 @@ export function caseService(deps: CaseDeps) {
         // Each holding that still links consent-based data to the person must stop using it, and
         // the DPO must decide whether it is to be erased as well (Art. 17(1)(b)).
         const toStop = await consentDataOf(trx, request)
-        for (const category of toStop) {
+        for (const [order, category] of toStop.entries()) {
           await addWorkTask(
             trx,
             actor,
             request.id,
             { kind: 'stop_processing', subject: category.key, title: stopProcessingTitle(category) },
             at,
+            order,
           )
         }
         if (toStop.length > 0) {
@@ -816,6 +820,7 @@ export function caseService(deps: CaseDeps) {
               title: considerErasureTitle,
             },
             at,
+            toStop.length,
           )
         }
         return { event: { kind: 'case.consent_withdrawn', data: { recordId: record.id } } }
@@ -1108,13 +1113,14 @@ export function caseService(deps: CaseDeps) {
         }
         if (task.kind === 'rectify') await notifyRecipients(trx, actor, request, study, at)
         if (task.kind === 'consider_erasure' && resolution === 'erase') {
-          for (const category of await consentDataOf(trx, request)) {
+          for (const [order, category] of (await consentDataOf(trx, request)).entries()) {
             await addWorkTask(
               trx,
               actor,
               requestId,
               { kind: 'erase_category', subject: category.key, title: eraseCategoryTitle(category) },
               at,
+              order,
             )
           }
         }

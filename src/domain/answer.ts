@@ -5,7 +5,7 @@ import {
   specialCategoryConditions,
   type DataCategory,
 } from './data-map.js'
-import type { RetentionView } from './retention.js'
+import type { Holding, HoldingKey, RetentionView } from './retention.js'
 import type { DataCondition } from './rights.js'
 
 /**
@@ -21,8 +21,13 @@ export function downloadExpiresOn(publishedOn: IsoDate): IsoDate {
   return addDays(publishedOn, downloadDays)
 }
 
-/** What is left of one category of data for this person. */
-export type CategoryHeld = 'held' | 'anonymised' | 'erased' | 'no_record'
+/**
+ * What is left of one category of data for this person. `not_held`, `deletion_requested` and
+ * `deleted` come from a holding of the record that exists only for some people (the voucher
+ * correspondence): none yet, its deletion asked for but not confirmed, or deleted.
+ */
+export type CategoryHeld =
+  'held' | 'not_held' | 'deletion_requested' | 'deleted' | 'anonymised' | 'erased' | 'no_record'
 
 export interface AnswerStudy {
   title: string
@@ -84,15 +89,43 @@ export interface AnswerRequestRecord {
  */
 export function categoryHeld(category: DataCategory, record: AnswerRecord | null): CategoryHeld {
   if (!record) return 'no_record'
+  if (category.key === voucherCorrespondenceKey) return voucherCorrespondenceHeld(record)
   if (category.key === 'email') return record.view.state === 'erased' ? 'erased' : 'held'
   if (record.view.state === 'erased') return 'anonymised'
   if (category.linkedAfterExtraction || record.view.answersLinked) return 'held'
   return 'anonymised'
 }
 
+/** A data-map category with this key is the record's voucher correspondence, in whatever study. */
+export const voucherCorrespondenceKey = 'voucher_correspondence' satisfies HoldingKey
+
+const voucherHoldingOf = (record: AnswerRecord): Holding | undefined =>
+  record.view.holdings.find((h) => h.key === voucherCorrespondenceKey)
+
+/**
+ * What is left of the voucher correspondence, as the record's holding of it says
+ * (src/domain/retention.ts): nothing before a voucher is sent; held until it is deleted, even once
+ * due; then deleted, or its deletion requested while nobody has confirmed it; erased with the
+ * record, except a copy whose deletion is still unconfirmed.
+ */
+export function voucherCorrespondenceHeld(record: AnswerRecord | null): CategoryHeld {
+  if (!record) return 'no_record'
+  if (!record.voucherSentOn) return 'not_held'
+  const holding = voucherHoldingOf(record)
+  if (holding?.status === 'deletion_requested') return 'deletion_requested'
+  if (record.view.state === 'erased') return 'erased'
+  if (!holding) return 'not_held'
+  return holding.status === 'deleted' ? 'deleted' : 'held'
+}
+
+/** An attachment is a copy of the voucher correspondence when its name says so. */
+export const isVoucherCorrespondenceCopy = (filename: string): boolean => /voucher/i.test(filename)
+
 /** The condition the rights rules take (src/domain/rights.ts) for what is left of a category. */
 export function dataConditionOf(held: CategoryHeld): DataCondition {
-  if (held === 'held') return 'linked'
+  // Until its deletion is confirmed, the copy may still be there for a right to reach. Nothing
+  // held yet is neither deleted nor a missing record: the law for the category is what stands.
+  if (held === 'held' || held === 'deletion_requested' || held === 'not_held') return 'linked'
   if (held === 'anonymised') return 'anonymised'
   if (held === 'no_record') return 'no_record'
   return 'erased'
@@ -100,6 +133,9 @@ export function dataConditionOf(held: CategoryHeld): DataCondition {
 
 const heldExplanation: Record<CategoryHeld, string> = {
   held: 'We hold this and can link it to your email address.',
+  not_held: 'We hold none of this about you.',
+  deletion_requested: 'We have asked for this to be deleted; that it is gone has not been confirmed yet.',
+  deleted: 'We have deleted this.',
   anonymised:
     'This can no longer be linked to you: it was separated from your email address, when the survey data was extracted from the survey platform or when we deleted your address. It is not personal data about you any more (Article 11(2)).',
   erased: 'We have deleted your email address, so nothing can be linked to you any more.',
@@ -230,16 +266,21 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
       : null,
     data: input.dataMap.map((category) => {
       const held = categoryHeld(category, record)
-      let value: string | null = null
-      if (held === 'held') {
-        if (category.key === 'email') value = record?.email ?? null
-        else value = hasCopy ? 'See the attached copy from the survey platform.' : null
+      let shown: { explanation: string; value: string | null } = {
+        explanation: heldExplanation[held],
+        value: null,
+      }
+      if (category.key === voucherCorrespondenceKey && record) {
+        shown = voucherCorrespondenceAnswer(record, held, input.attachments)
+      } else if (held === 'held') {
+        if (category.key === 'email') shown.value = record?.email ?? null
+        else shown.value = hasCopy ? 'See the attached copy from the survey platform.' : null
       }
       return {
         category: category.label,
         held,
-        explanation: heldExplanation[held],
-        value,
+        explanation: shown.explanation,
+        value: shown.value,
         purpose: category.purpose,
         lawfulBasis: lawfulBasisLabels[category.lawfulBasis],
         specialCategory: category.specialCategory,
@@ -262,6 +303,51 @@ export function buildAccessAnswer(input: AnswerInput): AccessAnswer {
     attachments: input.attachments,
     searches: (input.searches ?? []).map((search) => ({ ...search, sentence: searchSentence(search) })),
     requestsToUs: input.requestsToUs ?? [],
+  }
+}
+
+/**
+ * How the answer speaks of the voucher correspondence: a copy goes with the answer, attached when
+ * the DPO attached one (a file named for it), otherwise taken from our mailbox and provided with it.
+ */
+export function voucherCorrespondenceAnswer(
+  record: AnswerRecord,
+  held: CategoryHeld,
+  attachments: string[],
+): { explanation: string; value: string | null } {
+  const holding = voucherHoldingOf(record)
+  switch (held) {
+    case 'held': {
+      const copies = attachments.filter(isVoucherCorrespondenceCopy)
+      return {
+        explanation: heldExplanation.held,
+        value:
+          copies.length > 0
+            ? `See the attached copy: ${copies.join(', ')}.`
+            : 'Held in our mailbox for voucher correspondence. We provide a copy of it with this answer.',
+      }
+    }
+    case 'not_held':
+      return {
+        explanation: 'We have not sent you a voucher, so we hold no correspondence with you about one.',
+        value: null,
+      }
+    case 'deletion_requested':
+      return {
+        explanation: holding?.requestedOn
+          ? `We asked for it to be deleted on ${formatLongDate(holding.requestedOn)}; that it is gone has not been confirmed yet.`
+          : heldExplanation.deletion_requested,
+        value: null,
+      }
+    case 'deleted':
+      return {
+        explanation: holding?.deletedOn
+          ? `We deleted it on ${formatLongDate(holding.deletedOn)}.`
+          : heldExplanation.deleted,
+        value: null,
+      }
+    default:
+      return { explanation: heldExplanation[held], value: null }
   }
 }
 

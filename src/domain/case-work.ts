@@ -151,7 +151,8 @@ export function recipientsParagraph(tasks: WorkTask[], asked: boolean): string |
     return 'We have told those we shared your data with about this, where we could. If you would like to know who they are, reply to this letter and we will tell you (Article 19).'
   }
   const line = (t: WorkTask): string => {
-    const who = t.subject ?? ''
+    // A recipient listed as a sentence loses its full stop before the colon.
+    const who = (t.subject ?? '').replace(/[.;,]\s*$/, '')
     switch (t.resolution) {
       case 'notified':
         return `- ${who}: we told them${t.doneOn ? ` on ${formatLongDate(t.doneOn)}` : ''}.`

@@ -1,4 +1,4 @@
-import type { AnswerInput } from './answer.js'
+import { voucherCorrespondenceKey, type AnswerInput } from './answer.js'
 import { formatLongDate, type IsoDate } from './clock.js'
 import { refusalRightsParagraph, type LetterContext } from './letters.js'
 import { keptParagraph, listOf, needsChallengeRights, whenDone, type RequestPart } from './request-outcome.js'
@@ -94,7 +94,15 @@ export function completionDetails(
           `We deleted your email address${whenDone(address.state.on)}, from our records and from everywhere we hold it. We keep only a one-way code of it, so that we can show we acted on your request; it cannot be turned back into your address.`,
         )
       }
-      const rest = done.filter((p) => p.key !== 'email').map((p) => p.label)
+      const voucher = done.find((p) => p.key === voucherCorrespondenceKey)
+      if (voucher && voucher.state.state === 'done') {
+        paragraphs.push(
+          `We deleted our correspondence with you about your voucher, with your email address${whenDone(voucher.state.on)}.`,
+        )
+      }
+      const rest = done
+        .filter((p) => p.key !== 'email' && p.key !== voucherCorrespondenceKey)
+        .map((p) => p.label)
       if (rest.length > 0) {
         paragraphs.push(
           `Your ${listOf(rest)} can no longer be linked to you: your email address was the only link, and it has been deleted.`,

@@ -1,4 +1,9 @@
-import { categoryHeld, type AnswerRecord } from './answer.js'
+import {
+  categoryHeld,
+  isVoucherCorrespondenceCopy,
+  voucherCorrespondenceKey,
+  type AnswerRecord,
+} from './answer.js'
 import { formatLongDate, type IsoDate } from './clock.js'
 import { lawfulBasisLabels, portableCategories, type DataCategory } from './data-map.js'
 import { consentCategoriesToStop, correctionPlace, type WorkTask } from './case-work.js'
@@ -114,6 +119,8 @@ export type PartState =
   | ({ state: 'done'; on: IsoDate | null } & DoneHow)
   | { state: 'kept'; ground: PartGround; reasoning: string }
   | { state: 'not_identifiable' }
+  /** Nothing of it is held for this person: no voucher was sent, or its copy is already gone. */
+  | { state: 'none_held' }
   | { state: 'no_record' }
   | { state: 'deleted_before' }
   /** The address was erased while the request was open (by another request, say). */
@@ -205,13 +212,16 @@ export function requestParts(facts: OutcomeFacts): RequestPart[] {
           }
         }
         if (held === 'anonymised') return part(c.key, c.label, { state: 'not_identifiable' })
+        if (held === 'not_held' || held === 'deleted') return part(c.key, c.label, { state: 'none_held' })
         if (!facts.answer) return part(c.key, c.label, actOrDecide(facts, c.key, null, 'Prepare the answer'))
         if (facts.type === 'portability' && facts.answer.notGiven?.includes(c.key)) {
           return part(c.key, c.label, { state: 'not_provided' })
         }
         const included =
           facts.type === 'access'
-            ? c.key === 'email' || facts.answer.attachments.length > 0
+            ? c.key === voucherCorrespondenceKey
+              ? facts.answer.attachments.some(isVoucherCorrespondenceCopy)
+              : c.key === 'email' || facts.answer.attachments.length > 0
             : facts.answer.values.includes(c.key)
         return part(
           c.key,
@@ -221,7 +231,9 @@ export function requestParts(facts: OutcomeFacts): RequestPart[] {
             c.key,
             null,
             facts.type === 'access'
-              ? 'Attach the copy from the survey platform and prepare the answer again'
+              ? c.key === voucherCorrespondenceKey
+                ? 'Attach a copy of the voucher correspondence (a file with “voucher” in its name) and prepare the answer again'
+                : 'Attach the copy from the survey platform and prepare the answer again'
               : 'Copy the value in from the survey platform and prepare the answer again',
             included ? null : undefined,
           ),
@@ -234,6 +246,10 @@ export function requestParts(facts: OutcomeFacts): RequestPart[] {
         if (reached !== 'held' || !snapshot)
           return unreachable(c.key, c.label, reached === 'held' ? 'no_record' : reached)
         if (!linkedAtStart(c, snapshot)) return part(c.key, c.label, { state: 'not_identifiable' })
+        // Correspondence that never existed (no voucher was sent) is not there to erase.
+        if (c.key === voucherCorrespondenceKey && categoryHeld(c, facts.record) === 'not_held') {
+          return part(c.key, c.label, { state: 'none_held' })
+        }
         // Erasing the address deletes it everywhere the portal knows; what stays can no longer be
         // linked. Once the address is erased it cannot be said to be kept, whatever was decided.
         if (c.key === 'email' && actionOf(facts, 'erased')) {
@@ -401,7 +417,7 @@ export function derivedOutcome(parts: RequestPart[]): DerivedOutcome {
     return {
       ok: false,
       part: toDo.key,
-      problem: `${toDo.label}: ${toDo.state.next}${toDo.decidable ? ', or record why it is not done' : ''}`,
+      problem: `${toDo.label}: ${toDo.state.next}${toDo.decidable && !toDo.state.undecided ? ', or record why it is not done' : ''}`,
     }
   }
   const done = parts.some((p) => p.state.state === 'done')

@@ -174,7 +174,7 @@ export function describeDetails(
       break
   }
   if ('askRecipients' in details && details.askRecipients) {
-    add('Who we told', 'You asked us to tell you who we shared your data with and told about this')
+    add('Who we told', 'You asked us to tell you who we shared your data with, and whether we told them')
   }
   return rows
 }

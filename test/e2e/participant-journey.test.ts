@@ -37,6 +37,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await page.check('input[value="rectification"]')
     await clickAndWait(page, 'button:has-text("Continue")')
     expect(page.url()).toContain('/request/rectification')
+    await page.getByRole('checkbox', { name: 'Email address', exact: true }).check()
     await page.fill('#inaccurate', 'My email address has a typo')
     await page.fill('#email', 'not-an-email')
     await clickAndWait(page, 'button:has-text("Send request")')

@@ -57,6 +57,13 @@ describe('a DPO answers access and erasure against the email record', () => {
     })
     await clickAndWait(dpo, 'button:has-text("Attach file")')
     expect(await dpo.textContent('main')).toContain('File attached to the answer.')
+    // The voucher was sent, so the correspondence about it is held too: its copy goes with the answer.
+    await dpo.setInputFiles('#attachment', {
+      name: 'voucher-correspondence.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('1 September 2021: your voucher is attached.\n'),
+    })
+    await clickAndWait(dpo, 'button:has-text("Attach file")')
     await clickAndWait(dpo, 'button:has-text("Prepare the answer")')
     expect(await dpo.textContent('main')).toContain('Access answer (Article 15)')
     await expectAccessible(dpo)

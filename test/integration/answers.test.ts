@@ -19,7 +19,7 @@ beforeEach(async () => {
       studyId,
       open: () =>
         Readable.from([
-          'email,participated,voucher sent,extracted\nlinked@example.org,2021-06-01,2021-10-20,\nextracted@example.org,2021-06-01,,2021-09-15\n',
+          'email,participated,voucher sent,extracted\nlinked@example.org,2021-06-01,,\nvoucher@example.org,2021-06-01,2021-10-20,\nextracted@example.org,2021-06-01,,2021-09-15\n',
         ]),
       actor: { type: 'system', id: 'test' },
     },
@@ -79,7 +79,7 @@ const keepSurveyDataBack = (agent: Agent, requestId: string) =>
 
 describe('the access answer', () => {
   it('is prepared as a draft from the record, published on completion and downloaded for 30 days', async () => {
-    const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'linked@example.org' })
+    const { requestId, statusToken } = await fileConfirmedRequest(ctx, { email: 'voucher@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
 
     const early = await act(agent, requestId, 'complete', { letter: 'Here it is.' })
@@ -99,7 +99,7 @@ describe('the access answer', () => {
     expect(answer).toMatchObject({
       kind: 'access',
       emailRecord: {
-        emailAddress: 'linked@example.org',
+        emailAddress: 'voucher@example.org',
         tookPartOn: '2021-06-01',
         voucherSentOn: '2021-10-20',
       },
@@ -123,9 +123,20 @@ describe('the access answer', () => {
     expect((await upload(agent, requestId, 'platform-export.csv', 'question,answer\nq1,yes\n')).status).toBe(
       303,
     )
+    // The voucher correspondence is held in a mailbox: until a copy is attached it is still to do.
+    await done(act(agent, requestId, 'prepare-answer'))
+    const noVoucherCopy = await act(agent, requestId, 'complete', { letter: 'Your answer is ready.' })
+    expect(noVoucherCopy.status).toBe(400)
+    expect(noVoucherCopy.text).toContain('Attach a copy of the voucher correspondence')
+    expect(
+      (await upload(agent, requestId, 'voucher-correspondence.txt', 'Your voucher code is on its way.\n'))
+        .status,
+    ).toBe(303)
     await done(act(agent, requestId, 'prepare-answer'))
     const { page } = await casePage(agent, requestId)
-    expect(page.text).toContain('Our answer includes your email address, occupation, sex, age, ethnicity and')
+    expect(page.text).toContain(
+      'Our answer includes your email address, correspondence about your voucher, occupation, sex, age, ethnicity and',
+    )
     expect(page.text).toContain('You can download it, as a page you can read and as a data file')
     expect(page.text).toContain('until 1 December 2021')
     await done(act(agent, requestId, 'complete', { letter: 'Your answer is ready.' }))
@@ -133,19 +144,20 @@ describe('the access answer', () => {
     const sent = await fileRows(requestId)
     expect(sent).toMatchObject([
       { kind: 'attachment', published_at: expect.any(String) as unknown },
+      { kind: 'attachment', published_at: expect.any(String) as unknown },
       { kind: 'access_answer', published_at: expect.any(String) as unknown },
     ])
 
     const person = ctx.agent()
     const status = await person.get(`/status/${statusToken}`).expect(200)
     const links = fileLinks(status.text)
-    expect(links).toHaveLength(3)
-    expect(links.filter((l) => l.endsWith('/file'))).toHaveLength(1)
+    expect(links).toHaveLength(4)
+    expect(links.filter((l) => l.endsWith('/file'))).toHaveLength(2)
     const html = await person.get(links.find((l) => l.endsWith('/html'))!).expect(200)
     expect(html.headers['content-type']).toContain('text/html')
     expect(html.headers['cache-control']).toBe('no-store')
     expect(html.headers['content-security-policy']).toContain('sandbox')
-    expect(html.text).toContain('linked@example.org')
+    expect(html.text).toContain('voucher@example.org')
     expect(html.text).toContain('Lawful basis')
     expect(html.text).toContain('Office for National Statistics Secure Research Service')
     expect(html.text).toContain('Standard Contractual Clauses')
@@ -170,13 +182,14 @@ describe('the access answer', () => {
     const later = await person.get(`/status/${statusToken}`).expect(200)
     expect(later.text).toContain('Expired: it was available until 1 December 2021')
     const report = await runMaintenance(ctx.services)
-    expect(report.expiredFilesPurged).toBe(2)
+    expect(report.expiredFilesPurged).toBe(3)
     const removed = await ctx.services.db('events').where({ kind: 'downloads.expired_removed' }).pluck('data')
     expect(removed).toHaveLength(1)
     expect((JSON.parse(String(removed[0])) as { files: string[] }).files.sort()).toEqual(
       sent.map((f: { id: string }) => f.id).sort(),
     )
     expect(await fileRows(requestId)).toMatchObject([
+      { body: null, purged_at: expect.any(String) as unknown },
       { body: null, purged_at: expect.any(String) as unknown },
       { body: null, purged_at: expect.any(String) as unknown },
     ])
@@ -395,7 +408,7 @@ describe('what the answer may not do', () => {
     await ctx.services
       .db('email_records')
       .where({ email_hmac: ctx.services.emailKey('linked@example.org') })
-      .update({ voucher_sent_on: '2021-10-25' })
+      .update({ participated_on: '2021-06-02' })
     const changed = await act(agent, requestId, 'complete', ready)
     expect(changed.status).toBe(400)
     expect(changed.text).toContain('changed since the answer was prepared')
@@ -464,7 +477,8 @@ describe('what the answer may not do', () => {
     const link = fileLinks((await ctx.agent().get(`/status/${statusToken}`)).text)[0]!
     ctx.setNow('2022-03-10T10:00:00Z')
     const report = await ctx.services.sweep.run()
-    expect(report.erased).toBe(2)
+    // The three records of the study are all past the platform's retention by now.
+    expect(report.erased).toBe(3)
     await ctx.agent().get(link).expect(410)
     expect(await fileRows(requestId)).toMatchObject([{ body: null, revoke_reason: 'retention_schedule' }])
   })

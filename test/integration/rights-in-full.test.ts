@@ -218,8 +218,13 @@ describe('rectification of survey data (Art. 16) with its recipients (Art. 19)',
     )
     expect(draft).not.toContain('Your email address: we corrected')
     expect(draft).toContain('You asked us who we told about this (Article 19)')
+    // In the study's order, whatever order the ids fall in.
+    const listed = draft.split('\n').filter((l) => l.startsWith('- '))
+    expect(listed.map((l) => l.slice(2, 12))).toEqual(
+      ['Pre-approve', 'The Office ', 'Law enforc'].map((p) => p.slice(0, 10)),
+    )
     expect(draft).toContain(
-      '- Pre-approved online survey platform providers, who run the survey for us.: we told them on 3 March 2026.',
+      '- Pre-approved online survey platform providers, who run the survey for us: we told them on 3 March 2026.',
     )
     expect(draft).toContain('because your data was never disclosed to them')
     expect(draft).toContain(

@@ -3,9 +3,11 @@ import {
   buildAccessAnswer,
   buildPortabilityAnswer,
   categoryHeld,
+  dataConditionOf,
   downloadExpiresOn,
   portabilityRows,
   portableValuesNeeded,
+  voucherCorrespondenceHeld,
   type AnswerInput,
   type AnswerRecord,
 } from '../../src/domain/answer.js'
@@ -107,6 +109,185 @@ describe('what is left of each category', () => {
     expect(
       categoryHeld({ ...dataMap[1]!, linkedAfterExtraction: true }, record({ extractedOn: '2021-09-15' })),
     ).toBe('held')
+  })
+})
+
+const voucherCorrespondence = category('voucher_correspondence', 'legitimate_interests', {
+  label: 'Correspondence about your voucher',
+  heldIn: 'Our mailbox for voucher correspondence',
+  linkedAfterExtraction: true,
+})
+
+describe('what is left of the voucher correspondence', () => {
+  const erased = { on: '2021-12-01', reason: 'erasure_request' as const }
+  it.each([
+    ['no voucher was sent', {}, '2021-11-01', 'not_held'],
+    ['no voucher was sent and the address is erased', { erased }, '2021-12-05', 'not_held'],
+    ['its holding is within its two months', { voucherSentOn: '2021-10-20' }, '2021-11-01', 'held'],
+    ['its holding is on its last day', { voucherSentOn: '2021-10-20' }, '2021-12-20', 'held'],
+    ['its holding is due for deletion', { voucherSentOn: '2021-10-20' }, '2021-12-21', 'held'],
+    [
+      'its holding is due but the record restricted',
+      { voucherSentOn: '2021-10-20', restriction: { since: '2021-12-01' } },
+      '2021-12-21',
+      'held',
+    ],
+    [
+      'the survey data was extracted',
+      { voucherSentOn: '2021-10-20', extractedOn: '2021-09-15' },
+      '2021-11-01',
+      'held',
+    ],
+    [
+      'its deletion was asked for and not confirmed',
+      {
+        voucherSentOn: '2021-10-20',
+        deletedHoldings: { voucher_correspondence: '2021-12-21' },
+        deletionDone: { voucher_correspondence: null },
+      },
+      '2021-12-22',
+      'deletion_requested',
+    ],
+    [
+      'its deletion was confirmed',
+      {
+        voucherSentOn: '2021-10-20',
+        deletedHoldings: { voucher_correspondence: '2021-12-21' },
+        deletionDone: { voucher_correspondence: '2021-12-23' },
+      },
+      '2021-12-24',
+      'deleted',
+    ],
+    [
+      'the portal deleted it (no task read)',
+      { voucherSentOn: '2021-10-20', deletedHoldings: { voucher_correspondence: '2021-12-21' } },
+      '2021-12-22',
+      'deleted',
+    ],
+    [
+      'the record was erased and the deletion confirmed',
+      {
+        voucherSentOn: '2021-10-20',
+        deletedHoldings: { voucher_correspondence: '2021-12-01' },
+        deletionDone: { voucher_correspondence: '2021-12-02' },
+        erased,
+      },
+      '2021-12-05',
+      'erased',
+    ],
+    [
+      'the record was erased before the deletion was confirmed',
+      {
+        voucherSentOn: '2021-10-20',
+        deletedHoldings: { voucher_correspondence: '2021-12-01' },
+        deletionDone: { voucher_correspondence: null },
+        erased,
+      },
+      '2021-12-05',
+      'deletion_requested',
+    ],
+    [
+      'the record was erased, with no deletion tracked',
+      { voucherSentOn: '2021-10-20', erased },
+      '2021-12-05',
+      'erased',
+    ],
+  ])('when %s, on %3$s: %4$s', (_, facts, today, expected) => {
+    const r = record(facts, today)
+    expect(voucherCorrespondenceHeld(r)).toBe(expected)
+    // The data map's category follows the same rule, by its key, whatever it says of extraction.
+    expect(categoryHeld(voucherCorrespondence, r)).toBe(expected)
+    expect(categoryHeld({ ...voucherCorrespondence, linkedAfterExtraction: false }, r)).toBe(expected)
+  })
+
+  it('is no_record without a record', () => {
+    expect(voucherCorrespondenceHeld(null)).toBe('no_record')
+    expect(categoryHeld(voucherCorrespondence, null)).toBe('no_record')
+  })
+
+  it('gives the rights rules a copy still there until its deletion is confirmed, and never a missing record', () => {
+    expect(dataConditionOf('held')).toBe('linked')
+    expect(dataConditionOf('deletion_requested')).toBe('linked')
+    expect(dataConditionOf('deleted')).toBe('erased')
+    expect(dataConditionOf('erased')).toBe('erased')
+    expect(dataConditionOf('not_held')).toBe('linked')
+  })
+})
+
+describe('the voucher correspondence in the access answer', () => {
+  const withVoucher = (r: AnswerRecord | null, attachments: string[] = []) =>
+    buildAccessAnswer({
+      ...input(r, attachments),
+      dataMap: [dataMap[0]!, voucherCorrespondence, ...dataMap.slice(1)],
+    }).data[1]!
+
+  it('provides a copy from the mailbox while it is held and none is attached', () => {
+    const row = withVoucher(record({ voucherSentOn: '2021-10-20' }), ['platform.csv'])
+    expect(row).toMatchObject({
+      category: 'Correspondence about your voucher',
+      held: 'held',
+      value: 'Held in our mailbox for voucher correspondence. We provide a copy of it with this answer.',
+      lawfulBasis: 'Legitimate interests',
+      whereHeld: 'Our mailbox for voucher correspondence',
+    })
+  })
+
+  it('points to the attached copy when the DPO attached one', () => {
+    const row = withVoucher(record({ voucherSentOn: '2021-10-20' }), ['platform.csv', 'Voucher-emails.pdf'])
+    expect(row.value).toBe('See the attached copy: Voucher-emails.pdf.')
+  })
+
+  it('says none is held when no voucher was sent, even with a copy attached', () => {
+    const row = withVoucher(record({}), ['voucher-emails.pdf'])
+    expect(row).toMatchObject({ held: 'not_held', value: null })
+    expect(row.explanation).toContain('We have not sent you a voucher')
+  })
+
+  it('dates the deletion, and its request while unconfirmed', () => {
+    const requested = withVoucher(
+      record(
+        {
+          voucherSentOn: '2021-10-20',
+          deletedHoldings: { voucher_correspondence: '2021-12-21' },
+          deletionDone: { voucher_correspondence: null },
+        },
+        '2021-12-22',
+      ),
+    )
+    expect(requested).toMatchObject({ held: 'deletion_requested', value: null })
+    expect(requested.explanation).toBe(
+      'We asked for it to be deleted on 21 December 2021; that it is gone has not been confirmed yet.',
+    )
+    const deleted = withVoucher(
+      record(
+        {
+          voucherSentOn: '2021-10-20',
+          deletedHoldings: { voucher_correspondence: '2021-12-21' },
+          deletionDone: { voucher_correspondence: '2021-12-23' },
+        },
+        '2021-12-24',
+      ),
+    )
+    expect(deleted).toMatchObject({
+      held: 'deleted',
+      value: null,
+      explanation: 'We deleted it on 23 December 2021.',
+    })
+  })
+
+  it('is erased with the record', () => {
+    const row = withVoucher(
+      record(
+        { voucherSentOn: '2021-10-20', erased: { on: '2021-12-01', reason: 'erasure_request' } },
+        '2021-12-05',
+      ),
+      ['voucher-emails.pdf'],
+    )
+    expect(row).toMatchObject({ held: 'erased', value: null })
+  })
+
+  it('is said to be not held when there is no record', () => {
+    expect(withVoucher(null)).toMatchObject({ held: 'no_record', value: null })
   })
 })
 
