@@ -5,6 +5,7 @@ import type { StaffUser } from './domain/staff-user.js'
 import type { Config } from './config.js'
 import type { Db } from './db/knex.js'
 import { addCalendarMonths, addDays, londonDate } from './domain/clock.js'
+import { fillPlaceholders } from './domain/letters.js'
 import { requestTypes, type RequestDetails, type RequestType } from './domain/request-types.js'
 import { importEmailRecords } from './records/import.js'
 import { createServices, type Services } from './services.js'
@@ -209,6 +210,19 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
     await finishTasks(id)
   }
 
+  // The answer as the case page drafts it: the study's wording, with what the case recorded.
+  const draftedAnswer = async (id: string): Promise<string> => {
+    const request = await services.requests.findById(id)
+    const study = request ? await services.studies.findById(request.studyId) : undefined
+    if (!request || !study) throw new Error('No such request')
+    const { details } = await services.caseHandling.completion(request, study)
+    const wording = await services.templates.forCase(request.type)
+    return fillPlaceholders(wording.completion, {
+      ...services.caseHandling.letterContext(request, study, request.extendedDueOn ?? request.dueOn),
+      details,
+    })
+  }
+
   // The work outside the portal, done and ticked off; ticking some off makes more (a deletion).
   const finishTasks = async (id: string) => {
     for (let pass = 0; pass < 3; pass++) {
@@ -254,6 +268,20 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
       } else if (stage === 'completed') {
         await services.caseHandling.assign(dpo, id, await version(id), dpo.id)
         if (type === 'access') {
+          // Where the DPO looked for the person's data, for the answer's search log (Art. 15(1A)).
+          const searchedOn = londonDate(clock)
+          await services.caseHandling.logSearch(dpo, id, await version(id), {
+            place: 'Survey platform: responses export filtered by the address',
+            searchedOn,
+            found: 'One response, exported as survey-answers.csv.',
+            limit: '',
+          })
+          await services.caseHandling.logSearch(dpo, id, await version(id), {
+            place: 'The study mailbox for voucher correspondence',
+            searchedOn,
+            found: 'One thread about the voucher, exported as voucher-correspondence.txt.',
+            limit: 'Searched by the address only; the mailbox holds nothing older than the study.',
+          })
           await services.answers.attach(dpo, id, {
             filename: 'survey-answers.csv',
             body: Buffer.from('question,answer\nOccupation,Team manager\nEthnicity,Prefer not to say\n'),
@@ -274,12 +302,7 @@ export async function fillDemo(deps: { db: Db; config: Config; log: Logger }): P
           await services.answers.prepare(dpo, id, await version(id), { ethnicity: 'Prefer not to say' })
         }
         await actOn(type, id)
-        await services.caseHandling.complete(
-          dpo,
-          id,
-          await version(id),
-          'Thank you for your request. We have answered it as set out below.',
-        )
+        await services.caseHandling.complete(dpo, id, await version(id), await draftedAnswer(id))
       } else if (stage === 'refused') {
         await services.caseHandling.refuse(
           dpo,
