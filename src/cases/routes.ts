@@ -512,7 +512,12 @@ export function casesRoutes(services: Services): Router {
       canAct,
       clockView: view,
       formatLongDate,
-      timeline: staffTimeline(events, staffNames, new Map(tasks.map((t) => [t.id, t.title]))),
+      timeline: staffTimeline(
+        events,
+        staffNames,
+        new Map(tasks.map((t) => [t.id, t.title])),
+        new Map(dataMap.map((c) => [c.key, c.label])),
+      ),
       recordPanel: request.clockStartOn
         ? {
             view: recordPanelView(request.recordSnapshot, recordNow),

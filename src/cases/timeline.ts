@@ -70,6 +70,8 @@ const titles: Record<RequestEventKind, string> = {
 
 function resolutionWords(kind: string | undefined, resolution: string): string | undefined {
   const allowed: Record<string, string> = resolutionsFor(isTaskKind(kind) ? kind : null)
+  // A task with one way to resolve it says nothing more by naming it.
+  if (Object.keys(allowed).length < 2) return undefined
   return Object.hasOwn(allowed, resolution) ? allowed[resolution] : undefined
 }
 
@@ -86,7 +88,11 @@ function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string
   }
 }
 
-function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): string | undefined {
+function eventDetail(
+  event: StoredEvent,
+  taskTitles: Map<string, string>,
+  categoryLabels: Map<string, string>,
+): string | undefined {
   const data = event.data
   const text = (key: string) => (typeof data[key] === 'string' ? data[key] : undefined)
   switch (event.kind) {
@@ -107,7 +113,7 @@ function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): strin
       const title = taskId && taskTitles.get(taskId)
       const resolution = text('resolution')
       const how = resolution ? resolutionWords(text('kind'), resolution) : undefined
-      return title && how && how !== 'Done' ? `${title} — ${how}` : title
+      return title && how ? `${title} — ${how}` : title
     }
     case 'case.completed': {
       const outcome = text('outcome')
@@ -125,7 +131,8 @@ function eventDetail(event: StoredEvent, taskTitles: Map<string, string>): strin
         decision && Object.hasOwn(rectificationDecisions, decision)
           ? rectificationDecisions[decision as RectificationDecision]
           : decision
-      return `${text('category') ?? ''}: ${words ?? ''}`
+      const category = text('category') ?? ''
+      return `${categoryLabels.get(category) ?? category}: ${words ?? ''}`
     }
     case 'case.part_decided': {
       const ground = text('ground')
@@ -151,10 +158,12 @@ export function staffTimeline(
   events: StoredEvent[],
   staffNames = new Map<string, string>(),
   taskTitles = new Map<string, string>(),
+  /** The study's data categories by key, for events that name one. */
+  categoryLabels = new Map<string, string>(),
 ): StaffTimelineEntry[] {
   return events
     .map((event) => {
-      const detail = eventDetail(event, taskTitles)
+      const detail = eventDetail(event, taskTitles, categoryLabels)
       return {
         at: event.occurredAt,
         when: formatLondonDateTime(event.occurredAt),
