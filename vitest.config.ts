@@ -15,6 +15,19 @@ export default defineConfig({
       },
       {
         test: {
+          name: 'faults',
+          include: ['test/faults/**/*.test.ts'],
+          environment: 'node',
+          // The built server and CLI, run as child processes; built first unless dist/ is up to date.
+          globalSetup: ['test/faults/global-setup.ts'],
+          testTimeout: 120000,
+          hookTimeout: 60000,
+          // Each file starts processes and times them: one at a time, so they do not crowd each other.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
           environment: 'node',

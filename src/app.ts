@@ -22,6 +22,7 @@ import { component, ejsWithLayout } from './web/render.js'
 import { cspNonce, securityHeaders } from './web/security-headers.js'
 import { sessions } from './web/sessions.js'
 import { loadStaffUser } from './web/staff-auth.js'
+import { refuseNulCharacters } from './web/nul-guard.js'
 
 export interface AppOptions {
   /** True once the process has begun to stop: readiness then fails. */
@@ -58,6 +59,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.use(requestLogging(log))
   app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
+  app.use(refuseNulCharacters())
   app.use(sessions(services.sessionStore, config))
   app.use(flashMessages())
   app.use(loadStaffUser(services.accounts, services.settings, services.now))

@@ -52,6 +52,9 @@ import type { CaseMessage, CaseNote, CaseTask, RequestSearch, RequestsRepo } fro
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 
+/** A task's title is short enough to read in the task list (and fits its column). */
+export const taskTitleMaxLength = 300
+
 /** Stop the processing, or continue on one of the grounds Art. 21 allows. */
 export const objectionDecisions = ['stopped', 'compelling_grounds', 'public_interest_research'] as const
 const isObjectionDecision = (value: string): value is (typeof objectionDecisions)[number] =>
@@ -1038,6 +1041,15 @@ export function caseService(deps: CaseDeps) {
 
     async addTask(actor: StaffUser, requestId: string, title: string): Promise<void> {
       requireText(title, 'title', 'Enter the task')
+      if ([...title.trim()].length > taskTitleMaxLength) {
+        throw new ValidationError([
+          {
+            field: 'title',
+            href: '#title',
+            text: `The task must be ${taskTitleMaxLength} characters or fewer`,
+          },
+        ])
+      }
       const { request } = await load(requestId)
       if (!isOpen(request.status)) throw new ConflictError('This request is closed')
       const at = deps.now()

@@ -8,12 +8,14 @@ export function normaliseEmail(raw: string): string {
   return `${trimmed.slice(0, at)}@${trimmed.slice(at + 1).toLowerCase()}`
 }
 
-// Deliberately simple: one @, no spaces, a dotted domain. Deliverability is proven by the confirmation link.
+// Deliberately simple: one @, no spaces or control characters, a dotted domain. Deliverability is
+// proven by the confirmation link.
 const emailPattern =
   /^[^\s@<>()[\]\\,;:"]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i
+const controlCharacter = /\p{Cc}/u
 
 export function isValidEmail(normalised: string): boolean {
-  return normalised.length <= 254 && emailPattern.test(normalised)
+  return normalised.length <= 254 && emailPattern.test(normalised) && !controlCharacter.test(normalised)
 }
 
 const keyedHash = (secret: string, text: string): string =>
