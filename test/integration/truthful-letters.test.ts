@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { partGrounds } from '../../src/domain/request-outcome.js'
 import type { RequestDetails, RequestType } from '../../src/domain/request-types.js'
 import { importEmailRecords } from '../../src/records/import.js'
-import { caseForm, dpoSignIn, postCaseAction, resolutionFor } from '../helpers/cases.js'
+import { caseForm, dpoSignIn, postCaseAction, tickOffTasks as tickOffEveryTask } from '../helpers/cases.js'
 import { createTestContext, csrfFrom, linkIn, testSecret, type TestContext } from '../helpers/context.js'
 import { requestRow } from '../helpers/request-rows.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
@@ -85,17 +85,7 @@ async function draftOnCase(agent: Agent, requestId: string, id = 'complete-lette
 }
 
 /** Ticks off every task on the case, as the DPO would once the copies outside the portal are gone. */
-async function tickOffTasks(agent: Agent, requestId: string) {
-  const tasks = await db()('request_tasks').where({ request_id: requestId }).whereNull('done_at')
-  for (const task of tasks) {
-    const { csrf } = await caseForm(agent, requestId)
-    await agent
-      .post(`/staff/requests/${requestId}/tasks/${task.id}/done`)
-      .type('form')
-      .send({ _csrf: csrf, resolution: resolutionFor(task.kind), taskNote: 'Deleted by the platform admin' })
-      .expect(303)
-  }
-}
+const tickOffTasks = (agent: Agent, requestId: string) => tickOffEveryTask(ctx, agent, requestId)
 
 describe('letters still holding a [reminder]', () => {
   it('are refused for a clarification, an extension and a free message, and nothing is sent', async () => {
