@@ -3,6 +3,8 @@ import { accountRoutes } from './accounts/routes.js'
 import { auditRoutes } from './audit/routes.js'
 import { answerRoutes } from './answers/routes.js'
 import { casesRoutes } from './cases/routes.js'
+import { complaintPublicRoutes } from './complaints/public-routes.js'
+import { complaintStaffRoutes } from './complaints/staff-routes.js'
 import { recordsRoutes } from './records/routes.js'
 import { studyRoutes } from './studies/routes.js'
 import { reportsRoutes } from './reports/routes.js'
@@ -66,9 +68,11 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.use(csrfProtection())
   app.use(staticPages())
   app.use(intakeRoutes(services))
+  app.use(complaintPublicRoutes(services))
   app.use(answerRoutes(services))
   app.use(accountRoutes(services))
   app.use(casesRoutes(services))
+  app.use(complaintStaffRoutes(services))
   app.use(templateRoutes(services))
   app.use(recordsRoutes(services))
   app.use(studyRoutes(services))

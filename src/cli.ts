@@ -41,7 +41,8 @@ Commands:
                       prune expired sessions and rate-limit counters, minimise old sent mail,
                       remove the contents of downloads past their 30 days, and remove the
                       requester's address and name from requests closed longer than
-                      CONTACT_RETENTION_MONTHS (24 by default).
+                      CONTACT_RETENTION_MONTHS (24 by default); the same for complaints:
+                      unconfirmed ones lapse after 7 days, closed ones lose the person's details.
   send-mail           Deliver the mail waiting in the outbox now.
   audit-verify [--file PATH [--public-key PEM]]
                       Check the audit trail's hash chain: the database's against every signed head
@@ -223,6 +224,8 @@ async function main(argv: string[]): Promise<number> {
         console.log(`Sent messages minimised: ${report.sentMailMinimised}`)
         console.log(`Expired downloads removed: ${report.expiredFilesPurged}`)
         console.log(`Closed requests' contact details removed: ${report.contactsPurged}`)
+        console.log(`Unconfirmed complaints closed as unverified: ${report.complaintsLapsed}`)
+        console.log(`Closed complaints' contact details removed: ${report.complaintContactsRemoved}`)
         return 0
       })
     case 'audit-verify': {

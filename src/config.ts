@@ -29,6 +29,8 @@ export interface Config {
   caseTextRetentionMonths: number
   /** Days between telling the person a restriction will be lifted and lifting it (Art. 18(3)). */
   restrictionNoticeDays: number
+  /** Days from a complaint's receipt to the organisation's own target for its outcome (not statutory). */
+  complaintResponseTargetDays: number
   /** The organisation that runs the portal: the header, footer, page titles, staff emails. */
   organisation: {
     name: string
@@ -157,6 +159,10 @@ const schema = z.object({
     z.coerce.number().int().min(1).max(1200).default(24),
   ),
   RESTRICTION_NOTICE_DAYS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(0).max(90).default(7)),
+  COMPLAINT_RESPONSE_TARGET_DAYS: z.preprocess(
+    emptyToUndefined,
+    z.coerce.number().int().min(1).max(365).default(30),
+  ),
   ORGANISATION_NAME: displayName("What Works for Children's Social Care"),
   ORGANISATION_DPO_EMAIL: z.preprocess(
     emptyToUndefined,
@@ -232,6 +238,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     contactRetentionMonths: e.CONTACT_RETENTION_MONTHS,
     caseTextRetentionMonths: e.CASE_TEXT_RETENTION_MONTHS,
     restrictionNoticeDays: e.RESTRICTION_NOTICE_DAYS,
+    complaintResponseTargetDays: e.COMPLAINT_RESPONSE_TARGET_DAYS,
     organisation: { name: e.ORGANISATION_NAME, dpoEmail: e.ORGANISATION_DPO_EMAIL },
     serviceName: e.SERVICE_NAME,
     audit: {

@@ -102,6 +102,21 @@ export const paths = {
     file: route('/status/:token/files/:fileId/:format'),
   },
 
+  /** Complaints about how personal data is handled (DPA 2018 s.164A): the person's side. */
+  complaint: {
+    start: route('/complaint'),
+    form: route('/complaint/form'),
+    /** A complaint about one request, reached from that request's status page (its token). */
+    aboutRequest: route('/complaint/about/:token', byToken),
+    aboutRequestForm: route('/complaint/about/:token/form', byToken),
+    checkEmail: route('/complaint/check-your-email'),
+    confirm: route('/complaint/confirm/:token', byToken),
+    statusLink: route('/complaint/confirm/:token/status-link', byToken),
+    linkSent: route('/complaint/link-sent'),
+    status: route('/complaint/status/:token', byToken),
+    reply: route('/complaint/status/:token/reply', byToken),
+  },
+
   /** Staff pages. */
   staff: {
     home: route('/staff'),
@@ -166,6 +181,21 @@ export const paths = {
     },
     caseFile: route('/staff/requests/:id/files/:fileId/:format'),
 
+    /** Complaints about how personal data is handled: the staff queue and each complaint's page. */
+    complaints: route('/staff/complaints'),
+    logComplaint: route('/staff/complaints/log'),
+    complaint: route('/staff/complaints/:id'),
+    /** The complaint page's forms; each action's last segment names its form on the page. */
+    complaintAction: {
+      assign: route('/staff/complaints/:id/assign'),
+      acknowledge: route('/staff/complaints/:id/acknowledge'),
+      update: route('/staff/complaints/:id/update'),
+      message: route('/staff/complaints/:id/message'),
+      note: route('/staff/complaints/:id/note'),
+      close: route('/staff/complaints/:id/close'),
+      reopen: route('/staff/complaints/:id/reopen'),
+    },
+
     templates: route('/staff/templates'),
     template: route('/staff/templates/:key'),
     resetTemplate: route('/staff/templates/:key/reset'),
@@ -194,6 +224,11 @@ export const paths = {
     requestLogFile: {
       csv: route('/staff/exports/requests.csv'),
       ndjson: route('/staff/exports/requests.ndjson'),
+    },
+    complaintLog: route('/staff/exports/complaints'),
+    complaintLogFile: {
+      csv: route('/staff/exports/complaints.csv'),
+      ndjson: route('/staff/exports/complaints.ndjson'),
     },
     audit: route('/staff/audit'),
     auditVerify: route('/staff/audit/verify'),

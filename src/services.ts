@@ -7,6 +7,9 @@ import { auditService } from './audit/service.js'
 import { answersService } from './answers/service.js'
 import { accountsService } from './accounts/service.js'
 import { casesRepo } from './cases/repo.js'
+import { complaintsRepo } from './complaints/repo.js'
+import { complaintService } from './complaints/service.js'
+import { complaintHandling } from './complaints/handling.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
 import { recordsRepo } from './records/repo.js'
@@ -35,6 +38,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const templates = templatesService({ db, now })
   const records = recordsRepo(db)
   const staff = staffRepo(db)
+  const complaintRows = complaintsRepo(db)
   const writer = requestWriter({
     db,
     requests,
@@ -55,6 +59,33 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     staff,
     now,
     restrictionNoticeDays: config.restrictionNoticeDays,
+  })
+  /** Complaints: the person's journey, the acknowledgement, letters to the person, minimisation. */
+  const complaints = complaintService({
+    db,
+    secret: config.secret,
+    publicUrl: config.publicUrl,
+    serviceName,
+    organisation: config.organisation,
+    complaints: complaintRows,
+    studies,
+    requests,
+    templates,
+    now,
+    responseTargetDays: config.complaintResponseTargetDays,
+  })
+  const complaintStaff = complaintHandling({
+    db,
+    secret: config.secret,
+    complaints: complaintRows,
+    studies,
+    requests,
+    staff,
+    templates,
+    sendToPerson: complaints.sendToPerson,
+    organisation: config.organisation,
+    now,
+    responseTargetDays: config.complaintResponseTargetDays,
   })
   return {
     db,
@@ -97,6 +128,10 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     caseHandling,
     answers: answersService({ db, caseHandling, requests, now }),
     templates,
+    complaintRows,
+    complaints,
+    /** Staff handling of complaints: the queue's actions, logging, outcomes. */
+    complaintHandling: complaintStaff,
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),
     audit: auditService({ db, now, ...config.audit }),

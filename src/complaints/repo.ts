@@ -10,11 +10,12 @@ import {
   type ComplaintSubject,
 } from '../domain/complaint.js'
 import type { IsoDate } from '../domain/clock.js'
+import { redactEmailAddresses } from '../domain/email-address.js'
 import { newId } from '../security/tokens.js'
 
 /** Complaints, their secret links, messages both ways and internal notes: the only SQL for them. */
 
-interface ComplaintRow {
+export interface ComplaintRow {
   id: string
   reference: string | null
   study_id: string | null
@@ -41,7 +42,7 @@ interface ComplaintRow {
   updated_at: string
 }
 
-function toComplaint(row: ComplaintRow): Complaint {
+export function toComplaint(row: ComplaintRow): Complaint {
   return {
     id: row.id,
     reference: row.reference,
@@ -139,6 +140,14 @@ interface LinkRow {
   token_hash: string
   expires_at: string | null
   used_at: string | null
+}
+
+/** Mail held for a complaint keeps no address or body; what is still waiting is never sent. */
+async function forgetMail(trx: Knex, complaintId: string): Promise<void> {
+  await trx('outbox')
+    .where({ complaint_id: complaintId })
+    .update({ to_address: null, text_body: null, html_body: null })
+  await trx('outbox').where({ complaint_id: complaintId, status: 'pending' }).update({ status: 'cancelled' })
 }
 
 export function complaintsRepo(db: Knex) {
@@ -345,6 +354,117 @@ export function complaintsRepo(db: Knex) {
         .where({ complaint_id: complaintId })
         .orderBy('created_at', 'desc')
       return rows.map((r) => ({ id: r.id, authorId: r.author_id, body: r.body, createdAt: r.created_at }))
+    },
+
+    /** The keyed hash of the complaint's address, for rate limits; null once it is gone. */
+    async emailHmacOf(id: string, conn: Knex = db): Promise<string | null> {
+      const row = await conn('complaints')
+        .where({ id })
+        .first<{ email_hmac: string | null } | undefined>('email_hmac')
+      return row?.email_hmac ?? null
+    },
+
+    /** Unconfirmed complaints stored before an instant, oldest first: their confirmation has lapsed. */
+    async listLapsedUnconfirmed(createdBefore: Date, limit: number): Promise<Complaint[]> {
+      const rows = await db<ComplaintRow>('complaints')
+        .where({ status: 'unconfirmed' })
+        .where('created_at', '<', createdBefore.toISOString())
+        .orderBy('created_at')
+        .orderBy('id')
+        .limit(limit)
+      return rows.map(toComplaint)
+    },
+
+    /**
+     * Closes a complaint nobody confirmed as unverified and removes what the person typed, with
+     * any mail held for it; false when it was confirmed (or lapsed by another run) meanwhile.
+     */
+    async lapse(trx: Knex, id: string, version: number, at: Date): Promise<boolean> {
+      const updated = await trx('complaints')
+        .where({ id, version, status: 'unconfirmed' })
+        .update({
+          status: 'unverified',
+          email: null,
+          email_hmac: null,
+          requester_name: null,
+          what_happened: null,
+          desired_outcome: null,
+          version: version + 1,
+          updated_at: at.toISOString(),
+        })
+      if (updated !== 1) return false
+      await forgetMail(trx, id)
+      return true
+    },
+
+    /** Closed before a London date and still holding a way to reach the person, in (closed_on, id) order. */
+    async listClosedWithContact(
+      closedBefore: IsoDate,
+      after: { closedOn: IsoDate; id: string } | null,
+      limit: number,
+    ): Promise<Complaint[]> {
+      let query = db<ComplaintRow>('complaints')
+        .where({ status: 'closed' })
+        .whereNotNull('closed_on')
+        .where('closed_on', '<', closedBefore)
+        .where((q) => q.whereNotNull('email').orWhereNotNull('email_hmac').orWhereNotNull('requester_name'))
+      if (after) {
+        query = query.where((q) =>
+          q
+            .where('closed_on', '>', after.closedOn)
+            .orWhere((t) => t.where('closed_on', after.closedOn).where('id', '>', after.id)),
+        )
+      }
+      const rows = await query.orderBy('closed_on').orderBy('id').limit(limit)
+      return rows.map(toComplaint)
+    },
+
+    /**
+     * Removes the person's address, its HMAC and their name from a closed complaint, with the name
+     * and any address quoted in what they wrote, the messages both ways and the notes, and the
+     * copies in its mail. Returns how many texts changed, or null when the complaint was reopened
+     * since it was listed or another run got there first.
+     */
+    async removeContact(trx: Knex, id: string, at: Date): Promise<{ textsScrubbed: number } | null> {
+      const before = await trx<ComplaintRow>('complaints').where({ id }).first()
+      const updated = await trx('complaints')
+        .where({ id, status: 'closed' })
+        .where((q) => q.whereNotNull('email').orWhereNotNull('email_hmac').orWhereNotNull('requester_name'))
+        .update({
+          email: null,
+          email_hmac: null,
+          requester_name: null,
+          contact_removed_at: at.toISOString(),
+          updated_at: at.toISOString(),
+          version: trx.raw('version + 1'),
+        })
+      if (updated !== 1 || !before) return null
+      const name = before.requester_name?.trim()
+      const scrub = (text: string): string =>
+        redactEmailAddresses(name && name.length > 1 ? text.split(name).join('[name removed]') : text)
+      let textsScrubbed = 0
+      const own: Record<string, string | null> = {}
+      for (const column of ['what_happened', 'desired_outcome', 'outcome_changes'] as const) {
+        const text = before[column]
+        if (text !== null && scrub(text) !== text) own[column] = scrub(text)
+      }
+      if (Object.keys(own).length > 0) {
+        await trx('complaints').where({ id }).update(own)
+        textsScrubbed += Object.keys(own).length
+      }
+      for (const table of ['complaint_messages', 'complaint_notes'] as const) {
+        const rows = await trx(table)
+          .where({ complaint_id: id })
+          .select<{ id: string; body: string }[]>('id', 'body')
+        for (const row of rows) {
+          const body = scrub(row.body)
+          if (body === row.body) continue
+          await trx(table).where({ id: row.id }).update({ body })
+          textsScrubbed++
+        }
+      }
+      await forgetMail(trx, id)
+      return { textsScrubbed }
     },
   }
 }

@@ -1,10 +1,4 @@
-import {
-  addDays,
-  daysBetween,
-  formatLongDate,
-  nextWorkingDayOnOrAfter,
-  type IsoDate,
-} from './clock.js'
+import { addDays, daysBetween, formatLongDate, nextWorkingDayOnOrAfter, type IsoDate } from './clock.js'
 
 /**
  * A complaint about how the organisation handles personal data (Data Protection Act 2018,

@@ -1,4 +1,5 @@
 import { formatLongDate } from './clock.js'
+import { complaintSubjects, type ComplaintSubject } from './complaint.js'
 import { requestTypeInfo, type RequestType } from './request-types.js'
 
 export type LetterKind =
@@ -85,7 +86,10 @@ export function refusalRightsParagraph(context: LetterContext): string {
 }
 
 /** The greeting and sign-off every letter carries, naming the controller and the DPO. */
-export function wrapLetter(body: string, context: LetterContext): string {
+export function wrapLetter(
+  body: string,
+  context: Pick<LetterContext, 'name' | 'controllerName' | 'dpoEmail'>,
+): string {
   return `${context.name ? `Dear ${context.name},` : 'Hello,'}\n\n${body.trim()}\n\n${context.controllerName}\nData Protection Officer: ${context.dpoEmail}`
 }
 
@@ -99,6 +103,8 @@ export const templateKeys = [
   'refusal',
   'message',
   ...(Object.keys(completionByType) as RequestType[]).map((type) => `completion:${type}` as const),
+  'complaint_acknowledgement',
+  'complaint_outcome',
 ] as const
 
 export type TemplateKey = (typeof templateKeys)[number]
@@ -123,6 +129,8 @@ export function describeTemplate(key: TemplateKey): string {
     extension: 'Extension notice',
     refusal: 'Refusal',
     message: 'Free message',
+    complaint_acknowledgement: 'Complaint acknowledgement (sent when a complaint is confirmed)',
+    complaint_outcome: 'Complaint outcome (the portal adds the decision and the ICO paragraph)',
   }
   return names[key] ?? key
 }
@@ -132,13 +140,72 @@ export const builtInReceipt =
 
 export function builtInTemplate(key: TemplateKey): string {
   if (key === 'receipt') return builtInReceipt
+  if (isComplaintTemplateKey(key)) return builtInComplaintTemplates[key]
   if (key.startsWith('completion:'))
     return defaultLetter('completion', key.slice('completion:'.length) as RequestType)
   return defaultLetter(key as Exclude<LetterKind, 'completion'>, 'access')
 }
 
-/** Placeholders in a template that the portal does not know: most likely typos. */
-export function unknownPlaceholders(template: string): string[] {
-  const known = new Set<string>(placeholders)
+/** Placeholders in a template that the portal does not know (for its key, when given): most likely typos. */
+export function unknownPlaceholders(template: string, key?: TemplateKey): string[] {
+  const known = new Set<string>(key ? placeholdersFor(key) : placeholders)
   return [...template.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? '').filter((name) => !known.has(name))
+}
+
+/** Placeholders a complaint letter may use; each is replaced by the complaint's own value. */
+export const complaintPlaceholders = [
+  'reference',
+  'name',
+  'subject',
+  'received',
+  'target',
+  'controller',
+  'dpo',
+] as const
+
+/** The templates of letters about complaints: their keys start with `complaint_`. */
+export type ComplaintTemplateKey = Extract<TemplateKey, `complaint_${string}`>
+
+export function isComplaintTemplateKey(key: string): key is ComplaintTemplateKey {
+  return key.startsWith('complaint_') && isTemplateKey(key)
+}
+
+/** What a template may say: complaint letters know the complaint's values, the others a request's. */
+export function placeholdersFor(key: TemplateKey): readonly string[] {
+  return isComplaintTemplateKey(key) ? complaintPlaceholders : placeholders
+}
+
+const builtInComplaintTemplates: Record<ComplaintTemplateKey, string> = {
+  complaint_acknowledgement:
+    'Thank you for your complaint, which we received on {received}. Your reference number is {reference}.\n\nYour complaint is about: {subject}.\n\nWe will look into what you have told us, keep you informed of our progress and tell you the outcome. We aim to give you the outcome by {target}. If we need longer, we will tell you why.',
+  complaint_outcome:
+    'Thank you for your complaint {reference}, which we received on {received}, about {subject}.\n\nWe have looked into what you told us. [Say what you looked at, what you found and why you reached your decision.]',
+}
+
+export interface ComplaintLetterContext {
+  reference: string
+  subject: ComplaintSubject
+  name: string | null
+  receivedOn: string
+  /** The organisation's own target for the outcome, if set. */
+  responseTargetOn: string | null
+  controllerName: string
+  dpoEmail: string
+}
+
+/** Fills a complaint letter's placeholders. Unknown ones stay as typed, so a typo is visible. */
+export function fillComplaintPlaceholders(template: string, context: ComplaintLetterContext): string {
+  const label = complaintSubjects[context.subject].label
+  const values: Record<(typeof complaintPlaceholders)[number], string> = {
+    reference: context.reference,
+    name: context.name ?? 'you',
+    subject: label.charAt(0).toLowerCase() + label.slice(1),
+    received: formatLongDate(context.receivedOn),
+    target: context.responseTargetOn ? formatLongDate(context.responseTargetOn) : 'the date we will confirm',
+    controller: context.controllerName,
+    dpo: context.dpoEmail,
+  }
+  return template.replace(/\{(\w+)\}/g, (match, key: string) =>
+    Object.hasOwn(values, key) ? values[key as keyof typeof values] : match,
+  )
 }

@@ -154,6 +154,7 @@ export const otherEventKinds = [
   'complaint.contact_removed',
   'audit.verified',
   'downloads.expired_removed',
+  'export.complaint_log',
   'export.identities_included',
   'export.request_log',
   'mail.minimised',

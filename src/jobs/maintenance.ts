@@ -1,5 +1,6 @@
 import { purgeExpiredFiles } from '../answers/files.js'
 import { recordEvent, systemActor } from '../audit/events.js'
+import { lapseUnconfirmedComplaints, removeClosedComplaintContacts } from '../complaints/minimise.js'
 import { minimiseSentMail } from '../mail/outbox.js'
 import { removeClosedCaseText } from '../requests/case-retention.js'
 import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
@@ -13,6 +14,8 @@ export interface MaintenanceReport {
   expiredFilesPurged: number
   contactsPurged: number
   caseTextRemoved: number
+  complaintsLapsed: number
+  complaintContactsRemoved: number
 }
 
 const sentMailKeptDays = 7
@@ -20,6 +23,8 @@ const sentMailKeptDays = 7
 /** The portal's own data minimisation, run on a schedule and from the CLI. */
 export async function runMaintenance(services: Services): Promise<MaintenanceReport> {
   const unconfirmedClosed = await services.intake.closeLapsedUnconfirmed()
+  const complaintDeps = { db: services.db, complaints: services.complaintRows, now: services.now }
+  const complaintsLapsed = await lapseUnconfirmedComplaints(complaintDeps)
   const sessionsPruned = await services.sessionStore.prune()
   const rateCountersPruned = await services.limiter.prune()
   const cutoff = new Date(services.now().getTime() - sentMailKeptDays * 24 * 60 * 60 * 1000)
@@ -52,6 +57,10 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     now: services.now,
     months: services.config.caseTextRetentionMonths,
   })
+  const complaintContactsRemoved = await removeClosedComplaintContacts({
+    ...complaintDeps,
+    months: services.config.contactRetentionMonths,
+  })
   return {
     unconfirmedClosed,
     sessionsPruned,
@@ -60,5 +69,7 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     expiredFilesPurged,
     contactsPurged,
     caseTextRemoved,
+    complaintsLapsed,
+    complaintContactsRemoved,
   }
 }

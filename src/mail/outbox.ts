@@ -9,6 +9,8 @@ export interface MailToSend {
   template: string
   locals: Record<string, unknown>
   requestId?: string
+  /** The complaint the mail is about: it is cancelled and minimised with the complaint. */
+  complaintId?: string
 }
 
 /**
@@ -22,6 +24,7 @@ export async function enqueueMail(trx: Knex, mail: MailToSend, at: Date): Promis
     id,
     kind: mail.kind,
     request_id: mail.requestId ?? null,
+    complaint_id: mail.complaintId ?? null,
     to_address: mail.to,
     subject: mail.subject,
     text_body: text,

@@ -157,3 +157,32 @@ export function monthLabel(month: string): { long: string; short: string; year: 
 export function percentage(rate: number | null): string {
   return rate === null ? '–' : `${Math.round(rate * 100)}%`
 }
+
+export interface OutcomeTimes {
+  closed: number
+  medianDays: number | null
+  /** The mean to one decimal place. */
+  meanDays: number | null
+}
+
+/** Tallies closed complaints one at a time, for the median and mean days from receipt to outcome. */
+export function outcomeTimesTally() {
+  const days: DaysHistogram = new Map()
+  let closed = 0
+  let total = 0
+  return {
+    add(receivedOn: IsoDate, closedOn: IsoDate): void {
+      const taken = daysBetween(receivedOn, closedOn)
+      closed += 1
+      total += taken
+      days.set(taken, (days.get(taken) ?? 0) + 1)
+    },
+    summary(): OutcomeTimes {
+      return {
+        closed,
+        medianDays: nearestRank(days, 50),
+        meanDays: closed === 0 ? null : Math.round((total / closed) * 10) / 10,
+      }
+    },
+  }
+}

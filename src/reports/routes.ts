@@ -23,6 +23,8 @@ import {
   type RequestLogFilters,
 } from './request-log.js'
 import { reasonMaxLength, type RequestLogExport } from './service.js'
+import { complaintOutcomes, complaintSubjects, type ComplaintSubject } from '../domain/complaint.js'
+import { parseComplaintLogFilters, type ComplaintFilterValues } from './complaint-log.js'
 
 /** Everything an outcome filter can match: the completion outcomes, and refused. */
 const outcomeLabels: Record<string, string> = { ...outcomes, refused: 'Refused' }
@@ -64,18 +66,41 @@ export function reportsRoutes(services: Services): Router {
           { labelWidth: 300 },
         ),
         open: horizontalBarChart(figures.open.map((b) => ({ label: b.label, value: b.count }))),
+        complaintsByMonth: verticalBarChart(
+          figures.complaints.byMonth.map((m) => ({ label: m.short, sublabel: m.year, value: m.count })),
+        ),
+        complaintsBySubject: horizontalBarChart(
+          figures.complaints.bySubject.map((c) => ({ label: shortSubject[c.subject], value: c.count })),
+          { labelWidth: 260 },
+        ),
+        complaintsByOutcome: horizontalBarChart(
+          figures.complaints.byOutcome.map((c) => ({ label: c.label, value: c.count })),
+        ),
       },
     })
   })
 
-  async function renderExports(req: Request, res: Response, status: number, form: ExportForm) {
+  async function renderExports(
+    req: Request,
+    res: Response,
+    status: number,
+    form: ExportForm,
+    complaintForm: ComplaintExportForm = { values: blankComplaintForm(), errors: [] },
+  ) {
     const user = req.staffUser as StaffUser
     res.status(status).render('reports/exports', {
       title: 'Exports',
-      hasErrors: form.errors.length > 0,
-      errors: form.errors,
+      hasErrors: form.errors.length + complaintForm.errors.length > 0,
+      errors: [...form.errors, ...complaintForm.errors],
       errorFor: (field: string) => form.errors.find((e) => e.field === field)?.text,
       values: form.values,
+      complaintValues: complaintForm.values,
+      complaintErrorFor: (field: string) => complaintForm.errors.find((e) => e.field === field)?.text,
+      complaintSubjectItems: Object.entries(complaintSubjects).map(([value, s]) => ({
+        value,
+        text: s.label,
+      })),
+      complaintOutcomeItems: Object.entries(complaintOutcomes).map(([value, text]) => ({ value, text })),
       canIncludeIdentities: can(user.role, 'cases:act'),
       reasonMaxLength,
       studies: await studies.listAll(),
@@ -186,7 +211,104 @@ export function reportsRoutes(services: Services): Router {
     await send(req, res, job)
   })
 
+  /** Checks the complaints log form; on a problem re-renders the page (400) with what was typed. */
+  async function parseComplaintExportForm(req: Request, res: Response, fixedFormat?: ExportFormat) {
+    const body = input(req)
+    const all = await studies.listAll()
+    const { filters, values, errors } = parseComplaintLogFilters(
+      body,
+      { studies: all.map((s) => s.slug) },
+      complaintFieldPrefix,
+    )
+    const chosen = checkForm(exportFormatForm, fixedFormat ? { format: fixedFormat } : body, {
+      format: `${complaintFieldPrefix}format`,
+    })
+    if (!chosen.ok) errors.push(...chosen.errors)
+    const form: ComplaintExportForm = {
+      values: {
+        ...values,
+        format: fixedFormat ?? (typeof body.format === 'string' ? body.format : ''),
+        identities: body.identities === 'yes' ? 'yes' : '',
+        reason: typeof body.reason === 'string' ? body.reason : '',
+      },
+      errors,
+    }
+    if (errors.length > 0 || !chosen.ok) {
+      await renderExports(req, res, 400, { values: blankForm(), errors: [] }, form)
+      return undefined
+    }
+    return { filters, format: chosen.value.format, form }
+  }
+
+  const complaintDownloads: [string, ExportFormat | undefined][] = [
+    [paths.staff.complaintLog.pattern, undefined],
+    [paths.staff.complaintLogFile.csv.pattern, 'csv'],
+    [paths.staff.complaintLogFile.ndjson.pattern, 'ndjson'],
+  ]
+  for (const [path, fixedFormat] of complaintDownloads) {
+    router.get(path, requirePermission('audit:read'), async (req, res) => {
+      const parsed = await parseComplaintExportForm(req, res, fixedFormat)
+      if (!parsed) return
+      if (req.method === 'HEAD') return res.setHeader('Cache-Control', 'no-store').end()
+      await send(
+        req,
+        res,
+        await reports.exportComplaintLog(req.staffUser as StaffUser, {
+          format: parsed.format,
+          filters: parsed.filters,
+        }),
+      )
+    })
+  }
+
+  // A POST: with identities ticked it records the stated reason in the audit trail.
+  router.post(paths.staff.complaintLog.pattern, requirePermission('cases:act'), async (req, res) => {
+    const parsed = await parseComplaintExportForm(req, res)
+    if (!parsed) return
+    const { filters, format, form } = parsed
+    let job: RequestLogExport
+    try {
+      job = await reports.exportComplaintLog(req.staffUser as StaffUser, {
+        format,
+        filters,
+        ...(form.values.identities === 'yes' ? { identities: { reason: form.values.reason } } : {}),
+      })
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      const errors = error.errors.map((e) => ({ ...e, href: `#${complaintFieldPrefix}${e.field}` }))
+      return renderExports(req, res, 400, { values: blankForm(), errors: [] }, { ...form, errors })
+    }
+    await send(req, res, job)
+  })
+
   return router
+}
+
+/** The complaints log's form shares the exports page: its fields' ids start with this. */
+const complaintFieldPrefix = 'complaint-'
+
+interface ComplaintExportForm {
+  values: ComplaintFilterValues & { format: string; identities: string; reason: string }
+  errors: FieldError[]
+}
+
+const blankComplaintForm = (): ComplaintExportForm['values'] => ({
+  from: '',
+  to: '',
+  study: '',
+  subject: '',
+  outcome: '',
+  format: 'csv',
+  identities: '',
+  reason: '',
+})
+
+/** Each subject in a few words, to fit beside a bar; the table keeps the whole label. */
+const shortSubject: Record<ComplaintSubject, string> = {
+  request_handling: 'Handling of a request',
+  data_use: 'How the study uses data',
+  breach: 'Data lost, shared or seen',
+  other: 'Something else',
 }
 
 /** A refusal ground without its citation, to fit beside a bar; the table keeps the whole label. */

@@ -12,7 +12,25 @@ import { requestTypeInfo, requestTypes, type RequestType } from '../domain/reque
 import { can } from '../domain/roles.js'
 import { newId } from '../security/tokens.js'
 import { ForbiddenError, ValidationError } from '../errors.js'
-import { answeredTally, fillMonths, monthLabel, openTally, type AnsweredSummary } from './dashboard.js'
+import {
+  answeredTally,
+  fillMonths,
+  monthLabel,
+  openTally,
+  outcomeTimesTally,
+  type AnsweredSummary,
+  type OutcomeTimes,
+} from './dashboard.js'
+import { complaintOutcomes, complaintSubjects, type ComplaintSubject } from '../domain/complaint.js'
+import {
+  complaintColumnsFor,
+  complaintCsvRecord,
+  complaintLogRow,
+  type ComplaintLogFilters,
+  type ComplaintLogRow,
+  type ComplaintLogSource,
+} from './complaint-log.js'
+import { complaintReportsRepo, type ComplaintSelection } from './complaints-repo.js'
 import { reportsRepo, type LogSelection } from './repo.js'
 import {
   columnsFor,
@@ -47,6 +65,25 @@ export interface Dashboard {
   refusals: { ground: string; label: string; count: number }[]
   open: { key: string; label: string; count: number }[]
   openTotal: number
+  complaints: ComplaintFigures
+}
+
+/** Complaints on the dashboard (s.164B): how many, about what, with what outcome, how promptly. */
+export interface ComplaintFigures {
+  total: number
+  open: number
+  byMonth: { month: string; label: string; short: string; year: string; count: number }[]
+  bySubject: { subject: ComplaintSubject; label: string; count: number }[]
+  byOutcome: { outcome: string; label: string; count: number }[]
+  acknowledgement: {
+    onTime: number
+    late: number
+    /** Open, unacknowledged and past the due date: late already. */
+    overdue: number
+    /** onTime / (onTime + late + overdue), or null when none can be judged yet. */
+    onTimeRate: number | null
+  }
+  outcomeTimes: OutcomeTimes
 }
 
 const contentTypes: Record<ExportFormat, string> = {
@@ -57,6 +94,7 @@ const contentTypes: Record<ExportFormat, string> = {
 /** The auditor's request log export and dashboard. */
 export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: number }) {
   const repo = reportsRepo(deps.db)
+  const complaintRepo = complaintReportsRepo(deps.db)
 
   function checkReason(reason: string): string {
     const text = reason.trim()
@@ -79,7 +117,131 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
     for await (const source of sources) yield requestLogRow(source, today, { includeIdentities })
   }
 
+  async function complaintFigures(range: ReceivedRange, today: IsoDate): Promise<ComplaintFigures> {
+    const [byMonth, bySubject, byOutcome, acknowledgement, open] = await Promise.all([
+      complaintRepo.countsByMonth(range),
+      complaintRepo.countsBySubject(range),
+      complaintRepo.countsByOutcome(range),
+      complaintRepo.acknowledgementCounts(range, today),
+      complaintRepo.countOpen(range),
+    ])
+    // Days to outcome need each closed complaint's dates: streamed, never held.
+    const times = outcomeTimesTally()
+    for await (const closed of complaintRepo.walkClosed(range, deps.batchSize))
+      times.add(closed.receivedOn, closed.closedOn)
+    const subjects = new Map(bySubject.map((s) => [s.subject, s.count]))
+    const outcomes = new Map(byOutcome.map((o) => [o.outcome, o.count]))
+    const judged = acknowledgement.onTime + acknowledgement.late + acknowledgement.overdue
+    return {
+      total: bySubject.reduce((sum, s) => sum + s.count, 0),
+      open,
+      byMonth: fillMonths(byMonth).map((m) => {
+        const { long, short, year } = monthLabel(m.month)
+        return { ...m, label: long, short, year }
+      }),
+      bySubject: (Object.keys(complaintSubjects) as ComplaintSubject[]).map((subject) => ({
+        subject,
+        label: complaintSubjects[subject].label,
+        count: subjects.get(subject) ?? 0,
+      })),
+      byOutcome: Object.entries(complaintOutcomes).map(([outcome, label]) => ({
+        outcome,
+        label,
+        count: outcomes.get(outcome) ?? 0,
+      })),
+      acknowledgement: {
+        ...acknowledgement,
+        onTimeRate: judged === 0 ? null : acknowledgement.onTime / judged,
+      },
+      outcomeTimes: times.summary(),
+    }
+  }
+
+  async function* shapedComplaints(
+    sources: AsyncIterable<ComplaintLogSource>,
+    today: IsoDate,
+    includeIdentities: boolean,
+  ) {
+    for await (const source of sources) yield complaintLogRow(source, today, { includeIdentities })
+  }
+
   return {
+    /**
+     * The complaints log, as the request log: recorded in the audit trail first (with the reason,
+     * when identities are included), then streamed a page at a time.
+     */
+    async exportComplaintLog(
+      actor: StaffUser,
+      request: { format: ExportFormat; filters: ComplaintLogFilters; identities?: { reason: string } },
+    ): Promise<RequestLogExport> {
+      const includeIdentities = request.identities !== undefined
+      if (includeIdentities && !can(actor.role, 'cases:act')) throw new ForbiddenError()
+      const reason = request.identities ? checkReason(request.identities.reason) : undefined
+      const startedAt = deps.now()
+      const today = londonDate(startedAt)
+      const selection: ComplaintSelection = { ...request.filters, madeBy: startedAt.toISOString() }
+      const filters = describeFilters(request.filters)
+      const rows = await deps.db.transaction(async (trx) => {
+        const count = await complaintReportsRepo(trx).count(selection)
+        const subject = { type: 'complaint_log_export', id: newId() }
+        const staff = { type: 'staff' as const, id: actor.id }
+        await recordEvent(
+          trx,
+          {
+            actor: staff,
+            subject,
+            kind: 'export.complaint_log',
+            data: { format: request.format, filters, rows: count, identitiesIncluded: includeIdentities },
+          },
+          startedAt,
+        )
+        if (reason !== undefined) {
+          await recordEvent(
+            trx,
+            {
+              actor: staff,
+              subject,
+              kind: 'export.identities_included',
+              data: { reason, format: request.format, filters, rows: count, log: 'complaints' },
+            },
+            startedAt,
+          )
+        }
+        return count
+      })
+      const columns = complaintColumnsFor(includeIdentities)
+      return {
+        rows,
+        filename: `complaints-log${includeIdentities ? '-with-identities' : ''}-${today}.${request.format}`,
+        contentType: contentTypes[request.format],
+        async writeTo(target) {
+          const logRows = shapedComplaints(
+            complaintRepo.walk(selection, { includeIdentities, batchSize: deps.batchSize }),
+            today,
+            includeIdentities,
+          )
+          if (request.format === 'ndjson') {
+            await pipeline(
+              logRows,
+              async function* (source: AsyncIterable<ComplaintLogRow>) {
+                for await (const row of source) yield `${JSON.stringify(row)}\n`
+              },
+              target,
+            )
+            return
+          }
+          await pipeline(
+            logRows,
+            async function* (source: AsyncIterable<ComplaintLogRow>) {
+              for await (const row of source) yield complaintCsvRecord(row, columns)
+            },
+            stringify({ header: true, columns, bom: true, record_delimiter: 'windows' }),
+            target,
+          )
+        },
+      }
+    },
+
     /**
      * Records the export in the audit trail first (with the reason, when identities are included),
      * then hands back a writer: nothing is disclosed that was not recorded.
@@ -199,6 +361,7 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
           .sort((a, b) => b.count - a.count || a.label.localeCompare(b.label)),
         open: bands,
         openTotal: bands.reduce((sum, b) => sum + b.count, 0),
+        complaints: await complaintFigures(range, today),
       }
     },
   }

@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express'
 import type { StaffUser } from '../domain/staff-user.js'
-import { isTemplateKey, placeholders } from '../domain/letters.js'
+import { isTemplateKey, placeholdersFor } from '../domain/letters.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
 import { NotFoundError, ValidationError, type FieldError } from '../errors.js'
@@ -36,7 +36,7 @@ export function templateRoutes(services: Services): Router {
       template,
       body: body ?? template.body,
       errors,
-      placeholders,
+      placeholders: placeholdersFor(template.key),
     })
   }
 

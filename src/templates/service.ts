@@ -87,7 +87,7 @@ export function templatesService(deps: { db: Knex; now: () => Date }) {
         throw new ValidationError([
           { field: 'body', href: '#body', text: 'The template must be 10,000 characters or fewer' },
         ])
-      const unknown = unknownPlaceholders(text)
+      const unknown = unknownPlaceholders(text, key)
       if (unknown.length > 0) {
         throw new ValidationError([
           {

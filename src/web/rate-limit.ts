@@ -16,6 +16,8 @@ export const rateRules = {
   resendPerIp: { limit: 10, windowSeconds: 60 * 60 },
   resendPerEmail: { limit: 3, windowSeconds: 60 * 60 },
   replyPerIp: { limit: 20, windowSeconds: 60 * 60 },
+  complaintPerIp: { limit: 10, windowSeconds: 60 * 60 },
+  complaintPerEmail: { limit: 3, windowSeconds: 60 * 60 },
   loginPerIp: { limit: 30, windowSeconds: 15 * 60 },
   loginPerAccount: { limit: 10, windowSeconds: 15 * 60 },
 } satisfies Record<string, RateRule>
