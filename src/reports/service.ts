@@ -30,7 +30,7 @@ import {
   type ComplaintLogRow,
   type ComplaintLogSource,
 } from './complaint-log.js'
-import { complaintReportsRepo, type ComplaintSelection } from './complaints-repo.js'
+import { complaintReportsRepo } from './complaints-repo.js'
 import { reportsRepo, type LogSelection } from './repo.js'
 import {
   columnsFor,
@@ -165,158 +165,146 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
     for await (const source of sources) yield complaintLogRow(source, today, { includeIdentities })
   }
 
+  /**
+   * Records an export in the audit trail first (with the reason, when identities are included),
+   * then hands back a writer that streams its rows as NDJSON or CSV: nothing is disclosed that was
+   * not recorded, and the export holds exactly the rows counted when it started.
+   */
+  async function recordedExport<Row>(
+    actor: StaffUser,
+    request: { format: ExportFormat; filters: object; identities?: { reason: string } },
+    log: {
+      name: string
+      subjectType: string
+      kind: 'export.request_log' | 'export.complaint_log'
+      /** Names the log in the identities event, when it is not the request log. */
+      log?: string
+      count: (trx: Knex, startedAt: Date) => Promise<number>
+      rows: (startedAt: Date, today: IsoDate) => AsyncIterable<Row>
+      csv: { columns: string[]; record: (row: Row) => unknown }
+    },
+  ): Promise<RequestLogExport> {
+    const includeIdentities = request.identities !== undefined
+    if (includeIdentities && !can(actor.role, 'cases:act')) throw new ForbiddenError()
+    const reason = request.identities ? checkReason(request.identities.reason) : undefined
+    const startedAt = deps.now()
+    const today = londonDate(startedAt)
+    const filters = describeFilters(request.filters)
+    const rows = await deps.db.transaction(async (trx) => {
+      const count = await log.count(trx, startedAt)
+      const subject = { type: log.subjectType, id: newId() }
+      const staff = { type: 'staff' as const, id: actor.id }
+      await recordEvent(
+        trx,
+        {
+          actor: staff,
+          subject,
+          kind: log.kind,
+          data: { format: request.format, filters, rows: count, identitiesIncluded: includeIdentities },
+        },
+        startedAt,
+      )
+      if (reason !== undefined) {
+        await recordEvent(
+          trx,
+          {
+            actor: staff,
+            subject,
+            kind: 'export.identities_included',
+            data: {
+              reason,
+              format: request.format,
+              filters,
+              rows: count,
+              ...(log.log ? { log: log.log } : {}),
+            },
+          },
+          startedAt,
+        )
+      }
+      return count
+    })
+    return {
+      rows,
+      filename: `${log.name}${includeIdentities ? '-with-identities' : ''}-${today}.${request.format}`,
+      contentType: contentTypes[request.format],
+      async writeTo(target) {
+        const logRows = log.rows(startedAt, today)
+        if (request.format === 'ndjson') {
+          await pipeline(
+            logRows,
+            async function* (source: AsyncIterable<Row>) {
+              for await (const row of source) yield `${JSON.stringify(row)}\n`
+            },
+            target,
+          )
+          return
+        }
+        await pipeline(
+          logRows,
+          async function* (source: AsyncIterable<Row>) {
+            for await (const row of source) yield log.csv.record(row)
+          },
+          // RFC 4180 line ends; a byte-order mark so Excel reads the file as UTF-8.
+          stringify({ header: true, columns: log.csv.columns, bom: true, record_delimiter: 'windows' }),
+          target,
+        )
+      },
+    }
+  }
+
   return {
-    /**
-     * The complaints log, as the request log: recorded in the audit trail first (with the reason,
-     * when identities are included), then streamed a page at a time.
-     */
-    async exportComplaintLog(
+    /** The complaints log, as the request log: recorded first, then streamed a page at a time. */
+    exportComplaintLog(
       actor: StaffUser,
       request: { format: ExportFormat; filters: ComplaintLogFilters; identities?: { reason: string } },
     ): Promise<RequestLogExport> {
       const includeIdentities = request.identities !== undefined
-      if (includeIdentities && !can(actor.role, 'cases:act')) throw new ForbiddenError()
-      const reason = request.identities ? checkReason(request.identities.reason) : undefined
-      const startedAt = deps.now()
-      const today = londonDate(startedAt)
-      const selection: ComplaintSelection = { ...request.filters, madeBy: startedAt.toISOString() }
-      const filters = describeFilters(request.filters)
-      const rows = await deps.db.transaction(async (trx) => {
-        const count = await complaintReportsRepo(trx).count(selection)
-        const subject = { type: 'complaint_log_export', id: newId() }
-        const staff = { type: 'staff' as const, id: actor.id }
-        await recordEvent(
-          trx,
-          {
-            actor: staff,
-            subject,
-            kind: 'export.complaint_log',
-            data: { format: request.format, filters, rows: count, identitiesIncluded: includeIdentities },
-          },
-          startedAt,
-        )
-        if (reason !== undefined) {
-          await recordEvent(
-            trx,
-            {
-              actor: staff,
-              subject,
-              kind: 'export.identities_included',
-              data: { reason, format: request.format, filters, rows: count, log: 'complaints' },
-            },
-            startedAt,
-          )
-        }
-        return count
-      })
       const columns = complaintColumnsFor(includeIdentities)
-      return {
-        rows,
-        filename: `complaints-log${includeIdentities ? '-with-identities' : ''}-${today}.${request.format}`,
-        contentType: contentTypes[request.format],
-        async writeTo(target) {
-          const logRows = shapedComplaints(
-            complaintRepo.walk(selection, { includeIdentities, batchSize: deps.batchSize }),
+      return recordedExport(actor, request, {
+        name: 'complaints-log',
+        subjectType: 'complaint_log_export',
+        kind: 'export.complaint_log',
+        log: 'complaints',
+        count: (trx, startedAt) =>
+          complaintReportsRepo(trx).count({ ...request.filters, madeBy: startedAt.toISOString() }),
+        rows: (startedAt, today) =>
+          shapedComplaints(
+            complaintRepo.walk(
+              { ...request.filters, madeBy: startedAt.toISOString() },
+              { includeIdentities, batchSize: deps.batchSize },
+            ),
             today,
             includeIdentities,
-          )
-          if (request.format === 'ndjson') {
-            await pipeline(
-              logRows,
-              async function* (source: AsyncIterable<ComplaintLogRow>) {
-                for await (const row of source) yield `${JSON.stringify(row)}\n`
-              },
-              target,
-            )
-            return
-          }
-          await pipeline(
-            logRows,
-            async function* (source: AsyncIterable<ComplaintLogRow>) {
-              for await (const row of source) yield complaintCsvRecord(row, columns)
-            },
-            stringify({ header: true, columns, bom: true, record_delimiter: 'windows' }),
-            target,
-          )
-        },
-      }
+          ),
+        csv: { columns, record: (row: ComplaintLogRow) => complaintCsvRecord(row, columns) },
+      })
     },
 
-    /**
-     * Records the export in the audit trail first (with the reason, when identities are included),
-     * then hands back a writer: nothing is disclosed that was not recorded.
-     */
-    async exportRequestLog(
+    /** The request log: recorded first, then streamed a page at a time. */
+    exportRequestLog(
       actor: StaffUser,
       request: { format: ExportFormat; filters: RequestLogFilters; identities?: { reason: string } },
     ): Promise<RequestLogExport> {
       const includeIdentities = request.identities !== undefined
-      if (includeIdentities && !can(actor.role, 'cases:act')) throw new ForbiddenError()
-      const reason = request.identities ? checkReason(request.identities.reason) : undefined
-      const startedAt = deps.now()
-      const today = londonDate(startedAt)
-      const selection: LogSelection = { ...request.filters, confirmedBy: startedAt.toISOString() }
-      const filters = describeFilters(request.filters)
-      const rows = await deps.db.transaction(async (trx) => {
-        const count = await reportsRepo(trx).count(selection)
-        const subject = { type: 'request_log_export', id: newId() }
-        const staff = { type: 'staff' as const, id: actor.id }
-        await recordEvent(
-          trx,
-          {
-            actor: staff,
-            subject,
-            kind: 'export.request_log',
-            data: { format: request.format, filters, rows: count, identitiesIncluded: includeIdentities },
-          },
-          startedAt,
-        )
-        if (reason !== undefined) {
-          await recordEvent(
-            trx,
-            {
-              actor: staff,
-              subject,
-              kind: 'export.identities_included',
-              data: { reason, format: request.format, filters, rows: count },
-            },
-            startedAt,
-          )
-        }
-        return count
-      })
       const columns = columnsFor(includeIdentities)
-      return {
-        rows,
-        filename: `request-log${includeIdentities ? '-with-identities' : ''}-${today}.${request.format}`,
-        contentType: contentTypes[request.format],
-        async writeTo(target) {
-          const logRows = shaped(
-            repo.walk(selection, { includeIdentities, batchSize: deps.batchSize }),
+      const selection = (startedAt: Date): LogSelection => ({
+        ...request.filters,
+        confirmedBy: startedAt.toISOString(),
+      })
+      return recordedExport(actor, request, {
+        name: 'request-log',
+        subjectType: 'request_log_export',
+        kind: 'export.request_log',
+        count: (trx, startedAt) => reportsRepo(trx).count(selection(startedAt)),
+        rows: (startedAt, today) =>
+          shaped(
+            repo.walk(selection(startedAt), { includeIdentities, batchSize: deps.batchSize }),
             today,
             includeIdentities,
-          )
-          if (request.format === 'ndjson') {
-            await pipeline(
-              logRows,
-              async function* (source: AsyncIterable<ReturnType<typeof requestLogRow>>) {
-                for await (const row of source) yield `${JSON.stringify(row)}\n`
-              },
-              target,
-            )
-            return
-          }
-          await pipeline(
-            logRows,
-            async function* (source: AsyncIterable<ReturnType<typeof requestLogRow>>) {
-              for await (const row of source) yield csvRecord(row, columns)
-            },
-            // RFC 4180 line ends; a byte-order mark so Excel reads the file as UTF-8.
-            stringify({ header: true, columns, bom: true, record_delimiter: 'windows' }),
-            target,
-          )
-        },
-      }
+          ),
+        csv: { columns, record: (row: ReturnType<typeof requestLogRow>) => csvRecord(row, columns) },
+      })
     },
 
     async dashboard(range: ReceivedRange): Promise<Dashboard> {
