@@ -176,6 +176,44 @@ export function complaintHandling(deps: ComplaintHandlingDeps) {
 
   const reference = (complaint: Complaint) => complaint.reference ?? ''
 
+  /** The letters staff write to the person between the acknowledgement and the outcome. */
+  const letterWording = {
+    update: {
+      subject: 'An update on your complaint',
+      empty: 'Enter the update to send',
+      reminder: 'with how the complaint is progressing',
+      event: 'complaint.update_sent',
+    },
+    message: {
+      subject: 'A message about your complaint',
+      empty: 'Enter the message to send',
+      reminder: 'with your message',
+      event: 'complaint.message_sent',
+    },
+  } as const
+
+  async function sendLetter(
+    actor: StaffUser,
+    complaintId: string,
+    version: number,
+    kind: keyof typeof letterWording,
+    letter: string,
+  ): Promise<LetterSent> {
+    const wording = letterWording[kind]
+    return sent(
+      await change(actor, complaintId, version, kind, async ({ trx, complaint, at }) => {
+        const body = await staffLetter(trx, complaint, letter, wording)
+        const { messageId } = await deps.sendToPerson(
+          trx,
+          complaint,
+          { kind, subject: `${wording.subject} ${reference(complaint)}`, body, authorId: actor.id },
+          at,
+        )
+        return { changes: {}, event: { kind: wording.event, data: { messageId } } }
+      }),
+    )
+  }
+
   return {
     load,
     letterContext,
@@ -252,61 +290,11 @@ export function complaintHandling(deps: ComplaintHandlingDeps) {
     },
 
     /** Keeps the person informed of progress (s.164A(4)). */
-    async sendUpdate(
-      actor: StaffUser,
-      complaintId: string,
-      version: number,
-      letter: string,
-    ): Promise<LetterSent> {
-      return sent(
-        await change(actor, complaintId, version, 'update', async ({ trx, complaint, at }) => {
-          const body = await staffLetter(trx, complaint, letter, {
-            empty: 'Enter the update to send',
-            reminder: 'with how the complaint is progressing',
-          })
-          const { messageId } = await deps.sendToPerson(
-            trx,
-            complaint,
-            {
-              kind: 'update',
-              subject: `An update on your complaint ${reference(complaint)}`,
-              body,
-              authorId: actor.id,
-            },
-            at,
-          )
-          return { changes: {}, event: { kind: 'complaint.update_sent', data: { messageId } } }
-        }),
-      )
-    },
+    sendUpdate: (actor: StaffUser, complaintId: string, version: number, letter: string) =>
+      sendLetter(actor, complaintId, version, 'update', letter),
 
-    async message(
-      actor: StaffUser,
-      complaintId: string,
-      version: number,
-      letter: string,
-    ): Promise<LetterSent> {
-      return sent(
-        await change(actor, complaintId, version, 'message', async ({ trx, complaint, at }) => {
-          const body = await staffLetter(trx, complaint, letter, {
-            empty: 'Enter the message to send',
-            reminder: 'with your message',
-          })
-          const { messageId } = await deps.sendToPerson(
-            trx,
-            complaint,
-            {
-              kind: 'message',
-              subject: `A message about your complaint ${reference(complaint)}`,
-              body,
-              authorId: actor.id,
-            },
-            at,
-          )
-          return { changes: {}, event: { kind: 'complaint.message_sent', data: { messageId } } }
-        }),
-      )
-    },
+    message: (actor: StaffUser, complaintId: string, version: number, letter: string) =>
+      sendLetter(actor, complaintId, version, 'message', letter),
 
     /** An internal note: never shown to the person; the trail keeps its id, not its text. */
     async addNote(actor: StaffUser, complaintId: string, note: string) {
