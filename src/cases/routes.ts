@@ -1,4 +1,5 @@
 import Busboy from 'busboy'
+import { decodeCursor, encodeCursor, queryText } from '../web/keyset-cursor.js'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { PauseKind } from '../domain/case-clock.js'
@@ -36,7 +37,7 @@ import { allows, caseClockOf, extendedDeadline, outcomes } from '../domain/reque
 import { StaleRequestError } from '../requests/change.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, isoDate, parseForm } from '../web/validate.js'
-import type { QueueCursor, QueueFilters, QueueTab } from './repo.js'
+import type { QueueFilters, QueueTab } from './repo.js'
 import {
   caseHeadingTags,
   caseOffersOf,
@@ -111,28 +112,6 @@ const arrivalForm = z.object({ arrivedOn: isoDate('Enter the date it arrived, li
 const closeForm = z.object({
   as: z.enum(['duplicate', 'withdrawn'], { error: 'Select why you are closing the request' }),
 })
-
-const queryText = (req: Request, name: string): string => {
-  const value = req.query[name]
-  return typeof value === 'string' ? value.trim() : ''
-}
-
-function encodeCursor(cursor: QueueCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url')
-}
-
-function decodeCursor(raw: string): QueueCursor | undefined {
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown
-    if (value && typeof value === 'object' && 'key' in value && 'id' in value) {
-      const { key, id } = value as Record<string, unknown>
-      if (typeof key === 'string' && typeof id === 'string') return { key, id }
-    }
-  } catch {
-    // A tampered cursor just starts from the first page.
-  }
-  return undefined
-}
 
 /** The DPO's queue of requests and the case page. */
 export function casesRoutes(services: Services): Router {

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express'
+import { decodeCursor, encodeCursor, queryText } from '../web/keyset-cursor.js'
 import { londonDate, isIsoDate } from '../domain/clock.js'
 import {
   complaintChannels,
@@ -32,7 +33,6 @@ import {
 import {
   complaintQueue,
   isComplaintQueueTab,
-  type ComplaintQueueCursor,
   type ComplaintQueueFilters,
   type ComplaintQueueTab,
 } from './queue.js'
@@ -65,23 +65,6 @@ const logFields = [
   'name',
 ]
 
-function encodeCursor(cursor: ComplaintQueueCursor): string {
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url')
-}
-
-function decodeCursor(raw: string): ComplaintQueueCursor | undefined {
-  try {
-    const value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown
-    if (value && typeof value === 'object' && 'key' in value && 'id' in value) {
-      const { key, id } = value as Record<string, unknown>
-      if (typeof key === 'string' && typeof id === 'string') return { key, id }
-    }
-  } catch {
-    // A tampered cursor just starts from the first page.
-  }
-  return undefined
-}
-
 /** The staff side of complaints: the queue, logging one received outside the portal, its page. */
 export function complaintStaffRoutes(services: Services): Router {
   const router = Router()
@@ -91,10 +74,6 @@ export function complaintStaffRoutes(services: Services): Router {
   const field = (req: Request, name: string): string => {
     const value = body(req)[name]
     return typeof value === 'string' ? value : ''
-  }
-  const queryText = (req: Request, name: string): string => {
-    const value = req.query[name]
-    return typeof value === 'string' ? value.trim() : ''
   }
   const subjectItems = Object.entries(complaintSubjects).map(([value, s]) => ({ value, text: s.label }))
 
