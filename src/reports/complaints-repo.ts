@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { keysetPages } from '../db/keyset-pages.js'
 import {
   isComplaintChannel,
   isComplaintOutcome,
@@ -89,33 +90,20 @@ export function complaintReportsRepo(db: Knex) {
     return query
   }
 
-  /** Pages in the order received, by keyset (received_on, id): never OFFSET, never all at once. */
-  async function* pages<Row extends { received_on: string | null; id: string }, T>(
+  /** Pages in the order received, by keyset (received_on, id). */
+  const pages = <Row extends { received_on: string | null; id: string }, T>(
     query: () => Knex.QueryBuilder,
     map: (row: Row) => T,
     batchSize = defaultBatchSize,
-  ): AsyncGenerator<T> {
-    let after: { receivedOn: string; id: string } | undefined
-    for (;;) {
-      const page = query()
-      if (after) {
-        const { receivedOn, id } = after
-        page
-          .where('c.received_on', '>=', receivedOn)
-          .where((q) => q.where('c.received_on', '>', receivedOn).orWhere((q2) => q2.where('c.id', '>', id)))
-      }
-      const rows = (await page
-        .orderBy([
-          { column: 'c.received_on', order: 'asc' },
-          { column: 'c.id', order: 'asc' },
-        ])
-        .limit(batchSize)) as Row[]
-      for (const row of rows) yield map(row)
-      const last = rows.at(-1)
-      if (!last?.received_on || rows.length < batchSize) return
-      after = { receivedOn: last.received_on, id: last.id }
-    }
-  }
+  ): AsyncGenerator<T> =>
+    keysetPages({
+      query,
+      keyColumn: 'c.received_on',
+      idColumn: 'c.id',
+      keyOf: (row: Row) => row.received_on,
+      map,
+      batchSize,
+    })
 
   const counted = async (query: Knex.QueryBuilder): Promise<number> => {
     const [row] = await query.count<{ n: number | string }[]>({ n: '*' })

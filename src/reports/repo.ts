@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { keysetPages } from '../db/keyset-pages.js'
 import { isPostgres } from '../db/knex.js'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { RequestStatus } from '../domain/request-status.js'
@@ -179,34 +180,20 @@ export function reportsRepo(db: Knex) {
     'e.restricted_since',
   ]
 
-  /** Pages of a query in the order received, by keyset (received_at, id): never OFFSET, never all. */
-  async function* pages<Row extends { received_at: string; id: string }, T>(
+  /** Pages of a query in the order received, by keyset (received_at, id). */
+  const pages = <Row extends { received_at: string; id: string }, T>(
     query: () => Knex.QueryBuilder,
     map: (row: Row) => T,
     batchSize = defaultBatchSize,
-  ): AsyncGenerator<T> {
-    let after: { receivedAt: string; id: string } | undefined
-    for (;;) {
-      const page = query()
-      if (after) {
-        const { receivedAt, id } = after
-        // The >= lets the index seek straight to the page; the OR then skips the rows already read.
-        page
-          .where('r.received_at', '>=', receivedAt)
-          .where((q) => q.where('r.received_at', '>', receivedAt).orWhere((q2) => q2.where('r.id', '>', id)))
-      }
-      const rows = (await page
-        .orderBy([
-          { column: 'r.received_at', order: 'asc' },
-          { column: 'r.id', order: 'asc' },
-        ])
-        .limit(batchSize)) as Row[]
-      for (const row of rows) yield map(row)
-      const last = rows.at(-1)
-      if (!last || rows.length < batchSize) return
-      after = { receivedAt: last.received_at, id: last.id }
-    }
-  }
+  ): AsyncGenerator<T> =>
+    keysetPages({
+      query,
+      keyColumn: 'r.received_at',
+      idColumn: 'r.id',
+      keyOf: (row: Row) => row.received_at,
+      map,
+      batchSize,
+    })
 
   return {
     async count(selection: LogSelection): Promise<number> {
