@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream'
+import { fileConfirmedComplaint } from '../helpers/complaints.js'
 import { generateSync } from 'otplib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isPostgres, type Db } from '../../src/db/knex.js'
@@ -385,6 +386,30 @@ async function openCase(type: RequestType, details?: Record<string, unknown>) {
   return { requestId, statusToken }
 }
 
+/** One of a complaint's staff forms, on a complaint confirmed (and acknowledged) for each case. */
+function complaintAction(
+  action: string,
+  fields: Record<string, string>,
+  options: Partial<FormRoute> & { versioned?: boolean } = {},
+): FormRoute {
+  return {
+    name: `complaint action ${action}`,
+    fields,
+    versioned: options.versioned ?? true,
+    async target() {
+      const { complaintId } = await fileConfirmedComplaint(ctx, { email: nextAddress() })
+      const complaint = await ctx.services.complaintRows.findById(complaintId)
+      return {
+        path: `/staff/complaints/${complaintId}/${action}`,
+        agent: dpo.agent,
+        csrf: dpo.csrf,
+        ...(options.versioned === false ? {} : { hidden: { version: String(complaint?.version ?? '') } }),
+      }
+    },
+    ...options,
+  }
+}
+
 function caseAction(
   type: RequestType,
   action: string,
@@ -488,6 +513,17 @@ function publicRoutes(): FormRoute[] {
     })
   }
   routes.push(
+    {
+      name: 'public complaint form',
+      fields: {
+        subject: 'data_use',
+        whatHappened: 'You kept my data after I asked you to delete it',
+        desiredOutcome: 'Delete it and tell me when',
+        email: 'jo.bloggs@example.org',
+        name: 'Jo Bloggs',
+      },
+      target: () => visitor('/complaint/form', '/complaint/form'),
+    },
     {
       name: 'resend the confirmation email',
       fields: {},
@@ -684,6 +720,17 @@ function accountRoutes(): FormRoute[] {
 function caseRoutes(): FormRoute[] {
   const today = '2026-03-02'
   return [
+    complaintAction(
+      'update',
+      { letter: 'We have asked the study team and will write again next week.' },
+      { accepts: keptAsSent },
+    ),
+    complaintAction('close', {
+      outcome: 'partly_upheld',
+      changes: 'Searches now include the voucher mailbox.',
+      letter: 'We looked into it.',
+    }),
+    complaintAction('note', { note: 'Rang the study team' }, { versioned: false, accepts: keptAsSent }),
     caseAction(
       'access',
       'assign',
