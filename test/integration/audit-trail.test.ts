@@ -17,7 +17,7 @@ import { createDb, type Db } from '../../src/db/knex.js'
 import { migrateLatest } from '../../src/db/migrate.js'
 import { importEmailRecords } from '../../src/records/import.js'
 import { createTestContext, csrfFrom, testSecret, type TestContext } from '../helpers/context.js'
-import { postgresUrl, usingPostgres } from '../helpers/db.js'
+import { postgresUrlFor, usingPostgres } from '../helpers/db.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import { signedInAgent } from '../helpers/staff.js'
 
@@ -127,8 +127,15 @@ describe('the hash chain in the database', () => {
       })
     if (usingPostgres) {
       // A second pool on the same schema: another server process.
-      const schema = (await db.raw<{ rows: { s: string }[] }>('select current_schema() as s')).rows[0]!.s
-      const other = createDb({ client: 'postgres', connectionString: postgresUrl }, { searchPath: schema })
+      const { d: database, s: schema } = (
+        await db.raw<{ rows: { d: string; s: string }[] }>(
+          'select current_database() as d, current_schema() as s',
+        )
+      ).rows[0]!
+      const other = createDb(
+        { client: 'postgres', connectionString: postgresUrlFor(database) },
+        { searchPath: schema },
+      )
       try {
         await Promise.all(Array.from({ length: 50 }, (_, i) => append(i % 2 ? other : db, i)))
       } finally {

@@ -11,7 +11,7 @@ import { createDb, type Db } from '../../src/db/knex.js'
 import { migrateLatest } from '../../src/db/migrate.js'
 import { healthRoutes } from '../../src/web/health.js'
 import { createTestContext, type TestContext } from '../helpers/context.js'
-import { freshDb, postgresUrl, usingPostgres } from '../helpers/db.js'
+import { freshDb, postgresUrlFor, usingPostgres } from '../helpers/db.js'
 
 const silent = pino({ level: 'silent' })
 const unavailable = { status: 'unavailable' }
@@ -68,14 +68,17 @@ interface Opened {
 async function openDatabase(): Promise<Opened> {
   if (usingPostgres) {
     const { db, destroy } = await freshDb()
-    const result = await db.raw<{ rows: { schema: string }[] }>('select current_schema() as schema')
+    const result = await db.raw<{ rows: { database: string; schema: string }[] }>(
+      'select current_database() as database, current_schema() as schema',
+    )
     const schema = result.rows[0]?.schema ?? 'public'
+    const database = result.rows[0]?.database ?? ''
     return {
       db,
       openAgain: ({ readOnly }) =>
         knexFactory({
           client: 'pg',
-          connection: postgresUrl,
+          connection: postgresUrlFor(database),
           searchPath: [schema],
           pool: {
             min: 0,
