@@ -128,19 +128,28 @@ export function auditRepo(db: Knex) {
       return row ? Number(row.seq) : null
     },
 
-    /** The chain in order up to an event, a page at a time, so memory stays flat for any length. */
-    async *chain(throughSeq: number, pageSize = 1000): AsyncGenerator<ChainEvent> {
-      let after = 0
-      for (;;) {
-        const rows = await db<ChainRow>('events')
+    /**
+     * The chain in order up to an event, a page at a time, so memory stays flat for any length.
+     * The next page is read while the current one is checked.
+     */
+    async *chain(throughSeq: number, pageSize = 5000): AsyncGenerator<ChainEvent> {
+      const page = (after: number) =>
+        db<ChainRow>('events')
+          .select('seq', 'id', 'occurred_at', 'actor_type', 'actor_id', 'subject_type', 'subject_id', 'kind')
+          .select('data', 'prev_hash', 'hash')
           .where('seq', '>', after)
           .andWhere('seq', '<=', throughSeq)
           .orderBy('seq', 'asc')
           .limit(pageSize)
-        for (const row of rows) yield toChainEvent(row)
+          .then((rows) => rows as ChainRow[])
+      let pending: Promise<ChainRow[]> | null = page(0)
+      while (pending) {
+        const rows: ChainRow[] = await pending
         const last = rows.at(-1)
-        if (!last || rows.length < pageSize) return
-        after = Number(last.seq)
+        pending = last && rows.length === pageSize ? page(Number(last.seq)) : null
+        // Settled here, so a walk that stops early leaves no query unhandled.
+        pending?.catch(() => undefined)
+        for (const row of rows) yield toChainEvent(row)
       }
     },
 

@@ -90,7 +90,7 @@ export async function verifyChain(
   )
   const iterator = iterate(events)
   // Hashes of the last `window` events read, to recognise a link to an earlier event.
-  const recent = new Map<string, number>()
+  const recent = new RecentEvents(window)
   let previous: ChainEvent | null = null
   let checked = 0
   let anchorSeen = false
@@ -144,8 +144,7 @@ export async function verifyChain(
         }
         anchorSeen = true
       }
-      recent.set(event.hash, event.seq)
-      if (recent.size > window) recent.delete(recent.keys().next().value as string)
+      recent.add(event.hash, event.seq)
       previous = event
       checked++
     }
@@ -179,12 +178,12 @@ export async function verifyChain(
 async function classifyLink(
   event: ChainEvent,
   previous: ChainEvent | null,
-  recent: Map<string, number>,
+  recent: RecentEvents,
   iterator: AsyncIterator<ChainEvent>,
   window: number,
 ): Promise<[BreakKind, string]> {
   const after = previous ? `seq ${previous.seq}` : 'the start of the trail'
-  const earlier = recent.get(event.prevHash)
+  const earlier = recent.seqOf(event.prevHash)
   if (earlier !== undefined) {
     return ['reordered', `it was chained after seq ${earlier}, but comes after ${after}`]
   }
@@ -206,6 +205,31 @@ async function classifyLink(
     'deleted',
     'the event it was chained after is no longer in the trail: removed, or replaced and re-hashed',
   ]
+}
+
+/**
+ * The last `size` events read, in a ring: adding one is a write into an array, which keeps the
+ * walk over millions of events cheap; looking a hash up scans the ring, and only a broken link
+ * ever does that.
+ */
+class RecentEvents {
+  private readonly hashes: string[] = []
+  private readonly seqs: number[] = []
+  private next = 0
+
+  constructor(private readonly size: number) {}
+
+  add(hash: string, seq: number): void {
+    if (this.size <= 0) return
+    this.hashes[this.next] = hash
+    this.seqs[this.next] = seq
+    this.next = (this.next + 1) % this.size
+  }
+
+  seqOf(hash: string): number | undefined {
+    const index = this.hashes.indexOf(hash)
+    return index === -1 ? undefined : this.seqs[index]
+  }
 }
 
 function iterate(events: AsyncIterable<ChainEvent> | Iterable<ChainEvent>): AsyncIterator<ChainEvent> {

@@ -57,6 +57,32 @@ describe('an event hash', () => {
     expect(eventHash(event)).toBe('10192ba6e9079ae4a019ba72eee1b24b31d15fd5c9ee496728fb9c1d950b298b')
   })
 
+  it('writes the envelope exactly as the general canonical form does, whatever its text holds', () => {
+    const general = (e: ChainedContent) =>
+      canonicalJson({
+        actor: { id: e.actor.id, type: e.actor.type },
+        data: e.data,
+        id: e.id,
+        kind: e.kind,
+        occurredAt: e.occurredAt,
+        prevHash: e.prevHash,
+        subject: { id: e.subject.id, type: e.subject.type },
+      })
+    const awkward: ChainedContent = {
+      ...event,
+      id: 'quote " back\\slash \u2028 line',
+      actor: { type: 'system', id: null },
+      subject: { type: 'récord', id: '\u0000\u001f 😀' },
+      kind: 'case.note_added',
+      data: { z: [1, { b: 2, a: 'x' }], a: -0.5e-7 },
+    }
+    for (const e of [event, awkward]) expect(canonicalEvent(e)).toBe(general(e))
+    // A field of the wrong type is refused, as the general form does.
+    expect(() => canonicalEvent({ ...event, kind: undefined } as unknown as ChainedContent)).toThrow(
+      TypeError,
+    )
+  })
+
   it('changes with any field it covers, and not with seq', () => {
     const base = eventHash(event)
     expect(eventHash({ ...event, prevHash: 'f'.repeat(64) })).not.toBe(base)
