@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net'
+import { addDays, formatLondonDateTime, londonDate } from '../domain/clock.js'
 
 /**
  * Wrong passwords are counted per account and per network they come from, so a flood of guesses
@@ -45,4 +46,25 @@ function ipv6Groups(address: string): string[] {
       ? before
       : [...before, ...Array<string>(8 - before.length - after.length).fill('0'), ...after]
   return groups.map((group) => parseInt(group, 16).toString(16))
+}
+
+/**
+ * When a member of staff can try signing in again, in words and London time: "in 15 minutes, at
+ * 10:15am", "in 2 hours, at 9:30am tomorrow".
+ */
+export function tryAgainWhen(now: Date, until: Date): string {
+  const minutes = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 60_000))
+  const [day = '', time = ''] = formatLondonDateTime(until).split(', ')
+  const today = londonDate(now)
+  const on =
+    londonDate(until) === today ? '' : londonDate(until) === addDays(today, 1) ? ' tomorrow' : ` on ${day}`
+  return `in ${durationInWords(minutes)}, at ${time}${on}`
+}
+
+function durationInWords(minutes: number): string {
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`
+  if (minutes < 60) return plural(minutes, 'minute')
+  const hours = Math.floor(minutes / 60)
+  const rest = minutes % 60
+  return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} and ${plural(rest, 'minute')}`
 }

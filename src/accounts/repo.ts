@@ -162,7 +162,11 @@ export function staffRepo(db: Knex) {
       source: string,
       limit: number,
       times: { at: string; settledBefore: string; forgetBefore: string },
-    ): Promise<{ attempt: number; lockouts: number } | { refused: 'locked' | 'checks_in_progress' }> {
+    ): Promise<
+      | { attempt: number; lockouts: number }
+      | { refused: 'locked'; lockedUntil: string }
+      | { refused: 'checks_in_progress' }
+    > {
       const { at, settledBefore, forgetBefore } = times
       const row = () => db<SignInFailureRow>('staff_sign_in_failures').where({ user_id: userId, source })
       for (let tries = 0; tries < 2; tries++) {
@@ -204,9 +208,9 @@ export function staffRepo(db: Knex) {
         if (claimed) return { attempt: Number(claimed.attempts), lockouts: Number(claimed.lockouts) }
         const present = await row().first('locked_until')
         if (present)
-          return {
-            refused: present.locked_until && present.locked_until > at ? 'locked' : 'checks_in_progress',
-          }
+          return present.locked_until && present.locked_until > at
+            ? { refused: 'locked', lockedUntil: present.locked_until }
+            : { refused: 'checks_in_progress' }
         // Cleared between the two statements (a sign-in elsewhere pruned it): claim again.
       }
       return { refused: 'checks_in_progress' }

@@ -33,7 +33,8 @@ export interface AccountsDeps {
   now: () => Date
 }
 
-export type LoginResult = { ok: true; user: StaffUser } | { ok: false }
+/** A refusal names `pausedUntil` only when the network is locked out of a real account. */
+export type LoginResult = { ok: true; user: StaffUser } | { ok: false; pausedUntil?: string }
 
 /** Staff addresses are matched whole and case-insensitively: they are our own accounts. */
 export function normaliseStaffEmail(raw: string): string {
@@ -104,11 +105,19 @@ export function accountsService(deps: AccountsDeps) {
   /** Enough of the hash to tell networks apart in the audit trail. */
   const shortSource = (source: string) => source.slice(0, 16)
 
-  /** Locks a network out of an account for its next, longer, lock; one event per lock. */
-  async function lockOut(user: StaffUser, source: string, locksBefore: number, at: Date): Promise<void> {
+  /**
+   * Locks a network out of an account for its next, longer, lock; one event per lock. Returns
+   * when the lock ends, or undefined when a parallel attempt locked it first.
+   */
+  async function lockOut(
+    user: StaffUser,
+    source: string,
+    locksBefore: number,
+    at: Date,
+  ): Promise<string | undefined> {
     const minutes = lockMinutes(locksBefore)
     const lockedUntil = new Date(at.getTime() + minutes * 60_000).toISOString()
-    if (!(await staff.lockSignInSource(user.id, source, lockedUntil, at.toISOString()))) return
+    if (!(await staff.lockSignInSource(user.id, source, lockedUntil, at.toISOString()))) return undefined
     await db.transaction((trx) =>
       recordEvent(
         trx,
@@ -121,6 +130,7 @@ export function accountsService(deps: AccountsDeps) {
         at,
       ),
     )
+    return lockedUntil
   }
 
   /** One change to a staff account, with its event, in one transaction. */
@@ -243,10 +253,13 @@ export function accountsService(deps: AccountsDeps) {
     },
 
     /**
-     * Checks a login. The answer is the same for an unknown account, a wrong password, a disabled
-     * account and a network locked out of it, and each costs the same hashing work. Attempts are
-     * counted per account and network (`./lockout.ts`): five wrong passwords pause sign-in from that
-     * network only, for longer each time, so guesses elsewhere never keep the owner out.
+     * Checks a login. The answer is the same for an unknown account, a wrong password and a
+     * disabled account, and each costs the same hashing work. Only wrong passwords are counted, per
+     * account and network (`./lockout.ts`): the fifth pauses sign-in from that network only, for
+     * longer each time, so guesses elsewhere never keep the owner out; a sign-in that works starts
+     * its network afresh. While paused, the answer says until when, so staff know when to try again:
+     * that tells whoever made the five guesses that the address has an account, a fair price, as
+     * staff addresses are no secret and guessing further from that network is paused anyway.
      */
     async login(rawEmail: string, password: string, from: { ip?: string } = {}): Promise<LoginResult> {
       const email = normaliseStaffEmail(rawEmail)
@@ -287,7 +300,7 @@ export function accountsService(deps: AccountsDeps) {
           { type: 'staff_user', id: user.id },
           { reason: claim.refused, source: shortSource(source) },
         )
-        return { ok: false }
+        return claim.refused === 'locked' ? { ok: false, pausedUntil: claim.lockedUntil } : { ok: false }
       }
 
       if (!(await verifyPassword(user.passwordHash, password))) {
@@ -296,8 +309,9 @@ export function accountsService(deps: AccountsDeps) {
           { type: 'staff_user', id: user.id },
           { reason: 'wrong_password', failures, attempt: claim.attempt, source: shortSource(source) },
         )
-        if (claim.attempt >= lockAfterFailures) await lockOut(user, source, claim.lockouts, at)
-        return { ok: false }
+        const pausedUntil =
+          claim.attempt >= lockAfterFailures ? await lockOut(user, source, claim.lockouts, at) : undefined
+        return pausedUntil ? { ok: false, pausedUntil } : { ok: false }
       }
 
       await db.transaction(async (trx) => {

@@ -12,6 +12,8 @@ declare module 'express-session' {
     pendingTwoFactor?: { userId: string; at: number; returnTo?: string }
     /** The secret being set up, until the first code proves the app has it. */
     twoFactorSetupSecret?: string
+    /** A password was just set, by an invitation or the first-run setup: its confirmation is next. */
+    passwordSet?: 'invite' | 'setup'
   }
 }
 

@@ -47,7 +47,7 @@ describe('first run', () => {
         password: staffPassword,
       })
       .expect(303)
-      .expect('Location', '/staff')
+      .expect('Location', '/staff/password-set')
     const [user] = await ctx.services.db('staff_users')
     expect(user).toMatchObject({ email: 'ada@portal.test', role: 'admin' })
     expect(user.password_hash).toMatch(/^\$argon2id\$/)
@@ -93,13 +93,15 @@ describe('signing in', () => {
     expect(JSON.stringify(events)).not.toContain('portal.test')
   })
 
-  it('locks an account after 5 failures until an admin clears it, without saying so', async () => {
+  it('locks an account after 5 failures until an admin clears it, saying until when', async () => {
     const { agent: admin } = await signedInAgent(ctx, 'admin')
     const user = await createStaff(ctx, 'dpo')
-    for (let i = 0; i < 5; i++)
+    for (let i = 0; i < 4; i++)
       expect((await login(ctx.agent(), 'dpo@portal.test', 'wrong password here')).status).toBe(400)
+    expect((await login(ctx.agent(), 'dpo@portal.test', 'wrong password here')).status).toBe(429)
     const locked = await login(ctx.agent(), 'dpo@portal.test', staffPassword)
-    expect(locked.status).toBe(400)
+    expect(locked.status).toBe(429)
+    expect(locked.text).toContain('You can try again in 15 minutes, at 10:15am.')
     const page = await admin.get(`/staff/users/${user.id}`).expect(200)
     expect(page.text).toContain('Locked')
     await admin
@@ -135,6 +137,7 @@ describe('signing in', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text) })
       .expect(303)
+      .expect('Location', '/staff/signed-out')
     await agent.get('/staff/requests').expect(303)
   })
 

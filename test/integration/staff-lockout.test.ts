@@ -48,10 +48,10 @@ describe('staff sign-in lockout', () => {
   it('locks out the network the wrong passwords come from, never the owner elsewhere', async () => {
     await createStaff(ctx, 'dpo')
     for (let i = 0; i < 5; i++) expect(await attempt(attacker, `wrong guess number ${i}`)).toBe(false)
-    expect(await signIn(attacker, staffPassword)).toBe(400)
+    expect(await signIn(attacker, staffPassword)).toBe(429)
     expect(await signIn(owner, staffPassword)).toBe(303)
     // The owner's sign-in clears nothing for the attacker's network.
-    expect(await signIn(attacker, staffPassword)).toBe(400)
+    expect(await signIn(attacker, staffPassword)).toBe(429)
 
     const locks = await events('staff.locked_out')
     expect(locks).toHaveLength(1)
