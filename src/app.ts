@@ -20,7 +20,7 @@ import { flashMessages } from './web/flash.js'
 import { healthRoutes } from './web/health.js'
 import { requestLogging } from './web/logging.js'
 import { staticPages } from './web/pages.js'
-import { component, ejsWithLayout } from './web/render.js'
+import { component, ejsWithLayout, staffLayout } from './web/render.js'
 import { cspNonce, securityHeaders } from './web/security-headers.js'
 import { sessions } from './web/sessions.js'
 import { loadStaffUser } from './web/staff-auth.js'
@@ -47,7 +47,11 @@ export function createApp(services: Services, options: AppOptions = {}): Express
     paths,
     component,
     can,
-    org: { name: services.organisationName, dpoEmail: config.organisation.dpoEmail },
+    org: {
+      name: services.organisationName,
+      dpoEmail: config.organisation.dpoEmail,
+      feedbackUrl: config.feedbackUrl,
+    },
   })
 
   app.use(
@@ -65,6 +69,7 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.use(sessions(services.sessionStore, config))
   app.use(flashMessages())
   app.use(loadStaffUser(services.accounts, services.settings, services.now))
+  app.use(staffLayout(paths.staff.home()))
   app.use(csrfProtection())
   app.use(staticPages())
   app.use(intakeRoutes(services))

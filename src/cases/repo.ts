@@ -2,8 +2,10 @@ import type { Knex } from 'knex'
 import type { RequestStatus } from '../domain/request-status.js'
 import type { RequestType } from '../domain/request-types.js'
 import { toRightsRequest, type RequestRow, type RightsRequest } from '../requests/repo.js'
+import { keysetPage } from '../db/keyset-pages.js'
+import { sortParts, type QueueSort, type QueueSortKey, type QueueTabName } from '../domain/queue.js'
 
-export type QueueTab = 'open' | 'closed' | 'unconfirmed'
+export type QueueTab = QueueTabName
 
 export const tabStatuses: Record<QueueTab, readonly RequestStatus[]> = {
   open: ['received', 'awaiting_clarification', 'awaiting_identity', 'awaiting_fee'],
@@ -24,34 +26,50 @@ export interface QueueFilters {
   receivedFrom?: string
   receivedTo?: string
   reference?: string
+  /** Part of a reference, in capitals: only digits, hyphens and the letters DSR. */
+  referencePart?: string
   emailHmac?: string
-}
-
-/** Keyset position: the last row of the previous page. */
-export interface QueueCursor {
-  key: string
-  id: string
 }
 
 export interface QueueRow extends RightsRequest {
   studyTitle: string
   assigneeName: string | null
+  /** Messages from the person that no member of staff has read yet. */
+  unreadReplies: number
+  /** Whether the email record the request is about is under a restriction now. */
+  recordRestricted: boolean
 }
 
 type QueueDbRow = RequestRow & {
   study_title: string
   assignee_name: string | null
   assignee_id: string | null
+  unread_replies?: number | string | null
+  record_restricted_since: string | null
 }
 
-/**
- * Open requests walk (due_on, id) ascending: nearest deadline first. Closed and unconfirmed
- * ones walk (received_at, id) descending: newest first. Both use an index and never OFFSET.
- */
-function sortKey(tab: QueueTab): { column: 'due_on' | 'received_at'; direction: 'asc' | 'desc' } {
-  return tab === 'open'
-    ? { column: 'due_on', direction: 'asc' }
-    : { column: 'received_at', direction: 'desc' }
+/** Where a page starts: the row at its edge, read forwards (after) or backwards (before). */
+export interface QueuePageStart {
+  key: string | null
+  id: string
+  towards: 'after' | 'before'
+}
+
+/** The column each sort walks; every one has an index beginning with status (or is unique). */
+const sortColumns: Record<QueueSortKey, 'r.due_on' | 'r.received_at' | 'r.reference'> = {
+  due: 'r.due_on',
+  received: 'r.received_at',
+  reference: 'r.reference',
+}
+
+function toQueueRow(row: QueueDbRow): QueueRow {
+  return {
+    ...toRightsRequest(row),
+    studyTitle: row.study_title,
+    assigneeName: row.assignee_name,
+    unreadReplies: Number(row.unread_replies ?? 0),
+    recordRestricted: row.record_restricted_since !== null,
+  }
 }
 
 export function casesRepo(db: Knex) {
@@ -65,47 +83,80 @@ export function casesRepo(db: Knex) {
     if (filters.receivedFrom) query.where('r.received_on', '>=', filters.receivedFrom)
     if (filters.receivedTo) query.where('r.received_on', '<=', filters.receivedTo)
     if (filters.reference) query.where('r.reference', filters.reference)
+    if (filters.referencePart) query.where('r.reference', 'like', `%${filters.referencePart}%`)
     if (filters.emailHmac) query.where('r.email_hmac', filters.emailHmac)
     return query
   }
 
+  function queueRows() {
+    return db('rights_requests as r')
+      .join('studies as s', 's.id', 'r.study_id')
+      .leftJoin('staff_users as u', 'u.id', 'r.assignee_id')
+      .leftJoin('email_records as e', 'e.id', 'r.record_id')
+      .select(
+        'r.*',
+        's.title as study_title',
+        'u.display_name as assignee_name',
+        'e.restricted_since as record_restricted_since',
+      )
+  }
+
   return {
+    /**
+     * A page of one tab in the order asked for, by keyset on (sort column, id): never OFFSET, so
+     * each page is an index seek however deep. Says whether more rows lie beyond each edge.
+     */
     async page(
       filters: QueueFilters,
-      after: QueueCursor | undefined,
+      sort: QueueSort,
+      from: QueuePageStart | undefined,
       limit: number,
-    ): Promise<{ rows: QueueRow[]; next?: QueueCursor }> {
-      const { column, direction } = sortKey(filters.tab)
-      const query = filtered(
-        filters,
-        db('rights_requests as r')
-          .join('studies as s', 's.id', 'r.study_id')
-          .leftJoin('staff_users as u', 'u.id', 'r.assignee_id')
-          .whereIn('r.status', tabStatuses[filters.tab])
-          .select('r.*', 's.title as study_title', 'u.display_name as assignee_name'),
-      )
-      if (column === 'due_on') query.whereNotNull('r.due_on')
-      if (after) {
-        const op = direction === 'asc' ? '>' : '<'
-        query.where((q) =>
-          q
-            .where(`r.${column}`, op, after.key)
-            .orWhere((q2) => q2.where(`r.${column}`, after.key).where('r.id', op, after.id)),
-        )
-      }
-      const rows = (await query
+    ): Promise<{ rows: QueueRow[]; more: boolean }> {
+      const { key, direction } = sortParts(sort)
+      const column = sortColumns[key]
+      const query = keysetPage(filtered(filters, queueRows().whereIn('r.status', tabStatuses[filters.tab])), {
+        keyColumn: column,
+        idColumn: 'r.id',
+        direction,
+        from,
+        limit: limit + 1,
+      })
+      const rows = (await query) as QueueDbRow[]
+      const more = rows.length > limit
+      const page = rows.slice(0, limit).map(toQueueRow)
+      return { rows: from?.towards === 'before' ? page.reverse() : page, more }
+    },
+
+    /** The sort key of a row, as a page cursor carries it. */
+    sortKeyOf(row: QueueRow, sort: QueueSort): string | null {
+      const { key } = sortParts(sort)
+      return key === 'due' ? row.dueOn : key === 'received' ? row.receivedAt : row.reference
+    },
+
+    /** Requests in every tab whose reference matches, for a search that looks past the tab shown. */
+    async search(filters: Omit<QueueFilters, 'tab'>, limit: number): Promise<QueueRow[]> {
+      const rows = (await filtered(filters, queueRows())
         .orderBy([
-          { column: `r.${column}`, order: direction },
-          { column: 'r.id', order: direction },
+          { column: 'r.reference', order: 'asc' },
+          { column: 'r.id', order: 'asc' },
         ])
-        .limit(limit + 1)) as QueueDbRow[]
-      const pageRows = rows.slice(0, limit).map((row) => ({
-        ...toRightsRequest(row),
-        studyTitle: row.study_title,
-        assigneeName: row.assignee_name,
-      }))
-      const last = rows.length > limit ? rows[limit - 1] : undefined
-      return { rows: pageRows, next: last ? { key: String(last[column]), id: last.id } : undefined }
+        .limit(limit)) as QueueDbRow[]
+      return rows.map(toQueueRow)
+    },
+
+    /** The requests chosen for a bulk action, in reference order, for the page that confirms it. */
+    async chosen(
+      ids: readonly string[],
+    ): Promise<Pick<RightsRequest, 'id' | 'reference' | 'status' | 'type'>[]> {
+      if (ids.length === 0) return []
+      const rows = (await db('rights_requests')
+        .whereIn('id', [...ids])
+        .select('id', 'reference', 'status', 'type')
+        .orderBy([
+          { column: 'reference', order: 'asc' },
+          { column: 'id', order: 'asc' },
+        ])) as Pick<RequestRow, 'id' | 'reference' | 'status' | 'type'>[]
+      return rows
     },
 
     async countsByTab(filters: Omit<QueueFilters, 'tab'>): Promise<Record<QueueTab, number>> {

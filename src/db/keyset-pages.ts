@@ -37,3 +37,48 @@ export async function* keysetPages<Row extends { id: string }, T>(input: {
     after = { key, id: last.id }
   }
 }
+
+/**
+ * One page of a list sorted on (key, id) in either direction, with rows whose key is null last,
+ * read forwards from the row after a cursor or backwards from the row before it. The columns are
+ * the caller's own names, never anything typed.
+ */
+export function keysetPage(
+  query: Knex.QueryBuilder,
+  input: {
+    keyColumn: string
+    idColumn: string
+    direction: 'asc' | 'desc'
+    from?: { key: string | null; id: string; towards: 'after' | 'before' }
+    limit: number
+  },
+): Knex.QueryBuilder {
+  const { keyColumn, idColumn, from } = input
+  const backwards = from?.towards === 'before'
+  // Reading backwards walks the same order reversed; the caller turns the rows round.
+  const direction = backwards ? (input.direction === 'asc' ? 'desc' : 'asc') : input.direction
+  const op = direction === 'asc' ? '>' : '<'
+  if (from) {
+    const { key, id } = from
+    if (key === null) {
+      query.where((q) => {
+        q.where((q2) => q2.whereNull(keyColumn).where(idColumn, op, id))
+        // Before the first null key come all the rows that have one.
+        if (backwards) q.orWhereNotNull(keyColumn)
+      })
+    } else {
+      query.where((q) => {
+        q.where(keyColumn, op, key).orWhere((q2) => q2.where(keyColumn, key).where(idColumn, op, id))
+        // After the last key come the rows without one.
+        if (!backwards) q.orWhereNull(keyColumn)
+      })
+    }
+  }
+  return query
+    .orderByRaw(`(?? is null) ${backwards ? 'desc' : 'asc'}`, [keyColumn])
+    .orderBy([
+      { column: keyColumn, order: direction },
+      { column: idColumn, order: direction },
+    ])
+    .limit(input.limit)
+}

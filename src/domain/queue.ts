@@ -18,3 +18,91 @@ export function describeDaysLeft(daysLeft: number): string {
   if (daysLeft === 0) return 'Due today'
   return `${daysLeft} ${daysLeft === 1 ? 'day' : 'days'} left`
 }
+
+/** What the request queue can be sorted by, each in both directions. */
+export const queueSorts = [
+  'due-asc',
+  'due-desc',
+  'received-desc',
+  'received-asc',
+  'reference-asc',
+  'reference-desc',
+] as const
+export type QueueSort = (typeof queueSorts)[number]
+export type QueueSortKey = 'due' | 'received' | 'reference'
+
+export const queueSortLabels: Record<QueueSort, string> = {
+  'due-asc': 'Due date, nearest first',
+  'due-desc': 'Due date, furthest first',
+  'received-desc': 'Received, newest first',
+  'received-asc': 'Received, oldest first',
+  'reference-asc': 'Reference, lowest first',
+  'reference-desc': 'Reference, highest first',
+}
+
+export type QueueTabName = 'open' | 'closed' | 'unconfirmed'
+
+/**
+ * The sorts each tab offers: a deadline matters only while a request is open, and a request not
+ * yet confirmed has no reference.
+ */
+export function queueSortsFor(tab: QueueTabName): readonly QueueSort[] {
+  if (tab === 'open') return queueSorts
+  if (tab === 'closed') return ['received-desc', 'received-asc', 'reference-asc', 'reference-desc']
+  return ['received-desc', 'received-asc']
+}
+
+/** Open requests nearest deadline first (SPEC §5); the others newest first. */
+export function defaultQueueSort(tab: QueueTabName): QueueSort {
+  return tab === 'open' ? 'due-asc' : 'received-desc'
+}
+
+/** The sort asked for, when the tab offers it; otherwise the tab's default. */
+export function parseQueueSort(raw: unknown, tab: QueueTabName): QueueSort {
+  const offered = queueSortsFor(tab)
+  return offered.find((s) => s === raw) ?? defaultQueueSort(tab)
+}
+
+export function sortParts(sort: QueueSort): { key: QueueSortKey; direction: 'asc' | 'desc' } {
+  const [key, direction] = sort.split('-') as [QueueSortKey, 'asc' | 'desc']
+  return { key, direction }
+}
+
+/**
+ * A reference search, from what staff typed: a whole reference ("dsr-2026-00004") to look up
+ * exactly, or a part of one ("00004", "2026-0004", "DSR-2026") to look for anywhere in it.
+ */
+export type ReferenceSearch = { exact: string } | { part: string }
+
+const wholeReference = /^DSR-\d{4}-\d{5,7}$/
+const referencePart = /^(?:D|DS|DSR|DSR-)?[\d-]*\d[\d-]*$|^DSR-?$/
+
+export function referenceSearchOf(typed: string): ReferenceSearch | undefined {
+  const text = typed.trim().toUpperCase()
+  if (wholeReference.test(text)) return { exact: text }
+  if (text.length >= 2 && text.length <= 20 && referencePart.test(text)) return { part: text }
+  return undefined
+}
+
+/** Where a page of the queue sits in its tab: "Showing 26 to 50 of 312". */
+export function describePosition(start: number, shown: number, total: number): string {
+  if (shown === 0) return `Showing 0 of ${total}`
+  const first = Math.min(start + 1, total)
+  const last = Math.min(start + shown, total)
+  return `Showing ${first} to ${last} of ${total}`
+}
+
+/** The flags a queue row carries besides its status: replies unread, the clock paused, and so on. */
+export function queueFlags(row: {
+  unreadReplies: number
+  paused: boolean
+  extended: boolean
+  restricted: boolean
+}): string[] {
+  const flags: string[] = []
+  if (row.unreadReplies > 0) flags.push(`Replied (${row.unreadReplies})`)
+  if (row.paused) flags.push('Clock paused')
+  if (row.extended) flags.push('Extended')
+  if (row.restricted) flags.push('Restricted')
+  return flags
+}

@@ -3,6 +3,7 @@ import { z } from 'zod'
 import type { StaffUser } from '../domain/staff-user.js'
 import { outcomes } from '../domain/request-lifecycle.js'
 import { formatLongDate } from '../domain/clock.js'
+import { parseDateRange } from '../domain/date-parts.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo, requestTypes } from '../domain/request-types.js'
 import { can } from '../domain/roles.js'
@@ -17,7 +18,7 @@ import {
   exportFormats,
   loggedStatuses,
   parseLogFilters,
-  parseReceivedRange,
+  type ReceivedRange,
   type ExportFormat,
   type FilterValues,
   type RequestLogFilters,
@@ -44,14 +45,18 @@ export function reportsRoutes(services: Services): Router {
     req.method === 'POST' ? ((req.body ?? {}) as Record<string, unknown>) : req.query
 
   router.get(paths.staff.dashboard.pattern, requirePermission('audit:read'), async (req, res) => {
-    const { range, values, errors } = parseReceivedRange(input(req))
+    // Dates as the GOV.UK date input gives them: a box each for the day, month and year.
+    const dates = parseDateRange(input(req))
+    const { errors } = dates
+    const range: ReceivedRange = { receivedFrom: dates.range.from, receivedTo: dates.range.to }
     const figures = errors.length ? undefined : await reports.dashboard(range)
     res.status(errors.length ? 400 : 200).render('reports/dashboard', {
       title: 'Dashboard',
       hasErrors: errors.length > 0,
       errors,
       errorFor: (field: string) => errors.find((e) => e.field === field)?.text,
-      values,
+      values: dates.values,
+      errorItems: dates.errorItems,
       range,
       figures,
       formatLongDate,

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import ejs from 'ejs'
+import type { NextFunction, Request, Response } from 'express'
 import { viewsDir } from '../paths-on-disk.js'
 
 type RenderCallback = (error: Error | null, html?: string) => void
@@ -50,4 +51,16 @@ export function component(name: string, params: Record<string, unknown> = {}): s
     components.set(name, render)
   }
   return render({ ...params, component })
+}
+
+/**
+ * Staff pages use the whole window for dense tables; public pages keep the GOV.UK reading column,
+ * even for a member of staff who is signed in. A page may still set `wide` itself.
+ */
+export function staffLayout(staffArea: string) {
+  return (req: Request, res: Response, next: NextFunction) => {
+    const underStaff = req.path === staffArea || req.path.startsWith(`${staffArea}/`)
+    if (req.staffUser && underStaff) res.locals.staffLayout = true
+    next()
+  }
 }

@@ -81,13 +81,15 @@ describe('the auditor’s pages', () => {
     await screenshot(page, 'auditor-02-dashboard-narrow')
     await page.setViewportSize({ width: 1200, height: 900 })
 
-    await page.fill('#from', '2026-02-30')
+    await page.fill('#from-day', '30')
+    await page.fill('#from-month', '2')
+    await page.fill('#from-year', '2026')
     await clickAndWait(page, 'button:has-text("Show figures")')
     expect(await page.locator('.govuk-error-summary').count()).toBe(1)
     await expectAccessible(page)
     await screenshot(page, 'auditor-03-dashboard-error')
 
-    await page.goto(`${baseUrl}/staff/dashboard?from=2099-01-01`)
+    await page.goto(`${baseUrl}/staff/dashboard?from-day=1&from-month=1&from-year=2099`)
     expect(await page.textContent('main')).toContain('No requests in this period')
     await expectAccessible(page)
 

@@ -188,9 +188,11 @@ describe('complaints on the dashboard', () => {
     expect(complaints.acknowledgement).toEqual({ onTime: 1, late: 0, overdue: 1, onTimeRate: 0.5 })
     expect(complaints.outcomeTimes).toEqual({ closed: 1, medianDays: 23, meanDays: 23 })
 
-    const page = await auditor.get('/staff/dashboard?from=2026-02-01&to=2026-02-28').expect(200)
+    const page = await auditor
+      .get('/staff/dashboard?from-year=2026&from-month=2&from-day=1&to-year=2026&to-month=2&to-day=28')
+      .expect(200)
     expect(table(page.text, 'Complaints by month received')).toEqual([['February 2026', '2']])
-    const none = await auditor.get('/staff/dashboard?from=2027-01-01').expect(200)
+    const none = await auditor.get('/staff/dashboard?from-year=2027&from-month=1&from-day=1').expect(200)
     expect(none.text).toContain('No complaint was received from 1 January 2027')
   })
 

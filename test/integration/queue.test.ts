@@ -60,20 +60,22 @@ describe('the queue', () => {
   })
 
   it('finds a request by reference or by the whole email address, in any capitals', async () => {
-    await fileConfirmedRequest(ctx, { email: 'Jane.Doe@example.org' })
-    await fileConfirmedRequest(ctx, { email: 'john@example.org' })
+    const first = await fileConfirmedRequest(ctx, { email: 'Jane.Doe@example.org' })
+    const second = await fileConfirmedRequest(ctx, { email: 'john@example.org' })
     const { agent } = await signedInAgent(ctx, 'dpo')
-    expect(references((await agent.get('/staff/requests?q=dsr-2026-00002').expect(200)).text)).toEqual([
-      'DSR-2026-00002',
-    ])
+    // One request matches a whole reference: straight to its case.
+    const byReference = await agent.get('/staff/requests?q=dsr-2026-00002').expect(303)
+    expect(byReference.headers.location).toBe(`/staff/requests/${second.requestId}`)
     expect(
       references((await agent.get('/staff/requests?q=Jane.Doe%40EXAMPLE.org').expect(200)).text),
     ).toEqual(['DSR-2026-00001'])
     expect(
       references((await agent.get('/staff/requests?q=jane.doe%40example.org').expect(200)).text),
     ).toEqual(['DSR-2026-00001'])
+    expect(first.requestId).not.toBe(second.requestId)
     const partial = await agent.get('/staff/requests?q=jane').expect(400)
     expect(partial.text).toContain('href="#q"')
+    expect(partial.text).toContain('value="jane"')
   })
 
   it('pages with a keyset cursor, never repeating or skipping a request', async () => {
@@ -96,8 +98,10 @@ describe('the queue', () => {
 
   it('rejects a malformed date filter with an error on the field', async () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
-    const res = await agent.get('/staff/requests?from=2026-02-31').expect(400)
-    expect(res.text).toContain('href="#from"')
+    const res = await agent.get('/staff/requests?from-day=31&from-month=2&from-year=2026').expect(400)
+    expect(res.text).toContain('href="#from-day"')
+    expect(res.text).toContain('Received from must be a real date')
+    expect(res.text).toContain('name="from-day" type="text" value="31"')
   })
 
   it('shows the case with its deadline rule and timeline', async () => {
@@ -107,7 +111,7 @@ describe('the queue', () => {
     expect(page.text).toContain('DSR-2026-00001')
     expect(page.text).toContain('case@example.org')
     expect(page.text).toContain('5 February 2026')
-    expect(page.text).toContain('Confirmed by the person; clock started')
+    expect(page.text).toContain('Confirmed by the person from the emailed link; clock started')
     await agent.get('/staff/requests/no-such-id').expect(404)
   })
 })
@@ -170,7 +174,9 @@ describe('bulk actions', () => {
     const closed = await agent
       .post('/staff/requests/bulk')
       .type('form')
-      .send(`_csrf=${csrf}&action=duplicate&bulkDuplicateOf=dsr-2026-00001&ids=${repeat}&ids=${ids[2]}`)
+      .send(
+        `_csrf=${csrf}&action=duplicate&bulkDuplicateOf=dsr-2026-00001&ids=${repeat}&ids=${ids[2]}&confirm=yes`,
+      )
       .expect(303)
     expect(await flashAfter(closed)).toContain(
       '1 request updated; 1 not closed because they are not the same person’s request of the same type.',

@@ -632,23 +632,27 @@ describe('dashboard', () => {
       p90Days: 31,
     })
     expect(figures.openTotal).toBe(1)
-    const res = await agents.dpo.get('/staff/dashboard?from=2026-02-01&to=2026-02-28')
+    const res = await agents.dpo.get(
+      '/staff/dashboard?from-year=2026&from-month=2&from-day=1&to-year=2026&to-month=2&to-day=28',
+    )
     expect(res.status).toBe(200)
     expect(table(res.text, 'Requests by month received')).toEqual([['February 2026', '4']])
   })
 
   it('says plainly when no request was received in the range', async () => {
-    const res = await agents.admin.get('/staff/dashboard?from=2027-01-01')
+    const res = await agents.admin.get('/staff/dashboard?from-year=2027&from-month=1&from-day=1')
     expect(res.status).toBe(200)
     expect(res.text).toContain('No requests in this period')
     expect(res.text).not.toContain('<svg class="app-chart')
   })
 
   it('re-renders with the problem when a date is wrong (400)', async () => {
-    const res = await agents.auditor.get('/staff/dashboard?from=2026-13-01&to=yesterday')
+    const res = await agents.auditor.get(
+      '/staff/dashboard?from-day=1&from-month=13&from-year=2026&to-day=yesterday&to-month=1&to-year=2026',
+    )
     expect(res.status).toBe(400)
-    expect(res.text).toContain('href="#from"')
-    expect(res.text).toContain('href="#to"')
+    expect(res.text).toContain('href="#from-day"')
+    expect(res.text).toContain('href="#to-day"')
     expect(res.text).toContain('value="yesterday"')
   })
 })

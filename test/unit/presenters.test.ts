@@ -135,7 +135,14 @@ function message(overrides: Partial<CaseMessage> = {}): CaseMessage {
 }
 
 function queueRow(overrides: Partial<QueueRow> = {}): QueueRow {
-  return { ...request(), studyTitle: 'Commuting study', assigneeName: null, ...overrides }
+  return {
+    ...request(),
+    studyTitle: 'Commuting study',
+    assigneeName: null,
+    unreadReplies: 0,
+    recordRestricted: false,
+    ...overrides,
+  }
 }
 
 function emailRecord(overrides: Partial<EmailRecord> = {}): EmailRecord {
@@ -501,7 +508,6 @@ describe('queueRowViews', () => {
 
   it('shows an open row’s identity, status, dates and assignee', () => {
     const [view] = queueRowViews([queueRow({ assigneeName: 'Alex Staff' })], {
-      tab: 'open',
       today: '2025-09-10',
       hrefOf,
     })
@@ -519,16 +525,19 @@ describe('queueRowViews', () => {
       daysLeft: '23 days left',
       extended: false,
       assigneeName: 'Alex Staff',
+      requesterName: null,
+      tabLabel: 'Open',
+      flags: [],
     })
   })
 
   it('tags overdue and due-soon rows', () => {
-    const [overdue] = queueRowViews([queueRow()], { tab: 'open', today: '2025-10-04', hrefOf })
+    const [overdue] = queueRowViews([queueRow()], { today: '2025-10-04', hrefOf })
     expect(overdue).toMatchObject({
       dueTag: { text: '1 day overdue', classes: 'govuk-tag--red' },
       daysLeft: null,
     })
-    const [soon] = queueRowViews([queueRow()], { tab: 'open', today: '2025-09-26', hrefOf })
+    const [soon] = queueRowViews([queueRow()], { today: '2025-09-26', hrefOf })
     expect(soon).toMatchObject({
       dueTag: { text: 'Due soon: 7 days left', classes: 'govuk-tag--yellow' },
       daysLeft: null,
@@ -537,7 +546,7 @@ describe('queueRowViews', () => {
 
   it('counts from the extended date when there is one', () => {
     const row = queueRow({ extended: true, extendedDueOn: '2025-12-03' })
-    const [view] = queueRowViews([row], { tab: 'open', today: '2025-10-05', hrefOf })
+    const [view] = queueRowViews([row], { today: '2025-10-05', hrefOf })
     // Against the original 3 October this would be 2 days overdue.
     expect(view).toMatchObject({
       dueLabel: '3 December 2025',
@@ -545,13 +554,13 @@ describe('queueRowViews', () => {
       daysLeft: '59 days left',
       extended: true,
     })
-    const [soon] = queueRowViews([row], { tab: 'open', today: '2025-12-01', hrefOf })
+    const [soon] = queueRowViews([row], { today: '2025-12-01', hrefOf })
     expect(soon?.dueTag).toEqual({ text: 'Due soon: 2 days left', classes: 'govuk-tag--yellow' })
   })
 
   it('never shows urgency on the closed tab', () => {
     const row = queueRow({ status: 'completed', closedAt: '2025-10-10T10:00:00.000Z' })
-    const [view] = queueRowViews([row], { tab: 'closed', today: '2025-11-01', hrefOf })
+    const [view] = queueRowViews([row], { today: '2025-11-01', hrefOf })
     expect(view).toMatchObject({
       status: { text: 'Completed', classes: 'govuk-tag--green' },
       dueLabel: '3 October 2025',
@@ -562,7 +571,7 @@ describe('queueRowViews', () => {
 
   it('falls back for an unconfirmed row: no reference, no deadline, nobody assigned', () => {
     const row = queueRow({ status: 'unconfirmed', reference: null, clockStartOn: null, dueOn: null })
-    const [view] = queueRowViews([row], { tab: 'unconfirmed', today: '2025-09-03', hrefOf })
+    const [view] = queueRowViews([row], { today: '2025-09-03', hrefOf })
     expect(view).toMatchObject({
       reference: 'Not confirmed',
       dueLabel: '–',
@@ -574,7 +583,6 @@ describe('queueRowViews', () => {
 
   it('tags a row whose email record already answers it', () => {
     const [view] = queueRowViews([queueRow({ recordAnswer: 'no record of this address' })], {
-      tab: 'open',
       today: '2025-09-10',
       hrefOf,
     })
@@ -584,9 +592,38 @@ describe('queueRowViews', () => {
     })
   })
 
+  it('shows the requester’s name only when asked to', () => {
+    const row = queueRow({ requesterName: 'Sam Person' })
+    expect(queueRowViews([row], { today: '2025-09-10', hrefOf })[0]?.requesterName).toBeNull()
+    expect(queueRowViews([row], { today: '2025-09-10', hrefOf, showRequester: true })[0]?.requesterName).toBe(
+      'Sam Person',
+    )
+  })
+
+  it('flags unread replies with their count, and a paused clock, an extension and a restriction', () => {
+    const row = queueRow({
+      unreadReplies: 2,
+      status: 'awaiting_clarification',
+      pause: { kind: 'clarification', since: '2025-09-05' },
+      extended: true,
+      extendedDueOn: '2025-12-03',
+      recordRestricted: true,
+    })
+    const [view] = queueRowViews([row], { today: '2025-09-10', hrefOf })
+    expect(view?.flags.map((f) => f.text)).toEqual(['Replied (2)', 'Clock paused', 'Extended', 'Restricted'])
+    expect(view?.flags[0]?.classes).toBe('govuk-tag--orange')
+  })
+
+  it('says which tab a row is in, for search results from every tab', () => {
+    const views = queueRowViews(
+      [queueRow({ status: 'refused' }), queueRow({ status: 'unverified', reference: null })],
+      { today: '2025-09-10', hrefOf },
+    )
+    expect(views.map((v) => v.tabLabel)).toEqual(['Closed', 'Not confirmed'])
+  })
+
   it('keeps the rows in order, each with its own link', () => {
     const views = queueRowViews([queueRow({ id: 'b' }), queueRow({ id: 'a', type: 'erasure' })], {
-      tab: 'open',
       today: '2025-09-10',
       hrefOf,
     })
