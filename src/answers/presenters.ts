@@ -1,12 +1,9 @@
 import { formatLondonDateTime, formatLongDate } from '../domain/clock.js'
+import { fileSizeLabel } from '../domain/file-size.js'
+import type { StoredEvent } from '../audit/events.js'
 import { availabilityOf, type Availability, type RequestFile } from './files.js'
 
-/** A file's size in words, the same for staff and for the person. */
-export function fileSizeLabel(bytes: number): string {
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`
-  if (Math.ceil(bytes / 1024) < 1024) return `${Math.ceil(bytes / 1024)} KB`
-  return `${(bytes / 1024 / 1024).toFixed(1)} MB`
-}
+export { fileSizeLabel }
 
 export interface Tag {
   text: string
@@ -142,4 +139,24 @@ export function personFileRows(
       },
     ]
   })
+}
+
+/**
+ * What changed on the case after the answer was last prepared, so that it must be prepared again to
+ * include it: a file attached or removed, or a search logged. Null when nothing did, or when there
+ * is no prepared answer. Events are oldest first, as the trail holds them.
+ */
+export function changedSincePrepared(events: StoredEvent[]): 'attached' | 'removed' | 'searched' | null {
+  let change: 'attached' | 'removed' | 'searched' | null = null
+  let prepared = false
+  for (const event of events) {
+    if (event.kind === 'case.answer_prepared') {
+      prepared = true
+      change = null
+    } else if (prepared && event.kind === 'case.file_attached') change = 'attached'
+    else if (prepared && event.kind === 'case.file_removed') change = 'removed'
+    else if (prepared && event.kind === 'case.search_logged') change = 'searched'
+    else if (event.kind === 'case.completed' || event.kind === 'case.refused') prepared = false
+  }
+  return change
 }

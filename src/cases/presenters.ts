@@ -4,7 +4,7 @@ import { lateAskWarning, type ClockView, type PauseKind } from '../domain/case-c
 import { formatLondonDateTime, formatLongDate, londonDate, type IsoDate } from '../domain/clock.js'
 import { lawfulBasisLabels, type DataCategory } from '../domain/data-map.js'
 import { allows, askableFor, caseClockOf, outcomes } from '../domain/request-lifecycle.js'
-import { describeDaysLeft, urgency } from '../domain/queue.js'
+import { describeDaysLeft, queueFlags, urgency } from '../domain/queue.js'
 import { statusInfo } from '../domain/request-status.js'
 import { requestTypeInfo, type RequestType } from '../domain/request-types.js'
 import {
@@ -17,10 +17,11 @@ import {
 import type { RecordSnapshot, RetentionView } from '../domain/retention.js'
 import type { RightOutcome } from '../domain/rights.js'
 import type { RightsRequest } from '../domain/rights-request.js'
+import { addressLines, noEmailAddressRule } from '../domain/postal-address.js'
 import { holdingRows, type HoldingRow } from '../records/presenters.js'
 import { rightOutcomeLabels, stateLabels } from '../records/labels.js'
 import type { CaseMessage, CaseNote, CaseTask } from '../requests/repo.js'
-import type { QueueRow } from './repo.js'
+import { tabStatuses, type QueueRow, type QueueTab } from './repo.js'
 
 /** A summary-list row: text, optionally led by a tag and followed by a note in smaller type. */
 export interface SummaryRow {
@@ -49,6 +50,54 @@ export function caseHeadingTags(
   return { tags, daysLeft: due?.urgency === 'on_track' ? describeDaysLeft(due.daysLeft) : null }
 }
 
+/** The case page's contents list: each section present on this case, by its anchor. */
+export function caseSections(present: {
+  answer: boolean
+  parts: boolean
+  record: boolean
+  searches: boolean
+}): { href: string; text: string }[] {
+  const all: { id: string; text: string; shown: boolean }[] = [
+    { id: 'summary', text: 'Summary', shown: true },
+    { id: 'actions', text: 'Actions', shown: true },
+    { id: 'answer', text: 'Answer', shown: present.answer },
+    { id: 'searches', text: 'Searches', shown: present.searches },
+    { id: 'parts', text: 'What the request asked for', shown: present.parts },
+    { id: 'record', text: 'Email record', shown: present.record },
+    { id: 'messages', text: 'Messages', shown: true },
+    { id: 'tasks', text: 'Tasks', shown: true },
+    { id: 'notes', text: 'Internal notes', shown: true },
+    { id: 'timeline', text: 'Timeline', shown: true },
+  ]
+  return all.filter((s) => s.shown).map((s) => ({ href: `#${s.id}`, text: s.text }))
+}
+
+/**
+ * The case at a glance, for the top of its page: the deadline in words with the days left or
+ * overdue, and whether the clock is paused or the limit extended.
+ */
+export function caseDeadlineText(input: {
+  request: Pick<RightsRequest, 'extended' | 'status'>
+  clockView: ClockView | undefined
+  open: boolean
+  today: IsoDate
+}): string {
+  const { request, clockView: view } = input
+  if (!view) return input.open ? 'Not started' : 'Not started: the request was never confirmed'
+  if (!view.deadline) {
+    return request.status === 'awaiting_clarification'
+      ? `Paused while we wait for clarification (${view.pausedDaysToDate} ${view.pausedDaysToDate === 1 ? 'day' : 'days'} so far)`
+      : 'Stopped until what we asked for arrives'
+  }
+  const due = formatLongDate(view.deadline.due)
+  const extended = request.extended ? `, extended from ${formatLongDate(view.originalDue)}` : ''
+  const state = urgency(view.deadline.due, input.today)
+  // Overdue or due soon, the tag beside it says how many days (caseHeadingTags).
+  if (!input.open || state.urgency !== 'on_track') return `${due}${extended}`
+  const days = describeDaysLeft(state.daysLeft)
+  return `${due} (${days.charAt(0).toLowerCase()}${days.slice(1)}${extended})`
+}
+
 /** The case's summary: who asked, how, when, the clock and its deadline, and what they wrote. */
 export function caseSummaryRows(input: {
   request: RightsRequest
@@ -64,8 +113,13 @@ export function caseSummaryRows(input: {
       key: 'Requester',
       value: request.email
         ? `${request.requesterName ? `${request.requesterName} – ` : ''}${request.email}`
-        : 'Contact details removed',
+        : request.postalAddress
+          ? `${request.requesterName ? `${request.requesterName} – ` : ''}no email address: letters are posted`
+          : 'Contact details removed',
     },
+    ...(request.postalAddress
+      ? [{ key: 'Postal address', value: addressLines(request.postalAddress).join(', ') }]
+      : []),
     { key: 'Channel', value: input.channelLabel },
     { key: 'Received', value: formatLongDate(request.receivedOn) },
     {
@@ -110,6 +164,14 @@ export function recordPanelView(
   snapshot: RecordSnapshot | null,
   now: RetentionView | undefined,
 ): RecordPanelView {
+  if (snapshot?.rule === noEmailAddressRule) {
+    return {
+      noRecord:
+        'No email address was given, so no email record can be linked to this request and the record’s actions do not apply. Find what we hold about the person by their name and postal address.',
+      rows: [],
+      holdings: [],
+    }
+  }
   if (!snapshot || snapshot.state === 'no_record') {
     return {
       noRecord: `No email record of this address was found when the request was confirmed${
@@ -207,7 +269,11 @@ export interface QueueRowView {
   href: string
   typeName: string
   studyTitle: string
+  /** The requester's name, for staff who may see it; null when hidden or not given. */
+  requesterName: string | null
   status: Tag
+  /** The tab the request is in, for search results that look across every tab. */
+  tabLabel: string
   /** Set when the email record's state already answers the request. */
   recordAnswerTag: Tag | null
   receivedLabel: string
@@ -217,25 +283,39 @@ export interface QueueRowView {
   daysLeft: string | null
   extended: boolean
   assigneeName: string
+  /** "Replied (2)", "Extended" and the like, each a tag. */
+  flags: Tag[]
 }
+
+const tabLabels: Record<QueueTab, string> = { open: 'Open', closed: 'Closed', unconfirmed: 'Not confirmed' }
 
 /** The queue's rows: the deadline and how near it is, for open requests whose clock runs. */
 export function queueRowViews(
   rows: QueueRow[],
-  options: { tab: 'open' | 'closed' | 'unconfirmed'; today: string; hrefOf: (id: string) => string },
+  options: { today: string; hrefOf: (id: string) => string; showRequester?: boolean },
 ): QueueRowView[] {
   return rows.map((row) => {
     const due = row.extendedDueOn ?? row.dueOn
-    const state = due && options.tab === 'open' ? urgency(due, options.today) : undefined
+    const tab =
+      (Object.keys(tabStatuses) as QueueTab[]).find((t) => tabStatuses[t].includes(row.status)) ?? 'open'
+    const state = due && tab === 'open' ? urgency(due, options.today) : undefined
     const status = statusInfo[row.status]
     const daysLeft = state ? describeDaysLeft(state.daysLeft) : null
+    const flags = queueFlags({
+      unreadReplies: row.unreadReplies,
+      paused: tab === 'open' && row.pause !== null,
+      extended: row.extendedDueOn !== null,
+      restricted: row.recordRestricted,
+    })
     return {
       id: row.id,
       reference: row.reference ?? 'Not confirmed',
       href: options.hrefOf(row.id),
       typeName: requestTypeInfo[row.type].name,
       studyTitle: row.studyTitle,
+      requesterName: options.showRequester ? row.requesterName : null,
       status: { text: status.label, classes: status.tagClass },
+      tabLabel: tabLabels[tab],
       recordAnswerTag: row.recordAnswer
         ? { text: `Record answers it: ${row.recordAnswer}`, classes: 'govuk-tag--purple' }
         : null,
@@ -250,6 +330,10 @@ export function queueRowViews(
       daysLeft: state?.urgency === 'on_track' ? daysLeft : null,
       extended: row.extendedDueOn !== null,
       assigneeName: row.assigneeName ?? 'Nobody',
+      flags: flags.map((text) => ({
+        text,
+        classes: text.startsWith('Replied') ? 'govuk-tag--orange' : 'govuk-tag--grey',
+      })),
     }
   })
 }
@@ -458,6 +542,8 @@ export function partsPanelOf(
     statement?: string | null
     /** The rectification names its data, so accuracy is decided per category on its own form. */
     namedData?: string[] | null
+    /** The person gave no email address (a request by post or phone), so no record can be linked. */
+    noEmail?: boolean
   },
 ): PartsPanel {
   const derived = derivedOutcome(parts)
@@ -467,7 +553,10 @@ export function partsPanelOf(
       key: p.key,
       label: p.label,
       tag: partTags[p.state.state],
-      detail: partDetail(type, p.key, p.state),
+      detail:
+        options.noEmail && p.state.state === 'no_record'
+          ? 'No email address was given, so no email record can be linked.'
+          : partDetail(type, p.key, p.state),
       ...(p.state.state === 'kept'
         ? { decision: { ground: partGrounds[p.state.ground], reasoning: p.state.reasoning } }
         : {}),

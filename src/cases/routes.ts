@@ -1,19 +1,19 @@
 import Busboy from 'busboy'
-import { decodeCursor, encodeCursor, queryText } from '../web/keyset-cursor.js'
+import { queryText } from '../web/keyset-cursor.js'
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import type { PauseKind } from '../domain/case-clock.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import type { Study } from '../domain/study.js'
-import { addCalendarMonths, addDays, formatLongDate, isIsoDate, londonDate } from '../domain/clock.js'
-import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
-import { dueSoonDays, urgency } from '../domain/queue.js'
+import { addCalendarMonths, formatLongDate, londonDate } from '../domain/clock.js'
+import { urgency } from '../domain/queue.js'
 import {
   isRequestType,
   namedCategories,
   requestTypeInfo,
   requestTypes,
   restrictionGrounds,
+  type RequestType,
 } from '../domain/request-types.js'
 import { paths } from '../paths.js'
 import type { Services } from '../services.js'
@@ -23,7 +23,17 @@ import { can } from '../domain/roles.js'
 import { isOpen } from '../domain/request-status.js'
 import { BadRequestError, NotFoundError, ValidationError, type FieldError } from '../errors.js'
 import { staffChannels, type StaffChannel } from '../intake/service.js'
-import { checkedValues, formChoicesOf, formFields, parseRequestForm } from '../intake/validation.js'
+import {
+  checkedValues,
+  formChoicesOf,
+  formFields,
+  inFieldOrder,
+  parseLoggedRequestForm,
+  parsePostalAddress,
+  postalAddressFields,
+} from '../intake/validation.js'
+import { logRequestTitle, staffChoiceHint, staffRestrictionLabels } from '../domain/staff-copy.js'
+import { postalPanelOf, printableLetterOf } from './postal.js'
 import { formValues } from '../web/form-text.js'
 import { answerInputOf } from '../answers/input.js'
 import { attachmentTypes, formatsOf, maxAttachmentBytes } from '../answers/service.js'
@@ -32,20 +42,28 @@ import { fillPlaceholders } from '../domain/letters.js'
 import { completionClosing } from '../domain/completion-letter.js'
 import { searchPlaces } from '../domain/access-search.js'
 import { liftableFrom } from '../domain/restriction.js'
-import { refusalGrounds, refusalGroundsFor } from '../domain/refusals.js'
+import {
+  groundMismatch,
+  isRefusalGroundFor,
+  refusalGrounds,
+  refusalGroundsFor,
+  unfinishedReminder,
+  type RefusalGround,
+} from '../domain/refusals.js'
 import { allows, caseClockOf, extendedDeadline, outcomes } from '../domain/request-lifecycle.js'
 import { StaleRequestError } from '../requests/change.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, isoDate, parseForm } from '../web/validate.js'
-import type { QueueFilters, QueueTab } from './repo.js'
+import { queueRoutes } from './queue-routes.js'
 import {
   caseHeadingTags,
+  caseDeadlineText,
   caseOffersOf,
   caseMessageRows,
+  caseSections,
   caseNoteRows,
   caseSummaryRows,
   partsPanelOf,
-  queueRowViews,
   recordActionsOf,
   recordPanelView,
   rightRows,
@@ -53,15 +71,11 @@ import {
 } from './presenters.js'
 import { staffTimeline } from './timeline.js'
 import { requestComplaintRows } from '../complaints/presenters.js'
-import { staffFileRows } from '../answers/presenters.js'
+import { changedSincePrepared, staffFileRows } from '../answers/presenters.js'
+import { nextStepOf } from '../domain/next-step.js'
+import type { RightsRequest } from '../domain/rights-request.js'
+import type { CompletionView } from './completion.js'
 import { detailRowsOf } from '../domain/request-details.js'
-
-const pageSize = 50
-const tabs: { id: QueueTab; label: string }[] = [
-  { id: 'open', label: 'Open' },
-  { id: 'closed', label: 'Closed' },
-  { id: 'unconfirmed', label: 'Not confirmed' },
-]
 
 /** The kind and study of a request logged by staff; with one study taking requests, it is that one. */
 function logChoiceForm(accepting: Study[]) {
@@ -113,127 +127,26 @@ const closeForm = z.object({
   as: z.enum(['duplicate', 'withdrawn'], { error: 'Select why you are closing the request' }),
 })
 
+/** A confirmation page before an action that closes a case or cannot be undone. */
+interface ConfirmPage {
+  reference: string
+  question: string
+  consequences: string[]
+  irreversible: boolean
+  confirmText: string
+}
+
 /** The DPO's queue of requests and the case page. */
 export function casesRoutes(services: Services): Router {
   const router = Router()
-  const { cases, studies, caseHandling: handling } = services
+  const { studies, caseHandling: handling } = services
   const body = (req: Request): Record<string, unknown> => (req.body ?? {}) as Record<string, unknown>
   const field = (req: Request, name: string): string => {
     const value = body(req)[name]
     return typeof value === 'string' ? value : ''
   }
 
-  router.get(paths.staff.queue.pattern, requirePermission('cases:read'), async (req, res) => {
-    const today = londonDate(services.now())
-    const errors: FieldError[] = []
-    const tab = tabs.find((t) => t.id === queryText(req, 'tab'))?.id ?? 'open'
-    const values = {
-      type: queryText(req, 'type'),
-      study: queryText(req, 'study'),
-      assignee: queryText(req, 'assignee'),
-      due: queryText(req, 'due'),
-      from: queryText(req, 'from'),
-      to: queryText(req, 'to'),
-      q: queryText(req, 'q'),
-    }
-    const filters: Omit<QueueFilters, 'tab'> = {}
-    if (isRequestType(values.type)) filters.type = values.type
-    const allStudies = await studies.listAll()
-    const study = allStudies.find((s) => s.slug === values.study)
-    if (study) filters.studyId = study.id
-    if (values.assignee === 'mine') filters.assignee = req.staffUser!.id
-    else if (values.assignee === 'unassigned') filters.assignee = 'unassigned'
-    if (values.due === 'soon') filters.dueOnOrBefore = addDays(today, dueSoonDays)
-    if (values.due === 'overdue') filters.dueBefore = today
-    for (const [field, label] of [
-      ['from', 'Received from'],
-      ['to', 'Received to'],
-    ] as const) {
-      if (values[field] && !isIsoDate(values[field])) {
-        errors.push({ field, href: `#${field}`, text: `${label} must be a real date, like 2026-03-31` })
-      }
-    }
-    if (values.from && isIsoDate(values.from)) filters.receivedFrom = values.from
-    if (values.to && isIsoDate(values.to)) filters.receivedTo = values.to
-    if (values.q) {
-      if (/^DSR-\d{4}-\d{1,7}$/i.test(values.q)) filters.reference = values.q.toUpperCase()
-      else if (isValidEmail(normaliseEmail(values.q)))
-        filters.emailHmac = services.emailKey(normaliseEmail(values.q))
-      else
-        errors.push({
-          field: 'q',
-          href: '#q',
-          text: 'Enter a reference like DSR-2026-00042, or a whole email address',
-        })
-    }
-    const after = queryText(req, 'after') ? decodeCursor(queryText(req, 'after')) : undefined
-    const [page, counts] = errors.length
-      ? [
-          { rows: [], next: undefined },
-          { open: 0, closed: 0, unconfirmed: 0 },
-        ]
-      : await Promise.all([cases.page({ ...filters, tab }, after, pageSize), cases.countsByTab(filters)])
-
-    const filterQuery = new URLSearchParams(Object.entries(values).filter(([, v]) => v !== ''))
-    const tabLink = (id: QueueTab) =>
-      `${paths.staff.queue()}?${new URLSearchParams({ ...Object.fromEntries(filterQuery), tab: id }).toString()}`
-    res.status(errors.length ? 400 : 200).render('cases/queue', {
-      title: 'Requests',
-      hasErrors: errors.length > 0,
-      errors,
-      values,
-      tab,
-      tabs: tabs.map((t) => ({ ...t, count: counts[t.id], href: tabLink(t.id), current: t.id === tab })),
-      rows: queueRowViews(page.rows, { tab, today, hrefOf: (id) => paths.staff.case({ id }) }),
-      nextHref: page.next ? `${tabLink(tab)}&after=${encodeCursor(page.next)}` : undefined,
-      firstHref: after ? tabLink(tab) : undefined,
-      typeItems: requestTypes.map((t) => ({ value: t, text: requestTypeInfo[t].name })),
-      studies: allStudies,
-      canLog: can(req.staffUser!.role, 'cases:act'),
-      canBulk: tab === 'open' && can(req.staffUser!.role, 'cases:act'),
-      assignees: (await services.accounts.list()).filter((u) => !u.disabledAt && u.role !== 'auditor'),
-      returnTo: req.originalUrl,
-    })
-  })
-
-  router.post(paths.staff.bulk.pattern, requirePermission('cases:act'), async (req, res) => {
-    const raw = body(req).ids
-    const ids = (Array.isArray(raw) ? raw : [raw]).filter((v): v is string => typeof v === 'string')
-    const action = field(req, 'action')
-    const back = field(req, 'returnTo').startsWith(`${paths.staff.queue()}?`)
-      ? field(req, 'returnTo')
-      : paths.staff.queue()
-    if (ids.length === 0 || (action !== 'assign' && action !== 'duplicate')) {
-      req.session.flash = {
-        kind: 'error',
-        text: 'Select at least one request, then choose what to do with them.',
-      }
-      return res.redirect(303, back)
-    }
-    try {
-      const result = await handling.bulk(
-        req.staffUser as StaffUser,
-        ids,
-        action === 'assign'
-          ? { action, assigneeId: field(req, 'bulkAssignee') || null }
-          : { action, reference: field(req, 'bulkDuplicateOf') },
-      )
-      const skipped = [
-        result.skipped ? `${result.skipped} skipped because they are closed` : '',
-        result.notDuplicates
-          ? `${result.notDuplicates} not closed because they are not the same person’s request of the same type`
-          : '',
-      ].filter(Boolean)
-      req.session.flash = {
-        kind: result.done === 0 && result.notDuplicates > 0 ? 'error' : 'success',
-        text: `${result.done} ${result.done === 1 ? 'request' : 'requests'} updated${skipped.length ? `; ${skipped.join('; ')}` : ''}.`,
-      }
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      req.session.flash = { kind: 'error', text: error.errors.map((e) => e.text).join('. ') }
-    }
-    res.redirect(303, back)
-  })
+  router.use(queueRoutes(services))
 
   async function choicesFor(studyId: string) {
     const dataMap = await studies.dataMap(studyId)
@@ -286,8 +199,10 @@ export function casesRoutes(services: Services): Router {
     const study = await studies.findBySlug(queryText(req, 'study'))
     if (!study) throw new NotFoundError()
     const choices = await choicesFor(study.id)
+    const staffItems = (list: { value: string; label: string; hint?: string }[]) =>
+      list.map((c) => ({ value: c.value, text: c.label, hint: staffChoiceHint(c.hint) }))
     res.status(status).render('cases/log-request', {
-      title: `Log a ${requestTypeInfo[type].name.toLowerCase()} request`,
+      title: logRequestTitle(type),
       hasErrors: errors.length > 0,
       backLink: paths.staff.logRequest(),
       type,
@@ -298,17 +213,31 @@ export function casesRoutes(services: Services): Router {
       values,
       today: londonDate(services.now()),
       channels: staffChannels,
+      // The request fields speak to staff about the requester, not to the requester.
+      voice: 'staff',
       restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
         value,
-        text: g.label,
+        text: staffRestrictionLabels[value as keyof typeof restrictionGrounds],
         hint: g.hint,
       })),
-      objectionItems: choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
-      consentItems: choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
+      objectionItems: staffItems(choices.objection),
+      consentItems: staffItems(choices.consent),
       categoryItems: choices.categories.map((c) => ({ value: c.value, text: c.label })),
       action: paths.staff.logRequestForm(type, study.slug),
     })
   }
+
+  /** The staff log form's fields, in the order the page shows them: its errors are listed so. */
+  const logFormFields = (type: RequestType) => [
+    'channel',
+    'receivedOn',
+    ...formFields[type].filter((f) => f !== 'email' && f !== 'name'),
+    'name',
+    'email',
+    ...postalAddressFields,
+    'identity',
+    'identityNote',
+  ]
 
   router.get(paths.staff.logRequestForm.pattern, requirePermission('cases:act'), (req, res) =>
     renderLogForm(req, res, 200, [], {}),
@@ -318,17 +247,37 @@ export function casesRoutes(services: Services): Router {
     const type = String(req.params.type).replace(/-/g, '_')
     const study = await studies.findBySlug(queryText(req, 'study'))
     if (!isRequestType(type) || !study) throw new NotFoundError()
-    const values = formValues(body(req), [
-      ...formFields[type],
-      'channel',
-      'receivedOn',
-      'identity',
-      'identityNote',
-    ])
-    const parsed = parseRequestForm(type, body(req), await choicesFor(study.id))
+    const fields = logFormFields(type)
+    const values = formValues(body(req), fields)
+    // A request that came by email has an address to answer; one by post or phone may give a
+    // postal address instead.
+    const byEmail = field(req, 'channel') === 'email'
+    const parsed = parseLoggedRequestForm(type, body(req), await choicesFor(study.id), {
+      emailOptional: !byEmail,
+    })
     const arrival = checkForm(loggedArrivalForm(londonDate(services.now())), body(req))
-    if (!parsed.ok || !arrival.ok) {
-      const errors = [...(parsed.ok ? [] : parsed.errors), ...(arrival.ok ? [] : arrival.errors)]
+    const contactErrors: FieldError[] = []
+    const postalAddress = parsePostalAddress(body(req), contactErrors)
+    const hasEmail = field(req, 'email').trim() !== ''
+    if (!byEmail && !hasEmail && postalAddress === null) {
+      contactErrors.push({
+        field: 'email',
+        href: '#email',
+        text: 'Enter their email address or their postal address, so that we can reply',
+      })
+    }
+    if (!hasEmail && field(req, 'identity') === 'send_link') {
+      contactErrors.push({
+        field: 'identity',
+        href: '#identity',
+        text: 'Without an email address no confirmation link can be sent: select that identity is already established',
+      })
+    }
+    if (!parsed.ok || !arrival.ok || contactErrors.length > 0 || postalAddress === undefined) {
+      const errors = inFieldOrder(
+        [...(parsed.ok ? [] : parsed.errors), ...(arrival.ok ? [] : arrival.errors), ...contactErrors],
+        fields,
+      )
       return renderLogForm(req, res, 400, errors, {
         ...values,
         categories: checkedValues(body(req), 'categories'),
@@ -340,6 +289,7 @@ export function casesRoutes(services: Services): Router {
       study,
       type,
       ...parsed.form,
+      postalAddress,
       ...arrival.value,
       identityNote: identityNote || null,
     })
@@ -348,9 +298,31 @@ export function casesRoutes(services: Services): Router {
       text:
         identity === 'send_link'
           ? 'Request logged. We emailed the person a link to confirm it.'
-          : 'Request logged and its clock started.',
+          : parsed.form.email
+            ? 'Request logged and its clock started.'
+            : 'Request logged and its clock started. There is no email address: print the acknowledgement below and post it.',
     }
     res.redirect(303, paths.staff.case({ id: requestId }))
+  })
+
+  /** A letter to a person with no email address, laid out to print and post. */
+  router.get(paths.staff.caseLetter.pattern, requirePermission('cases:act'), async (req, res) => {
+    const { request, study } = await handling.load(String(req.params.id))
+    const message = (await handling.messages(request.id)).find(
+      (m) => m.id === String(req.params.messageId) && m.direction === 'to_person',
+    )
+    if (!message) throw new NotFoundError()
+    res.render('cases/letter-print', {
+      title: `Letter to post: ${message.subject ?? request.reference ?? 'request'}`,
+      backLink: paths.staff.case({ id: request.id }),
+      letter: printableLetterOf({
+        request,
+        message,
+        senderName: study.controllerName,
+        senderAddress: services.config.organisation.postalAddress ?? [],
+        dpoEmail: study.dpoEmail,
+      }),
+    })
   })
 
   router.post(paths.staff.caseAction.verify.pattern, requirePermission('cases:act'), async (req, res) => {
@@ -439,8 +411,12 @@ export function casesRoutes(services: Services): Router {
             recordErased: recordNow?.state === 'erased',
             attachmentTypes: Object.keys(attachmentTypes).join(', '),
             maxAttachmentMb: maxAttachmentBytes / 1024 / 1024,
+            changed: changedSincePrepared(events),
+            hasAttachment: attachmentNames.length > 0,
           }
         : undefined
+    const searches =
+      request.type === 'access' && request.clockStartOn ? await handling.searches(request.id) : null
     const wording = await services.templates.forCase(request.type)
     const drafts = Object.fromEntries(
       Object.entries(wording).map(([kind, text]) => [
@@ -468,13 +444,28 @@ export function casesRoutes(services: Services): Router {
       request.channel === 'web'
         ? 'This portal'
         : (staffChannels[request.channel as StaffChannel] ?? request.channel)
+    const { parts, nextStep } = casePlan({
+      request,
+      completion,
+      context,
+      canAct,
+      open,
+      answerPanel,
+      searches,
+      openTasks: tasks.filter((t) => !t.doneAt).length,
+    })
     res.status(status).render('cases/case', {
       title: request.reference ?? 'Unconfirmed request',
+      wide: true,
       hasErrors: errors.length > 0,
       backLink: paths.staff.queue(),
       request,
       study,
       info: requestTypeInfo[request.type],
+      // A request with no email address: its letters, to print and post (views/cases/_postal.ejs).
+      postal: postalPanelOf(request, messages, (messageId) =>
+        paths.staff.caseLetter({ id: request.id, messageId }),
+      ),
       heading: caseHeadingTags(
         request,
         due && open && view?.phase === 'running' ? urgency(due, today) : undefined,
@@ -545,7 +536,7 @@ export function casesRoutes(services: Services): Router {
       searchPanel:
         request.type === 'access' && request.clockStartOn
           ? {
-              rows: (await handling.searches(request.id)).map((s) => ({
+              rows: (searches ?? []).map((s) => ({
                 place: s.place,
                 on: formatLongDate(s.searchedOn),
                 by: staffNames.get(s.searchedBy) ?? 'Unknown',
@@ -555,26 +546,79 @@ export function casesRoutes(services: Services): Router {
               places: searchPlaces(dataMap),
             }
           : undefined,
-      partsPanel: completion
-        ? partsPanelOf(request.type, completion.parts, {
-            closing: completionClosing(completion.parts, context),
-            canDecide: canAct && open,
-            statement: request.details?.type === 'rectification' ? (request.details.statement ?? null) : null,
-            namedData: namedCategories(request.details),
-          })
-        : undefined,
       today,
       canReopen: allows('reopen', request),
       complaints: requestComplaintRows(await services.complaintHandling.aboutRequest(request.id), (id) =>
         paths.staff.complaint({ id }),
       ),
       offers: caseOffersOf(request, today),
+      partsPanel: parts,
+      nextStep,
+      deadlineText: caseDeadlineText({ request, clockView: view, open, today }),
+      assigneeName,
+      sections: caseSections({
+        answer: Boolean(answerPanel),
+        parts: Boolean(parts),
+        record: Boolean(request.clockStartOn),
+        searches: searches !== null,
+      }),
     })
   }
 
-  router.get(paths.staff.case.pattern, requirePermission('cases:read'), (req, res) =>
-    renderCase(req, res, 200),
-  )
+  /** The parts panel, the next step and the sections of the case page, from what renderCase read. */
+  function casePlan(input: {
+    request: RightsRequest
+    completion: CompletionView | undefined
+    context: ReturnType<typeof handling.letterContext> & { details: string }
+    canAct: boolean
+    open: boolean
+    answerPanel:
+      | {
+          prepared: boolean
+          changed: ReturnType<typeof changedSincePrepared>
+          hasAttachment: boolean
+          answersLinked: boolean
+          recordErased: boolean
+        }
+      | undefined
+    searches: unknown[] | null
+    openTasks: number
+  }) {
+    const { request, completion, context } = input
+    const parts = completion
+      ? partsPanelOf(request.type, completion.parts, {
+          closing: completionClosing(completion.parts, context),
+          canDecide: input.canAct && input.open,
+          statement: request.details?.type === 'rectification' ? (request.details.statement ?? null) : null,
+          namedData: namedCategories(request.details),
+          noEmail: !request.email,
+        })
+      : undefined
+    const answer = input.answerPanel
+    const nextStep = nextStepOf({
+      type: request.type,
+      status: request.status,
+      loggedByStaff: request.channel !== 'web',
+      answer: answer
+        ? {
+            prepared: answer.prepared,
+            changedSincePrepared: answer.prepared ? answer.changed : null,
+            exportNeeded: request.type === 'access' && answer.answersLinked && !answer.hasAttachment,
+            recordErased: answer.recordErased,
+          }
+        : null,
+      searchesLogged: input.searches ? input.searches.length : null,
+      openTasks: input.openTasks,
+      partsProblem: parts && 'problem' in parts.outcome ? parts.outcome.problem : null,
+    })
+    return { parts, nextStep }
+  }
+
+  router.get(paths.staff.case.pattern, requirePermission('cases:read'), async (req, res) => {
+    // Opened by someone who can act on it, the person's replies count as read.
+    await services.notifications.repliesRead(req.staffUser as StaffUser, String(req.params.id))
+    await renderCase(req, res, 200)
+  })
 
   const version = (req: Request): number => {
     const value = Number(field(req, 'version'))
@@ -590,13 +634,34 @@ export function casesRoutes(services: Services): Router {
     route: { pattern: `/staff/requests/:id/${string}` },
     fields: string[],
     run: (req: Request) => Promise<void>,
-    done: string,
+    /** The success message; for an action that writes to the person, what to say when it is posted instead. */
+    done: string | { emailed: string; posted: string },
+    /** For an action that cannot be undone: the page that asks first; it acts only once confirmed. */
+    confirmation?: (req: Request) => Promise<ConfirmPage>,
   ) {
     const name = route.pattern.slice(route.pattern.lastIndexOf('/') + 1)
     router.post(route.pattern, requirePermission('cases:act'), async (req, res) => {
       try {
+        if (confirmation && field(req, 'confirm') !== 'yes') {
+          const page = await confirmation(req)
+          return res.render('cases/confirm-action', {
+            title: page.question,
+            backLink: paths.staff.case({ id: id(req) }),
+            cancelHref: paths.staff.case({ id: id(req) }),
+            action: route.pattern.replace(':id', encodeURIComponent(id(req))),
+            version: version(req),
+            fields: formValues(body(req), fields),
+            ...page,
+          })
+        }
         await run(req)
-        req.session.flash = { kind: 'success', text: done }
+        const text =
+          typeof done === 'string'
+            ? done
+            : (await handling.load(id(req))).request.email
+              ? done.emailed
+              : done.posted
+        req.session.flash = { kind: 'success', text }
         res.redirect(303, paths.staff.case({ id: String(req.params.id) }))
       } catch (error) {
         const values = formValues(body(req), fields)
@@ -610,6 +675,31 @@ export function casesRoutes(services: Services): Router {
   }
 
   const user = (req: Request) => req.staffUser as StaffUser
+
+  /** Every problem with the refusal form at once, in page order: the ground, then the letter. */
+  function refusalFormProblems(type: RequestType, ground: string, letter: string): FieldError[] {
+    const problems: FieldError[] = []
+    if (!isRefusalGroundFor(type, ground)) {
+      problems.push({
+        field: 'ground',
+        href: '#ground',
+        text: Object.hasOwn(refusalGrounds, ground)
+          ? groundMismatch(type, ground as RefusalGround)
+          : 'Select the reason for refusing',
+      })
+    }
+    const reminder = unfinishedReminder(letter)
+    if (!letter.trim()) {
+      problems.push({ field: 'letter', href: '#refuse-letter', text: 'Enter the reasons for the refusal' })
+    } else if (reminder) {
+      problems.push({
+        field: 'letter',
+        href: '#refuse-letter',
+        text: `Replace ${reminder} with the reasons for the refusal`,
+      })
+    }
+    return problems
+  }
   const id = (req: Request) => String(req.params.id)
 
   action(
@@ -625,7 +715,10 @@ export function casesRoutes(services: Services): Router {
       const { kind } = parseForm(askForm, body(req))
       return handling.ask(user(req), id(req), version(req), kind, field(req, 'body'))
     },
-    'Sent. The clock is adjusted.',
+    {
+      emailed: 'Sent. The clock is adjusted.',
+      posted: 'The clock is adjusted. The letter is ready to print and post, under Letters to post.',
+    },
   )
   action(
     paths.staff.caseAction.arrival,
@@ -640,25 +733,40 @@ export function casesRoutes(services: Services): Router {
     paths.staff.caseAction.extend,
     ['letter'],
     (req) => handling.extend(user(req), id(req), version(req), field(req, 'letter')),
-    'Extended, and the person has been told why.',
+    {
+      emailed: 'Extended, and the person has been told why.',
+      posted:
+        'Extended. The letter telling the person why is ready to print and post, under Letters to post.',
+    },
   )
   action(
     paths.staff.caseAction.message,
     ['body'],
     (req) => handling.message(user(req), id(req), version(req), field(req, 'body')),
-    'Message sent.',
+    { emailed: 'Message sent.', posted: 'The letter is ready to print and post, under Letters to post.' },
   )
   action(
     paths.staff.caseAction.refuse,
     ['ground', 'letter'],
-    (req) => handling.refuse(user(req), id(req), version(req), field(req, 'ground'), field(req, 'letter')),
-    'Refusal sent. The request is closed.',
+    async (req) => {
+      const { request } = await handling.load(id(req))
+      const problems = refusalFormProblems(request.type, field(req, 'ground'), field(req, 'letter'))
+      if (problems.length) throw new ValidationError(problems)
+      await handling.refuse(user(req), id(req), version(req), field(req, 'ground'), field(req, 'letter'))
+    },
+    {
+      emailed: 'Refusal sent. The request is closed.',
+      posted: 'The request is closed. The refusal is ready to print and post, under Letters to post.',
+    },
   )
   action(
     paths.staff.caseAction.complete,
     ['letter'],
     (req) => handling.complete(user(req), id(req), version(req), field(req, 'letter')),
-    'Answer sent. The request is completed.',
+    {
+      emailed: 'Answer sent. The request is completed.',
+      posted: 'The request is completed. The answer is ready to print and post, under Letters to post.',
+    },
   )
   action(
     paths.staff.caseAction.decidePart,
@@ -715,18 +823,74 @@ export function casesRoutes(services: Services): Router {
       )
     },
     'Request closed.',
+    async (req) => {
+      const { as } = parseForm(closeForm, body(req))
+      const problems: FieldError[] = []
+      if (as === 'duplicate' && !field(req, 'duplicateOf').trim())
+        problems.push({
+          field: 'duplicateOf',
+          href: '#duplicateOf',
+          text: 'Enter the reference of the request this duplicates',
+        })
+      if (as === 'withdrawn' && !field(req, 'note').trim())
+        problems.push({
+          field: 'note',
+          href: '#close-note',
+          text: 'Enter how the person withdrew the request',
+        })
+      if (problems.length) throw new ValidationError(problems)
+      if (as === 'duplicate') await handling.checkDuplicateClose(id(req), field(req, 'duplicateOf'))
+      const { request } = await handling.load(id(req))
+      const reference = request.reference ?? 'this request'
+      return {
+        reference,
+        question:
+          as === 'duplicate'
+            ? `Close ${reference} as a duplicate of ${field(req, 'duplicateOf').trim()}?`
+            : `Close ${reference} as withdrawn?`,
+        consequences: [
+          'The request is closed and its time limit stops.',
+          as === 'duplicate'
+            ? 'The person is sent a letter saying it repeats their other request, which we answer instead.'
+            : 'Nothing is sent to the person: they withdrew it outside the portal.',
+          'Any answer prepared and not sent is discarded.',
+          'It can be reopened later if it was closed by mistake.',
+        ],
+        irreversible: false,
+        confirmText: 'Yes, close the request',
+      }
+    },
   )
   action(
     paths.staff.caseAction.reopen,
     ['reopenReason'],
     (req) => handling.reopen(user(req), id(req), version(req), field(req, 'reopenReason')),
-    'Request reopened, and the person has been sent a letter saying so.',
+    {
+      emailed: 'Request reopened, and the person has been sent a letter saying so.',
+      posted: 'Request reopened. The letter saying so is ready to print and post, under Letters to post.',
+    },
   )
   action(
     paths.staff.caseAction.eraseRecord,
     [],
     (req) => handling.eraseRecordNow(user(req), id(req), version(req)),
     'The address is erased. Tick off the deletion tasks for the copies outside the portal.',
+    async (req) => {
+      const { request } = await handling.load(id(req))
+      const reference = request.reference ?? 'this request'
+      return {
+        reference,
+        question: `Erase the email address of ${reference}?`,
+        consequences: [
+          'The address is removed from the portal for good: a tombstone keeps only its HMAC, the date and the reason.',
+          'The files of the answer are deleted.',
+          'The copies on the survey platform and in mailboxes become tasks on this case, for you to tick off.',
+          'Anything not kept back can no longer be linked to the person, and counts as erased.',
+        ],
+        irreversible: true,
+        confirmText: 'Yes, erase the address',
+      }
+    },
   )
   action(
     paths.staff.caseAction.restrictRecord,

@@ -14,6 +14,7 @@ import { derivedOutcome, partDecisionProblem } from '../domain/request-outcome.j
 import { completionViewOf, type CompletionView } from './completion.js'
 import { searchProblems, type SearchInput } from '../domain/access-search.js'
 import {
+  duplicateProblem,
   letterContextOf,
   type ActionLetter,
   type Transition,
@@ -51,6 +52,7 @@ import type { ChangeScope, RequestWriter } from '../requests/change.js'
 import type { CaseMessage, CaseNote, CaseTask, RequestSearch, RequestsRepo } from '../requests/repo.js'
 import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
+import type { NotificationService } from '../notifications/service.js'
 
 /** A task's title is short enough to read in the task list (and fits its column). */
 export const taskTitleMaxLength = 300
@@ -73,6 +75,8 @@ export interface CaseDeps {
   now: () => Date
   /** Days between telling the person a restriction will be lifted and lifting it (Art. 18(3)). */
   restrictionNoticeDays?: number
+  /** Tells staff of an assignment or a reply, in the transaction that makes it. */
+  notifications?: Pick<NotificationService, 'requestAssigned' | 'personReplied'>
 }
 
 const staff = (user: StaffUser): Actor => ({ type: 'staff', id: user.id })
@@ -261,14 +265,22 @@ export function caseService(deps: CaseDeps) {
       version: number,
       assigneeId: string | null,
     ): Promise<void> {
-      await transition(actor, requestId, version, 'assign', async ({ trx }) => {
-        if (assigneeId) {
-          if (!(await deps.staff.canHandleRequests(assigneeId, trx)))
-            throw new ValidationError([
-              { field: 'assignee', href: '#assignee', text: 'Select someone who can handle requests' },
-            ])
+      await db.transaction(async (trx) => {
+        const done = await writer.changeRequest(
+          { requestId, expectedVersion: version, kind: 'assign', actor: staff(actor), trx },
+          async () => {
+            if (assigneeId) {
+              if (!(await deps.staff.canHandleRequests(assigneeId, trx)))
+                throw new ValidationError([
+                  { field: 'assignee', href: '#assignee', text: 'Select someone who can handle requests' },
+                ])
+            }
+            return { kind: 'assign', assigneeId }
+          },
+        )
+        if (done.after.assigneeId && done.after.assigneeId !== done.before.assigneeId) {
+          await deps.notifications?.requestAssigned(trx, done.after, actor)
         }
-        return { kind: 'assign', assigneeId }
       })
     },
 
@@ -299,15 +311,19 @@ export function caseService(deps: CaseDeps) {
      * Their reply does not depend on what staff did meanwhile, so it applies to the case as it is.
      */
     async participantReply(requestId: string, body: string): Promise<void> {
-      await writer.changeRequest(
-        {
-          requestId,
-          expectedVersion: 'current',
-          kind: 'reply',
-          actor: { type: 'participant', id: requestId },
-        },
-        () => ({ kind: 'reply', text: body }),
-      )
+      await db.transaction(async (trx) => {
+        const done = await writer.changeRequest(
+          {
+            requestId,
+            expectedVersion: 'current',
+            kind: 'reply',
+            actor: { type: 'participant', id: requestId },
+            trx,
+          },
+          () => ({ kind: 'reply', text: body }),
+        )
+        await deps.notifications?.personReplied(trx, done.after)
+      })
     },
 
     async extend(actor: StaffUser, requestId: string, version: number, reason: string): Promise<void> {
@@ -527,6 +543,17 @@ export function caseService(deps: CaseDeps) {
           },
         }
       })
+    },
+
+    /**
+     * Why this request cannot be closed as a duplicate of the one typed, as a form error, before
+     * anyone is asked to confirm it; the close itself checks again.
+     */
+    async checkDuplicateClose(requestId: string, duplicateOf: string): Promise<void> {
+      const { request } = await load(requestId)
+      const found = duplicateOf.trim() ? await requests.findByReference(duplicateOf) : undefined
+      const problem = duplicateProblem(request, duplicateOf, found ?? null)
+      if (problem) throw new ValidationError([{ field: 'duplicateOf', href: '#duplicateOf', text: problem }])
     },
 
     /**

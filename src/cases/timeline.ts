@@ -1,15 +1,11 @@
-import {
-  isTaskKind,
-  rectificationDecisions,
-  resolutionsFor,
-  type RectificationDecision,
-} from '../domain/case-work.js'
+import { isTaskKind, rectificationDecisions, resolutionsFor } from '../domain/case-work.js'
 import type { StoredEvent } from '../audit/events.js'
-import { formatLondonDateTime } from '../domain/clock.js'
+import { formatLondonDateTime, formatLongDate, isIsoDate } from '../domain/clock.js'
 import type { RequestEventKind } from '../domain/request-events.js'
-import { outcomes, type Outcome } from '../domain/request-lifecycle.js'
-import { partGrounds, type PartGround } from '../domain/request-outcome.js'
-import { refusalGrounds, type RefusalGround } from '../domain/refusals.js'
+import { restrictionGrounds } from '../domain/request-types.js'
+import { outcomes } from '../domain/request-lifecycle.js'
+import { partGrounds } from '../domain/request-outcome.js'
+import { refusalGrounds } from '../domain/refusals.js'
 
 export interface StaffTimelineEntry {
   at: string
@@ -21,12 +17,13 @@ export interface StaffTimelineEntry {
 }
 
 /** A label for every kind of request event: a new kind without one fails the typecheck. */
-const titles: Record<RequestEventKind, string> = {
+export const staffEventTitles: Record<RequestEventKind, string> = {
   'request.submitted': 'Request submitted',
   'request.logged': 'Request logged by staff',
   'request.contact_purged': 'Contact details removed after the retention period',
   'request.case_text_removed': 'Case text removed after the retention period',
   'request.link_resent': 'Confirmation link sent again',
+  'request.reminder_sent': 'Reminder to confirm sent',
   'request.confirmed': 'Confirmed by the person; clock started',
   'request.closed_as_duplicate': 'Closed as a duplicate',
   'request.withdrawn': 'Withdrawn by the person',
@@ -68,6 +65,43 @@ const titles: Record<RequestEventKind, string> = {
   'download.fetched': 'The person downloaded the answer',
 }
 
+/** How a request logged by staff reached the DPO, as the end of a sentence. */
+const receivedBy: Record<string, string> = {
+  email: 'received by email',
+  post: 'received by post',
+  phone: 'received by phone',
+  in_person: 'received in person',
+}
+
+const objectionWords: Record<string, string> = {
+  stopped: 'the processing has stopped',
+  compelling_grounds: 'the processing continues on compelling legitimate grounds (Art. 21(1))',
+  public_interest_research: 'the processing continues as research in the public interest (Art. 21(6))',
+}
+
+/** The title of one event: most kinds have one; a few say more from what the event recorded. */
+function titleOf(event: StoredEvent, actor: string): string {
+  if (!isRequestEventKind(event.kind)) return 'Recorded on the case'
+  const data = event.data
+  switch (event.kind) {
+    case 'request.logged': {
+      const how = typeof data.channel === 'string' ? receivedBy[data.channel] : undefined
+      return `Logged by ${actor}${how ? ` (${how})` : ''}`
+    }
+    case 'request.confirmed':
+      return data.identityEstablishedBy === 'staff'
+        ? `Identity established by ${actor}; clock started`
+        : 'Confirmed by the person from the emailed link; clock started'
+    default:
+      return staffEventTitles[event.kind]
+  }
+}
+
+/** A date the event recorded, in words; nothing when it is not a date. */
+function dateWords(value: unknown): string | undefined {
+  return typeof value === 'string' && isIsoDate(value) ? formatLongDate(value) : undefined
+}
+
 function resolutionWords(kind: string | undefined, resolution: string): string | undefined {
   const allowed: Record<string, string> = resolutionsFor(isTaskKind(kind) ? kind : null)
   // A task with one way to resolve it says nothing more by naming it.
@@ -75,7 +109,12 @@ function resolutionWords(kind: string | undefined, resolution: string): string |
   return Object.hasOwn(allowed, resolution) ? allowed[resolution] : undefined
 }
 
-const isRequestEventKind = (kind: string): kind is RequestEventKind => Object.hasOwn(titles, kind)
+const isRequestEventKind = (kind: string): kind is RequestEventKind => Object.hasOwn(staffEventTitles, kind)
+
+/** The words for a recorded value, or nothing when it has none: a raw code is never shown. */
+function wordsFor(words: Record<string, string>, value: string | undefined): string | undefined {
+  return value && Object.hasOwn(words, value) ? words[value] : undefined
+}
 
 function actorLabel(event: StoredEvent, staffNames: Map<string, string>): string {
   switch (event.actor.type) {
@@ -98,10 +137,22 @@ function eventDetail(
   switch (event.kind) {
     case 'request.confirmed':
       return text('rule')
+    case 'request.logged':
+      return data.identity === 'established'
+        ? 'Identity established when it was logged'
+        : 'We emailed the person a link to confirm it'
     case 'request.closed_as_duplicate':
       return text('reference') && `Duplicate of ${text('reference') ?? ''}`
-    case 'case.extended':
-      return text('extendedDueOn') && `New deadline ${text('extendedDueOn') ?? ''}`
+    case 'case.extended': {
+      const due = dateWords(data.extendedDueOn)
+      return due && `New deadline: ${due}`
+    }
+    case 'case.identity_received':
+    case 'case.fee_received': {
+      const on = dateWords(data.arrivedOn)
+      const restarts = dateWords(data.clockRestartsOn)
+      return on && `Arrived on ${on}${restarts ? `; the clock starts again from ${restarts}` : ''}`
+    }
     case 'case.person_replied':
       return typeof data.pausedDays === 'number'
         ? `${data.pausedDays} ${data.pausedDays === 1 ? 'day' : 'days'} paused`
@@ -116,28 +167,49 @@ function eventDetail(
       return title && how ? `${title} — ${how}` : title
     }
     case 'case.completed': {
-      const outcome = text('outcome')
-      return outcome && Object.hasOwn(outcomes, outcome) ? outcomes[outcome as Outcome] : outcome
+      const outcome = wordsFor(outcomes, text('outcome'))
+      return outcome && `Outcome: ${outcome}`
     }
     case 'case.refused': {
-      const ground = text('ground')
-      return ground && Object.hasOwn(refusalGrounds, ground)
-        ? refusalGrounds[ground as RefusalGround]
-        : ground
+      const ground = wordsFor(refusalGrounds, text('ground'))
+      return ground && `Refused on the ground: ${ground}`
     }
     case 'case.rectification_decided': {
-      const decision = text('decision')
-      const words =
-        decision && Object.hasOwn(rectificationDecisions, decision)
-          ? rectificationDecisions[decision as RectificationDecision]
-          : decision
+      const words = wordsFor(rectificationDecisions, text('decision'))
       const category = text('category') ?? ''
-      return `${categoryLabels.get(category) ?? category}: ${words ?? ''}`
+      const label = categoryLabels.get(category) ?? (category === 'email' ? 'Email address' : undefined)
+      return label && words ? `${label}: ${words}` : words
     }
     case 'case.part_decided': {
+      const words = wordsFor(partGrounds, text('ground'))
+      const part = text('part') ?? ''
+      const label = categoryLabels.get(part) ?? (part === 'email' ? 'Email address' : undefined)
+      return label && words ? `${label}: ${words}` : words
+    }
+    case 'case.part_decision_withdrawn': {
+      const part = text('part') ?? ''
+      return categoryLabels.get(part) ?? (part === 'email' ? 'Email address' : undefined)
+    }
+    case 'case.objection_decided': {
+      const words = wordsFor(objectionWords, text('decision'))
+      return words && `Decision: ${words}`
+    }
+    case 'case.record_restricted': {
       const ground = text('ground')
-      const words = ground && Object.hasOwn(partGrounds, ground) ? partGrounds[ground as PartGround] : ground
-      return `${text('part') ?? ''}: ${words ?? ''}`
+      const article =
+        ground && Object.hasOwn(restrictionGrounds, ground)
+          ? restrictionGrounds[ground as keyof typeof restrictionGrounds].article
+          : undefined
+      const review = dateWords(data.reviewOn)
+      return article && `On the ground in ${article}${review ? `; to be reviewed on ${review}` : ''}`
+    }
+    case 'case.restriction_lift_notified': {
+      const from = dateWords(data.liftableFrom)
+      return from && `It can be lifted from ${from}`
+    }
+    case 'case.search_logged': {
+      const on = dateWords(data.searchedOn)
+      return on && `Searched on ${on}`
     }
     case 'case.closed_as_duplicate':
       return text('reference') ? `Duplicate of ${text('reference') ?? ''}` : text('note')
@@ -164,11 +236,12 @@ export function staffTimeline(
   return events
     .map((event) => {
       const detail = eventDetail(event, taskTitles, categoryLabels)
+      const actor = actorLabel(event, staffNames)
       return {
         at: event.occurredAt,
         when: formatLondonDateTime(event.occurredAt),
-        actor: actorLabel(event, staffNames),
-        title: isRequestEventKind(event.kind) ? titles[event.kind] : event.kind,
+        actor,
+        title: titleOf(event, actor),
         ...(detail ? { detail } : {}),
       }
     })

@@ -1,5 +1,12 @@
 import type { StoredEvent } from '../audit/events.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
+import { refusalGrounds } from '../domain/refusals.js'
+import { outcomes } from '../domain/request-lifecycle.js'
+
+/** The staff timeline's words for a recorded value, so that both sides name it the same way. */
+function wordsFor(words: Record<string, string>, value: unknown): string | undefined {
+  return typeof value === 'string' && Object.hasOwn(words, value) ? words[value] : undefined
+}
 
 export interface TimelineEntry {
   date: string
@@ -87,12 +94,24 @@ export function participantTimeline(events: StoredEvent[]): TimelineEntry[] {
       case 'case.message_sent':
         entries.push({ date, title: 'We sent you a message' })
         break
-      case 'case.completed':
-        entries.push({ date, title: 'We answered your request' })
+      case 'case.completed': {
+        const outcome = wordsFor(outcomes, event.data.outcome)
+        entries.push({
+          date,
+          title: 'We answered your request',
+          description: outcome ? `Outcome: ${outcome}.` : undefined,
+        })
         break
-      case 'case.refused':
-        entries.push({ date, title: 'We refused your request' })
+      }
+      case 'case.refused': {
+        const ground = wordsFor(refusalGrounds, event.data.ground)
+        entries.push({
+          date,
+          title: 'We refused your request',
+          description: ground ? `Refused on the ground: ${ground}.` : undefined,
+        })
         break
+      }
       case 'case.closed_as_duplicate':
         entries.push({ date, title: 'Closed as a duplicate of another request' })
         break

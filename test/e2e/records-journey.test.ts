@@ -103,6 +103,8 @@ describe('a DPO answers access and erasure against the email record', () => {
     const erasure = await fileConfirmedRequest(ctx, { email: 'sam@example.org', type: 'erasure' })
     await dpo.goto(`${setup.portal().baseUrl}/staff/requests/${erasure.requestId}`)
     await clickAndWait(dpo, 'button:has-text("Erase the address now")')
+    expect(await dpo.textContent('h1')).toContain('Erase the email address of')
+    await clickAndWait(dpo, 'button:has-text("Yes, erase the address")')
     expect(await dpo.textContent('main')).toContain('The address is erased')
     await screenshot(dpo, 'records-05-erased')
     for (let open = await dpo.locator('button:has-text("Mark done")').count(); open > 0; open--) {

@@ -125,8 +125,8 @@ describe('conflicting actions on one case', () => {
   it('erases the record once: two erasures at the same moment', async () => {
     const requestId = await confirmedRequest('erasure', 'erase.me@example.org')
     const responses = await allAtOnce(requestId, [
-      { agent: staff[0]!, action: 'erase-record', fields: {} },
-      { agent: staff[1]!, action: 'erase-record', fields: {} },
+      { agent: staff[0]!, action: 'erase-record', fields: { confirm: 'yes' } },
+      { agent: staff[1]!, action: 'erase-record', fields: { confirm: 'yes' } },
     ])
     expectOneWinner(responses)
     const record = await db('email_records').first<{ id: string; email: string | null }>('id', 'email')

@@ -325,7 +325,7 @@ describe('erasure and downloads', () => {
     const link = fileLinks((await ctx.agent().get(`/status/${access.statusToken}`)).text)[0]!
 
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
-    await done(act(agent, erasure.requestId, 'erase-record'))
+    await done(act(agent, erasure.requestId, 'erase-record', { confirm: 'yes' }))
     const gone = await ctx.agent().get(link).expect(410)
     expect(gone.text).toContain('This file has been deleted')
     expect(await fileRows(access.requestId)).toMatchObject([{ body: null, revoke_reason: 'erasure_request' }])
@@ -426,7 +426,7 @@ describe('what the answer may not do', () => {
     const { agent } = await signedInAgent(ctx, 'dpo')
     await done(act(agent, access.requestId, 'prepare-answer'))
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
-    await done(act(agent, erasure.requestId, 'erase-record'))
+    await done(act(agent, erasure.requestId, 'erase-record', { confirm: 'yes' }))
     // The record was held when this request was confirmed and erased during it (by the erasure
     // request): it is never called "deleted before", and the revoked answer is prepared again.
     const { page } = await casePage(agent, access.requestId)
@@ -462,7 +462,13 @@ describe('what the answer may not do', () => {
       reference: 'DSR-2021-00090',
       receivedAt: '2021-10-30T10:00:00Z',
     })
-    await done(act(agent, closed.requestId, 'close', { as: 'duplicate', duplicateOf: 'DSR-2021-00090' }))
+    await done(
+      act(agent, closed.requestId, 'close', {
+        as: 'duplicate',
+        duplicateOf: 'DSR-2021-00090',
+        confirm: 'yes',
+      }),
+    )
     expect((await requestRowOf(closed.requestId)).status).toBe('duplicate')
     expect(await fileRows(closed.requestId)).toEqual([])
   })

@@ -220,7 +220,7 @@ describe('completing and refusing', () => {
     expect(notErased.text).toContain('href="#parts"')
     expect(notErased.text).toContain('Erase the record')
     expect((await row(requestId)).status).toBe('received')
-    await post(agent, requestId, 'erase-record', {}, 303)
+    await post(agent, requestId, 'erase-record', { confirm: 'yes' }, 303)
     // Erasing adds the deletions outside the portal as tasks: they too must be ticked off.
     const deletions = await post(agent, requestId, 'complete', { letter: 'We deleted your address.' }, 400)
     expect(deletions.text).toContain('Tick off every task')

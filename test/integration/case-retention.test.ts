@@ -257,7 +257,7 @@ describe('a task staff add to a case', () => {
 
     const timeline = async () => {
       const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
-      return /<ol class="app-timeline">([\s\S]*?)<\/ol>/.exec(page.text)?.[1] ?? ''
+      return /<ol class="app-timeline[^"]*">([\s\S]*?)<\/ol>/.exec(page.text)?.[1] ?? ''
     }
     expect(await timeline()).toMatch(/Task added[\s\S]*Call Jane on 07700 900123/)
 

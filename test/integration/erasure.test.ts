@@ -79,7 +79,7 @@ describe('one erasure for the retention sweep and an erasure request', () => {
     await agent
       .post(`/staff/requests/${requestId}/erase-record`)
       .type('form')
-      .send({ _csrf: csrfFrom(page.text), version })
+      .send({ _csrf: csrfFrom(page.text), version, confirm: 'yes' })
       .expect(303)
 
     const swept = await recordOf('swept@example.org')
@@ -171,7 +171,7 @@ describe('an erasure request’s deletion tasks', () => {
     ctx.setNow('2022-03-01T23:40:00Z')
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'asked@example.org', type: 'erasure' })
     const { agent, user } = await signedInAgent(ctx, 'dpo')
-    await postCaseAction(agent, requestId, 'erase-record', {}, 303)
+    await postCaseAction(agent, requestId, 'erase-record', { confirm: 'yes' }, 303)
     const recordId = (await recordOf('asked@example.org')).id
     const recordTasks: { id: string; holding: string; title: string; purpose: string }[] = await ctx.services
       .db('record_tasks')

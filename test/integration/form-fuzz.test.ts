@@ -512,6 +512,17 @@ function publicRoutes(): FormRoute[] {
       },
     })
   }
+  for (const type of ['rectification', 'objection'] as const) {
+    routes.push({
+      name: `public ${type} request, checking the answers`,
+      fields: Object.fromEntries(formFields[type].map((f) => [f, ''])),
+      validStatus: 200,
+      async target() {
+        this.fields = requestFormValues(type)
+        return visitor(`/request/${type}/check`, `/request/${type}`)
+      },
+    })
+  }
   routes.push(
     {
       name: 'public complaint form',
@@ -811,7 +822,12 @@ function caseRoutes(): FormRoute[] {
         },
       },
     ),
-    caseAction('access', 'close', { as: 'withdrawn', note: 'Withdrawn by phone', duplicateOf: '' }),
+    caseAction(
+      'access',
+      'close',
+      { as: 'withdrawn', note: 'Withdrawn by phone', duplicateOf: '', confirm: 'yes' },
+      { rejectStatus: 200 },
+    ),
     caseAction(
       'access',
       'reopen',
@@ -830,7 +846,8 @@ function caseRoutes(): FormRoute[] {
         },
       },
     ),
-    caseAction('erasure', 'erase-record', {}),
+    // Anything but a confirmation shows the confirmation page again, and changes nothing.
+    caseAction('erasure', 'erase-record', { confirm: 'yes' }, { rejectStatus: 200 }),
     caseAction('restriction', 'restrict-record', { restrictionGround: 'accuracy', reviewOn: '2026-06-02' }),
     caseAction(
       'restriction',
@@ -1567,11 +1584,15 @@ const filterPages: { name: string; path: (v: string) => string; as: () => { agen
   {
     name: 'the queue',
     path: (v) =>
-      `/staff/requests?q=${v}&from=${v}&to=${v}&type=${v}&study=${v}&assignee=${v}&due=${v}&tab=${v}&after=${v}`,
+      `/staff/requests?q=${v}&from-day=${v}&from-month=${v}&from-year=${v}&to-day=${v}&type=${v}&study=${v}&assignee=${v}&due=${v}&tab=${v}&sort=${v}&after=${v}&before=${v}`,
     as: () => dpo,
   },
   { name: 'the records search', path: (v) => `/staff/records?email=${v}`, as: () => dpo },
-  { name: 'the dashboard', path: (v) => `/staff/dashboard?from=${v}&to=${v}`, as: () => dpo },
+  {
+    name: 'the dashboard',
+    path: (v) => `/staff/dashboard?from-day=${v}&from-month=${v}&from-year=${v}&to-year=${v}`,
+    as: () => dpo,
+  },
   {
     name: 'the request log download',
     path: (v) =>

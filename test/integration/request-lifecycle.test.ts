@@ -50,7 +50,7 @@ describe('withdrawal during a clarification pause', () => {
       .type('form')
       .send({ _csrf: csrfFrom(status.text) })
       .expect(303)
-    await post(agent, byStaff.requestId, 'close', { as: 'withdrawn', note: 'By email' }, 303)
+    await post(agent, byStaff.requestId, 'close', { as: 'withdrawn', note: 'By email', confirm: 'yes' }, 303)
 
     const expected = {
       status: 'withdrawn',
@@ -107,7 +107,13 @@ describe('reopening a request closed by mistake', () => {
   it('reopens a withdrawn request on its original clock, records why and tells the person', async () => {
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
     let agent = await dpoAt('2025-09-10T09:00:00Z')
-    await post(agent, requestId, 'close', { as: 'withdrawn', note: 'Phoned to withdraw' }, 303)
+    await post(
+      agent,
+      requestId,
+      'close',
+      { as: 'withdrawn', note: 'Phoned to withdraw', confirm: 'yes' },
+      303,
+    )
 
     agent = await dpoAt('2025-09-12T09:00:00Z')
     const { page } = await caseForm(agent, requestId)
@@ -157,7 +163,13 @@ describe('reopening a request closed by mistake', () => {
     // Jane's second access request, as if the portal had not matched it to the first.
     const requestId = await insertOpenRequest(ctx, { email: 'jane@example.org', reference: 'DSR-2025-00002' })
     const agent = await dpoAt('2025-09-10T09:00:00Z')
-    await post(agent, requestId, 'close', { as: 'duplicate', duplicateOf: 'DSR-2025-00001' }, 303)
+    await post(
+      agent,
+      requestId,
+      'close',
+      { as: 'duplicate', duplicateOf: 'DSR-2025-00001', confirm: 'yes' },
+      303,
+    )
     expect(await row(requestId)).toMatchObject({ status: 'duplicate', duplicate_of: first.requestId })
     const before = await row(requestId)
     const res = await post(agent, requestId, 'reopen', { reopenReason: '  ' }, 400)
@@ -190,7 +202,7 @@ describe('reopening a request closed by mistake', () => {
   it('refuses a stale form', async () => {
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
     const agent = await dpoAt('2025-09-10T09:00:00Z')
-    await post(agent, requestId, 'close', { as: 'withdrawn', note: 'By email' }, 303)
+    await post(agent, requestId, 'close', { as: 'withdrawn', note: 'By email', confirm: 'yes' }, 303)
     const { csrf, version } = await caseForm(agent, requestId)
     await post(agent, requestId, 'message', { body: 'We have closed your request.' }, 303)
     await agent
@@ -207,7 +219,13 @@ describe('free text staff type that quotes an address', () => {
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
     const agent = await dpoAt('2025-09-10T09:00:00Z')
     await post(agent, requestId, 'tasks', { title: 'Email jane@example.org about the platform copy' }, 303)
-    await post(agent, requestId, 'close', { as: 'withdrawn', note: 'Withdrawn by jane@example.org' }, 303)
+    await post(
+      agent,
+      requestId,
+      'close',
+      { as: 'withdrawn', note: 'Withdrawn by jane@example.org', confirm: 'yes' },
+      303,
+    )
     const tasks = await ctx.services.db('request_tasks').where({ request_id: requestId }).pluck('title')
     expect(tasks).toEqual(['Email jane@example.org about the platform copy'])
     const events = await ctx.services.db('events').where({ subject_id: requestId }).pluck('data')

@@ -98,7 +98,7 @@ describe('rights that act on the record', () => {
     await agent
       .post(`/staff/requests/${requestId}/erase-record`)
       .type('form')
-      .send({ _csrf: csrf, version })
+      .send({ _csrf: csrf, version, confirm: 'yes' })
       .expect(303)
     const record = await ctx.services
       .db('email_records')

@@ -270,7 +270,7 @@ describe('rectification of survey data (Art. 16) with its recipients (Art. 19)',
     expect(recordPage.text).toContain('Supplementary statements')
     expect(recordPage.text).toContain('I answered the age question before my birthday in June.')
     const erasure = (await fileConfirmedRequest(ctx, { type: 'erasure', email: 'kim@example.org' })).requestId
-    await post(agent, erasure, 'erase-record', {}, 303)
+    await post(agent, erasure, 'erase-record', { confirm: 'yes' }, 303)
     expect(await db()('record_supplements')).toEqual([])
     const erasedPage = await agent.get(`/staff/records/${recordId}`).expect(200)
     expect(erasedPage.text).not.toContain('before my birthday')

@@ -166,7 +166,7 @@ describe('an erasure', () => {
     expect(blocked.text).toContain('href="#parts"')
     expect(await row(requestId)).toMatchObject({ status: 'received', outcome: null })
 
-    await post(agent, requestId, 'erase-record', {}, 303)
+    await post(agent, requestId, 'erase-record', { confirm: 'yes' }, 303)
     const open = await post(agent, requestId, 'complete', { letter: draft }, 400)
     expect(open.text).toContain('href="#tasks"')
     await tickOffTasks(agent, requestId)
@@ -192,7 +192,7 @@ describe('an erasure', () => {
       { part: 'survey_answers', ground: 'erasure_research', reasoning },
       303,
     )
-    await post(agent, requestId, 'erase-record', {}, 303)
+    await post(agent, requestId, 'erase-record', { confirm: 'yes' }, 303)
     await tickOffTasks(agent, requestId)
     // The DPO's own letter says nothing of what was kept back.
     await post(agent, requestId, 'complete', { letter: 'We deleted your email address.' }, 303)
@@ -230,7 +230,7 @@ describe('an erasure', () => {
     const erase = await agent
       .post(`/staff/requests/${requestId}/erase-record`)
       .type('form')
-      .send({ _csrf: csrf, version })
+      .send({ _csrf: csrf, version, confirm: 'yes' })
     const record = await db()('email_records')
       .where({ id: (await row(requestId)).record_id })
       .first()
@@ -383,7 +383,13 @@ describe('closing as a duplicate', () => {
       agent
         .post('/staff/requests/bulk')
         .type('form')
-        .send({ _csrf: csrfFrom(queue.text), ids, action: 'duplicate', bulkDuplicateOf: reference })
+        .send({
+          _csrf: csrfFrom(queue.text),
+          ids,
+          action: 'duplicate',
+          bulkDuplicateOf: reference,
+          confirm: 'yes',
+        })
         .expect(303)
     const statuses = async () => ({
       first: (await row(first)).status,

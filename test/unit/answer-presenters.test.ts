@@ -81,12 +81,13 @@ describe('fileSizeLabel', () => {
     expect(fileSizeLabel(1023)).toBe('1023 bytes')
   })
 
-  it('rounds kilobytes up, and shows megabytes to one decimal place', () => {
+  it('shows kilobytes and megabytes to one decimal place, dropping a zero decimal', () => {
     expect(fileSizeLabel(1024)).toBe('1 KB')
-    expect(fileSizeLabel(1025)).toBe('2 KB')
+    expect(fileSizeLabel(1025)).toBe('1 KB')
+    expect(fileSizeLabel(1229)).toBe('1.2 KB')
     expect(fileSizeLabel(2048)).toBe('2 KB')
-    expect(fileSizeLabel(1024 * 1024)).toBe('1.0 MB')
-    expect(fileSizeLabel(3 * 1024 * 1024)).toBe('3.0 MB')
+    expect(fileSizeLabel(1024 * 1024)).toBe('1 MB')
+    expect(fileSizeLabel(3 * 1024 * 1024)).toBe('3 MB')
     expect(fileSizeLabel(2.5 * 1024 * 1024)).toBe('2.5 MB')
   })
 })
@@ -252,7 +253,8 @@ describe('an attachment’s size, staff side and person side', () => {
   it.each([
     [59, '59 bytes'],
     [2048, '2 KB'],
-    [3 * 1024 * 1024, '3.0 MB'],
+    [3 * 1024 * 1024, '3 MB'],
+    [1229, '1.2 KB'],
   ])('is the same words for %i bytes', (sizeBytes, label) => {
     const sent = attachment({ ...published, sizeBytes })
     const staff = staffRows([sent])[0]?.detail
@@ -380,6 +382,6 @@ describe('files revoked before they were sent', () => {
   })
 
   it('name a size just under a megabyte in megabytes', () => {
-    expect(fileSizeLabel(1048575)).toBe('1.0 MB')
+    expect(fileSizeLabel(1048575)).toBe('1 MB')
   })
 })
