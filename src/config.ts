@@ -36,9 +36,13 @@ export interface Config {
     name: string
     /** Its Data Protection Officer, the contact on pages that are not about one study. */
     dpoEmail: string
+    /** Its postal address, line by line, at the top of letters printed to post; none when unset. */
+    postalAddress?: string[]
   }
   /** The portal's name: the service navigation, page titles, emails, the sign-in app's issuer. */
   serviceName: string
+  /** Where the phase banner's feedback link goes; absent, it emails the Data Protection Officer. */
+  feedbackUrl: string | null
   /** Where the audit trail's signed heads are made and kept, outside the database. */
   audit: {
     /** The Ed25519 private key (PEM) that signs the heads; created, mode 0600, on first use. */
@@ -172,7 +176,25 @@ const schema = z.object({
       .refine(isValidEmail, 'must be an email address, such as dpo@example.org')
       .default('dpo@whatworks-csc.org.uk'),
   ),
+  ORGANISATION_ADDRESS: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .max(300, 'must be at most 300 characters')
+      .regex(/^[^\p{Cc}]*$/u, 'must be one line, its lines separated by commas')
+      .transform((typed) =>
+        typed
+          .split(',')
+          .map((line) => line.trim())
+          .filter((line) => line !== ''),
+      )
+      .optional(),
+  ),
   SERVICE_NAME: displayName('Your data rights'),
+  FEEDBACK_URL: z.preprocess(
+    emptyToUndefined,
+    z.url({ protocol: /^(https?|mailto)$/, error: 'must be an http(s) or mailto: URL' }).optional(),
+  ),
   AUDIT_SIGNING_KEY_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
   AUDIT_ANCHOR_FILE: z.preprocess(emptyToUndefined, z.string().optional()),
 })
@@ -239,8 +261,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     caseTextRetentionMonths: e.CASE_TEXT_RETENTION_MONTHS,
     restrictionNoticeDays: e.RESTRICTION_NOTICE_DAYS,
     complaintResponseTargetDays: e.COMPLAINT_RESPONSE_TARGET_DAYS,
-    organisation: { name: e.ORGANISATION_NAME, dpoEmail: e.ORGANISATION_DPO_EMAIL },
+    organisation: {
+      name: e.ORGANISATION_NAME,
+      dpoEmail: e.ORGANISATION_DPO_EMAIL,
+      ...(e.ORGANISATION_ADDRESS?.length ? { postalAddress: e.ORGANISATION_ADDRESS } : {}),
+    },
     serviceName: e.SERVICE_NAME,
+    feedbackUrl: e.FEEDBACK_URL ?? null,
     audit: {
       signingKeyFile: path.resolve(e.AUDIT_SIGNING_KEY_FILE ?? path.join(dataDir, 'audit-signing-key.pem')),
       anchorFile: path.resolve(e.AUDIT_ANCHOR_FILE ?? path.join(dataDir, 'audit-anchors.log')),

@@ -137,6 +137,7 @@ export async function completionViewOf(
     restrictionGround: ground ? `${ground.label.toLowerCase()}, ${ground.article}` : null,
     restrictionReviewOn: record?.restrictionReviewOn ?? null,
     recipients: recipientsParagraph(tasks, asksRecipients(request.details)),
+    noEmailAddress: !request.email && !request.emailHmac,
   }
   return { input, parts, details: completionDetails(request.type, input, parts, letterFacts) }
 }

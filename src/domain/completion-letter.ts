@@ -19,6 +19,8 @@ export interface CompletionLetterFacts {
   restrictionReviewOn: IsoDate | null
   /** What the letter says about the recipients told of a correction, erasure or restriction (Art. 19). */
   recipients?: string | null
+  /** The person gave no email address (a request by post or phone), so no record could be found by one. */
+  noEmailAddress?: boolean
 }
 
 const labelsIn = (parts: RequestPart[], state: RequestPart['state']['state']) =>
@@ -42,7 +44,11 @@ export function completionDetails(
   const doneLabels = done.map((p) => p.label)
   const unlinkable = labelsIn(parts, 'not_identifiable')
 
-  if (parts.some((p) => p.state.state === 'no_record')) {
+  if (parts.some((p) => p.state.state === 'no_record') && facts.noEmailAddress) {
+    paragraphs.push(
+      `Our records for ${input.study.title} are kept by email address. You did not give us one, so we could not match you to any of them: we hold no personal data we can link to you for this study.`,
+    )
+  } else if (parts.some((p) => p.state.state === 'no_record')) {
     paragraphs.push(
       `We searched our records for ${input.study.title} and found no record of your email address, so we hold no personal data about you for this study.`,
     )

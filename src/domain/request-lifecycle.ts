@@ -24,7 +24,7 @@ import {
   type RefusalGround,
 } from './refusals.js'
 import { isOpen, type RequestStatus } from './request-status.js'
-import type { RequestType } from './request-types.js'
+import { requestTypeInfo, type RequestType } from './request-types.js'
 import type { RecordSnapshot } from './retention.js'
 import type { RightsRequest } from './rights-request.js'
 
@@ -273,6 +273,36 @@ export function letterContextOf(
   }
 }
 
+/**
+ * The receipt: emailed from its template with a status link, or, for a request with no email
+ * address, a letter kept on the case to print and post, saying the same without the link.
+ */
+function receiptFor(
+  request: RightsRequest,
+  receipt: string,
+  context: LetterContext,
+): Pick<TransitionResult, 'letters' | 'notices'> {
+  const intro = fillPlaceholders(receipt, context)
+  if (request.email) return { letters: [], notices: [{ kind: 'receipt', intro }] }
+  const info = requestTypeInfo[request.type]
+  const body = [
+    intro,
+    `Request: ${info.name} (${info.article} UK GDPR)\nReceived on: {received}\nWe must answer by: {due}`,
+    'If your request is complex we may extend the time limit by up to two months. If we do, we will write to tell you why before {due}.',
+    'Please quote {reference} whenever you contact us about this request.',
+  ].join('\n\n')
+  return {
+    letters: [
+      {
+        kind: 'receipt',
+        subject: `We have your request ${context.reference}`,
+        body: wrapLetter(fillPlaceholders(body, context), context),
+      },
+    ],
+    notices: [],
+  }
+}
+
 /** Whether a transition may start from this status (before its input is looked at). */
 export function allows(
   kind: TransitionKind,
@@ -476,12 +506,7 @@ export function applyTransition(
             },
           },
         ],
-        notices: [
-          {
-            kind: 'receipt',
-            intro: fillPlaceholders(transition.receipt, letterContextOf(confirmed, context, deadline.due)),
-          },
-        ],
+        ...receiptFor(confirmed, transition.receipt, letterContextOf(confirmed, context, deadline.due)),
       }
     }
 
@@ -512,6 +537,7 @@ export function applyTransition(
           email: null,
           emailHmac: null,
           requesterName: null,
+          ...(request.postalAddress ? { postalAddress: null } : {}),
           details: null,
           closedAt: at.toISOString(),
           closeReason: 'unverified',
@@ -801,7 +827,7 @@ export function applyTransition(
 
     case 'reopen': {
       const reason = requireText(transition.reason, 'reopenReason', 'Enter why the request is being reopened')
-      if (!request.email) {
+      if (!request.email && !request.postalAddress) {
         throw new RequestRuleError(
           'reopenReason',
           'The person’s contact details have been removed, so they cannot be told it is open again: log a new request instead',

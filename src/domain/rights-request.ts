@@ -2,6 +2,7 @@ import type { PauseKind } from './case-clock.js'
 import type { RequestDetails, RequestType } from './request-types.js'
 import type { RequestStatus } from './request-status.js'
 import type { RecordSnapshot } from './retention.js'
+import type { PostalAddress } from './postal-address.js'
 
 /** A rights request as the domain sees it; how it is stored is the requests repository's business. */
 export interface RightsRequest {
@@ -14,6 +15,8 @@ export interface RightsRequest {
   email: string | null
   emailHmac: string | null
   requesterName: string | null
+  /** Where letters are posted when there is no email address (a request received by post or phone). */
+  postalAddress?: PostalAddress | null
   details: RequestDetails | null
   receivedAt: string
   receivedOn: string

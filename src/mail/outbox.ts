@@ -18,6 +18,8 @@ export interface MailToSend {
  * so nothing is lost if the mail server is down.
  */
 export async function enqueueMail(trx: Knex, mail: MailToSend, at: Date): Promise<string> {
+  // A person with no email address gets letters to post instead; a blank address is a bug upstream.
+  if (mail.to.trim() === '') throw new Error(`No address to send ${mail.kind} to`)
   const { text, html } = await renderEmail(mail.template, { ...mail.locals, subject: mail.subject })
   const id = newId()
   await trx('outbox').insert({

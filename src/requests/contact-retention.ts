@@ -5,7 +5,7 @@ import { contactKeptUntil, contactPurgeBound, contactPurgeDue } from '../domain/
 import type { RequestsRepo } from './repo.js'
 
 /**
- * Closed requests lose the requester's address and name once CONTACT_RETENTION_MONTHS have
+ * Closed requests lose the requester's address, postal address and name once CONTACT_RETENTION_MONTHS have
  * passed since they closed; the request, its decisions and what the person wrote stay, and the
  * HMAC still links it to the email record. One transaction and one event per request, so a run
  * stopped half-way leaves nothing half-done, and two runs at once never purge a request twice.
@@ -33,7 +33,7 @@ export async function purgeClosedRequestContacts(
             subject: { type: 'request', id: request.id },
             kind: 'request.contact_purged',
             data: {
-              removed: ['email', 'name'],
+              removed: request.postalAddress ? ['email', 'name', 'postalAddress'] : ['email', 'name'],
               closedOn,
               keptUntil: contactKeptUntil(closedOn, deps.months),
               retentionMonths: deps.months,

@@ -11,6 +11,7 @@ import type { RequestChanges } from '../domain/request-lifecycle.js'
 import { newId } from '../security/tokens.js'
 import { isTaskKind, type TaskKind, type WorkTask } from '../domain/case-work.js'
 import { londonDate, type IsoDate } from '../domain/clock.js'
+import { postalAddressFrom, redactPostalAddress } from '../domain/postal-address.js'
 
 export type { RightsRequest } from '../domain/rights-request.js'
 
@@ -24,6 +25,7 @@ export interface RequestRow {
   email: string | null
   email_hmac: string | null
   requester_name: string | null
+  postal_address?: string | null
   details: string | null
   received_at: string
   received_on: string
@@ -56,7 +58,8 @@ export type LinkPurpose = 'confirm' | 'status'
 export type NewRightsRequest = Pick<
   RightsRequest,
   'id' | 'studyId' | 'type' | 'channel' | 'email' | 'emailHmac' | 'requesterName' | 'details' | 'receivedOn'
->
+> &
+  Pick<Partial<RightsRequest>, 'postalAddress'>
 
 export interface CaseMessage {
   id: string
@@ -159,6 +162,7 @@ export function toRightsRequest(row: RequestRow): RightsRequest {
     email: row.email,
     emailHmac: row.email_hmac,
     requesterName: row.requester_name,
+    postalAddress: postalAddressFrom(row.postal_address),
     details: row.details ? (JSON.parse(row.details) as RequestDetails) : null,
     receivedAt: row.received_at,
     receivedOn: row.received_on,
@@ -196,6 +200,8 @@ export function rowChangesOf(changes: RequestChanges): Partial<RequestRow> {
   if ('email' in changes) set('email', changes.email ?? null)
   if ('emailHmac' in changes) set('email_hmac', changes.emailHmac ?? null)
   if ('requesterName' in changes) set('requester_name', changes.requesterName ?? null)
+  if ('postalAddress' in changes)
+    set('postal_address', changes.postalAddress ? JSON.stringify(changes.postalAddress) : null)
   if ('details' in changes) set('details', changes.details ? JSON.stringify(changes.details) : null)
   if ('confirmedAt' in changes) set('confirmed_at', changes.confirmedAt ?? null)
   if ('clockStartOn' in changes) set('clock_start_on', changes.clockStartOn ?? null)
@@ -245,6 +251,7 @@ export function requestsRepo(db: Knex) {
         email: request.email,
         email_hmac: request.emailHmac,
         requester_name: request.requesterName,
+        ...(request.postalAddress ? { postal_address: JSON.stringify(request.postalAddress) } : {}),
         details: request.details ? JSON.stringify(request.details) : null,
         received_at: at.toISOString(),
         received_on: request.receivedOn,
@@ -645,7 +652,9 @@ export function requestsRepo(db: Knex) {
       let query = db<RequestRow>('rights_requests')
         .whereIn('status', closedStatuses)
         .where('closed_at', '<', closedBefore)
-        .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
+        .where((q) =>
+          q.whereNotNull('email').orWhereNotNull('requester_name').orWhereNotNull('postal_address'),
+        )
       if (after) {
         query = query.where((q) =>
           q
@@ -664,18 +673,20 @@ export function requestsRepo(db: Knex) {
     async removeContact(trx: Knex, id: string, at: Date): Promise<boolean> {
       const before = await trx('rights_requests')
         .where({ id })
-        .first<{ requester_name: string | null; details: string | null } | undefined>(
-          'requester_name',
-          'details',
-        )
+        .first<
+          { requester_name: string | null; postal_address: string | null; details: string | null } | undefined
+        >('requester_name', 'postal_address', 'details')
       // A request reopened since it was listed is no longer closed: its contact details stay.
       const updated = await trx('rights_requests')
         .where({ id })
         .whereIn('status', closedStatuses)
-        .where((q) => q.whereNotNull('email').orWhereNotNull('requester_name'))
+        .where((q) =>
+          q.whereNotNull('email').orWhereNotNull('requester_name').orWhereNotNull('postal_address'),
+        )
         .update({
           email: null,
           requester_name: null,
+          postal_address: null,
           updated_at: at.toISOString(),
           version: trx.raw('version + 1'),
         })
@@ -685,7 +696,8 @@ export function requestsRepo(db: Knex) {
       const scrub = (text: string): string => {
         const name = before?.requester_name?.trim()
         const named = name && name.length > 1 ? text.split(name).join('[name removed]') : text
-        return redactEmailAddresses(named)
+        const posted = postalAddressFrom(before?.postal_address)
+        return redactEmailAddresses(posted ? redactPostalAddress(named, posted, '[address removed]') : named)
       }
       const messages = await trx('request_messages')
         .where({ request_id: id })
