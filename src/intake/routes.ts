@@ -8,6 +8,7 @@ import {
   requestTypeInfo,
   requestTypes,
   restrictionGrounds,
+  type RequestDetails,
   type RequestType,
 } from '../domain/request-types.js'
 import { paths, requestTypeFromSegment, withQuery } from '../paths.js'
@@ -24,7 +25,16 @@ import { noStore } from '../web/security-headers.js'
 import { formatsOf } from '../answers/service.js'
 import { personFileRows } from '../answers/presenters.js'
 import { detailRowsOf } from '../domain/request-details.js'
-import { deadlineExplanation, personMessageRows, statusSummaryRows } from './presenters.js'
+import {
+  checkAnswerRows,
+  deadlineExplanation,
+  hiddenAnswerFields,
+  homeRights,
+  personMessageRows,
+  requestFormValues,
+  statusSummaryRows,
+} from './presenters.js'
+import { theStudyName } from '../domain/study-name.js'
 import { participantTimeline } from './timeline.js'
 import { checkedValues, formChoicesOf, formFields, parseRequestForm } from './validation.js'
 
@@ -39,22 +49,27 @@ type Body = Record<string, unknown>
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
 const param = (req: Request, name: string): string => String(req.params[name] ?? '')
 
-/** The right to exercise, and the study when more than one is taking requests. */
-function chooseRightForm(accepting: Study[]) {
+/** The right to exercise. */
+const chooseRightForm = z.object({ type: z.enum(requestTypes, { error: 'Select what you want to do' }) })
+
+/** The study, when more than one is taking requests: asked first, on its own page. */
+function chooseStudyForm(accepting: Study[]) {
   return z.object({
-    type: z.enum(requestTypes, { error: 'Select what you want to do' }),
-    study:
-      accepting.length > 1
-        ? z.enum(
-            accepting.map((s) => s.slug),
-            { error: 'Select the study you took part in' },
-          )
-        : z
-            .unknown()
-            .optional()
-            .transform(() => undefined),
+    study: z.enum(
+      accepting.map((s) => s.slug),
+      { error: 'Select the study you took part in' },
+    ),
   })
 }
+
+const typeItems = requestTypes.map((type) => ({
+  value: type,
+  text: requestTypeInfo[type].label,
+  hint: requestTypeInfo[type].hint,
+}))
+
+const queryText = (req: Request, name: string): string =>
+  typeof req.query[name] === 'string' ? req.query[name] : ''
 
 /** The public journey: home, privacy notice, make a request, confirm it, follow it. */
 export function intakeRoutes(services: Services): Router {
@@ -89,11 +104,14 @@ export function intakeRoutes(services: Services): Router {
       title: 'Exercise your data rights',
       studies: accepting,
       study,
-      rights: requestTypes.map((type) => ({
-        type,
-        ...requestTypeInfo[type],
-        covers: study ? whatTheRightCovers(type, dataMap) : undefined,
-      })),
+      studyName: study ? theStudyName(study.title) : undefined,
+      rights: homeRights(
+        requestTypes.map((type) => ({
+          type,
+          ...requestTypeInfo[type],
+          covers: study ? whatTheRightCovers(type, dataMap) : undefined,
+        })),
+      ),
     })
   })
 
@@ -118,49 +136,120 @@ export function intakeRoutes(services: Services): Router {
     })
   }
 
+  function renderChooseStudy(
+    res: Response,
+    status: number,
+    accepting: Study[],
+    study: string,
+    errors: FieldError[],
+  ) {
+    res.status(status).render('intake/choose-study', {
+      title: 'Which study did you take part in?',
+      hasErrors: errors.length > 0,
+      backLink: paths.home(),
+      studyItems: accepting.map((s) => ({ value: s.slug, text: s.title })),
+      value: study,
+      errors,
+    })
+  }
+
+  router.get(paths.request.study.pattern, async (req, res) => {
+    const accepting = await studies.listAccepting()
+    if (accepting.length <= 1) return res.redirect(paths.request.start())
+    renderChooseStudy(res, 200, accepting, queryText(req, 'study'), [])
+  })
+
+  router.post(paths.request.study.pattern, async (req, res) => {
+    const accepting = await studies.listAccepting()
+    if (accepting.length <= 1) return res.redirect(303, paths.request.start())
+    const form = checkForm(chooseStudyForm(accepting), bodyOf(req))
+    if (!form.ok)
+      return renderChooseStudy(
+        res,
+        400,
+        accepting,
+        formValues(bodyOf(req), ['study']).study ?? '',
+        form.errors,
+      )
+    res.redirect(303, withQuery(paths.request.start(), { study: form.value.study }))
+  })
+
+  /** With several studies, the right is asked about the study chosen on the page before. */
+  function renderChooseRight(
+    res: Response,
+    status: number,
+    view: { study: Study | undefined; type: string; errors: FieldError[] },
+  ) {
+    res.status(status).render('intake/choose-right', {
+      title: 'What do you want to do?',
+      hasErrors: view.errors.length > 0,
+      backLink: view.study ? paths.request.study(view.study.slug) : paths.home(),
+      study: view.study,
+      values: { type: view.type },
+      errors: view.errors,
+      typeItems,
+    })
+  }
+
   router.get(paths.request.start.pattern, async (req, res) => {
     const accepting = await studies.listAccepting()
-    res.render('intake/choose-right', {
-      title: 'What do you want to do?',
-      backLink: paths.home(),
-      studies: accepting,
-      values: { type: typeof req.query.type === 'string' ? req.query.type : '', study: '' },
-      errors: [],
-      typeItems: requestTypes.map((type) => ({
-        value: type,
-        text: requestTypeInfo[type].label,
-        hint: requestTypeInfo[type].hint,
-      })),
-    })
+    if (accepting.length <= 1)
+      return renderChooseRight(res, 200, { study: undefined, type: queryText(req, 'type'), errors: [] })
+    const study = accepting.find((s) => s.slug === queryText(req, 'study'))
+    if (!study) return res.redirect(paths.request.study())
+    renderChooseRight(res, 200, { study, type: queryText(req, 'type'), errors: [] })
   })
 
   router.post(paths.request.start.pattern, async (req, res) => {
     const body = bodyOf(req)
     const accepting = await studies.listAccepting()
-    const form = checkForm(chooseRightForm(accepting), body)
+    const study = accepting.length > 1 ? accepting.find((s) => s.slug === body.study) : undefined
+    if (accepting.length > 1 && !study) return res.redirect(303, paths.request.study())
+    const form = checkForm(chooseRightForm, body)
     if (!form.ok) {
-      return res.status(400).render('intake/choose-right', {
-        title: 'What do you want to do?',
-        hasErrors: true,
-        backLink: paths.home(),
-        studies: accepting,
-        values: formValues(body, ['type', 'study']),
+      return renderChooseRight(res, 400, {
+        study,
+        type: formValues(body, ['type']).type ?? '',
         errors: form.errors,
-        typeItems: requestTypes.map((t) => ({
-          value: t,
-          text: requestTypeInfo[t].label,
-          hint: requestTypeInfo[t].hint,
-        })),
       })
     }
-    res.redirect(303, paths.request.form(form.value.type, form.value.study))
+    res.redirect(303, paths.request.form(form.value.type, study?.slug))
   })
 
-  router.get(paths.request.checkEmail.pattern, noStore(), (req, res) => {
+  /** The request this browser sent last, while it waits to be confirmed; nothing else is looked up. */
+  const awaiting = (req: Request) => {
+    const requestId = req.session.submittedRequestId
+    return requestId ? intake.awaitingConfirmation(requestId) : Promise.resolve(undefined)
+  }
+
+  router.get(paths.request.checkEmail.pattern, noStore(), async (req, res) => {
+    const sent = await awaiting(req)
     res.render('intake/check-email', {
       title: 'Check your email',
+      email: sent?.request.email ?? null,
       canResend: Boolean(req.session.submittedRequestId),
+      changeAddressUrl: sent ? `${paths.request.changeAddress()}#email` : null,
       resent: req.query.resent === '1',
+    })
+  })
+
+  router.get(paths.request.changeAddress.pattern, noStore(), async (req, res) => {
+    const sent = await awaiting(req)
+    if (!sent?.request.details) return res.redirect(paths.request.start())
+    const { request, study } = sent
+    const many = (await studies.listAccepting()).length > 1
+    renderRequestForm(res, 200, {
+      type: request.type,
+      study,
+      many,
+      values: requestFormValues(
+        request.details as RequestDetails,
+        request.email ?? '',
+        request.requesterName,
+      ),
+      errors: [],
+      choices: await choicesFor(study),
+      backLink: paths.request.checkEmail(),
     })
   })
 
@@ -189,13 +278,15 @@ export function intakeRoutes(services: Services): Router {
       values: Record<string, string | string[]>
       errors: { field: string; text: string; href: string }[]
       choices: Awaited<ReturnType<typeof choicesFor>>
+      backLink?: string
     },
   ) {
     const info = requestTypeInfo[view.type]
+    const studySlug = view.many ? view.study.slug : undefined
     res.status(status).render('intake/request-form', {
       title: info.label,
       hasErrors: view.errors.length > 0,
-      backLink: paths.request.start(),
+      backLink: view.backLink ?? withQuery(paths.request.start(), { study: studySlug, type: view.type }),
       type: view.type,
       info,
       study: view.study,
@@ -211,9 +302,68 @@ export function intakeRoutes(services: Services): Router {
       objectionItems: view.choices.objection.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
       consentItems: view.choices.consent.map((c) => ({ value: c.value, text: c.label, hint: c.hint })),
       categoryItems: view.choices.categories.map((c) => ({ value: c.value, text: c.label })),
-      action: paths.request.form(view.type, view.many ? view.study.slug : undefined),
+      action: paths.request.check(view.type, studySlug),
     })
   }
+
+  /** What the person typed into a request form, as the form shows it again. */
+  const typedValues = (type: RequestType, body: Body) => ({
+    ...formValues(body, formFields[type]),
+    categories: checkedValues(body, 'categories'),
+    askRecipients: checkedValues(body, 'askRecipients'),
+  })
+
+  /** The form posted to `check`, `change` or `submit`: its type and study, from the URL. */
+  async function formContext(req: Request) {
+    const type = requestTypeFromSegment(param(req, 'type'))
+    if (!isRequestType(type)) throw new NotFoundError()
+    const { study, many } = await resolveStudy(req.query.study)
+    return { type, study, many, choices: await choicesFor(study) }
+  }
+
+  router.post(paths.request.check.pattern, noStore(), async (req, res) => {
+    const { type, study, many, choices } = await formContext(req)
+    const body = bodyOf(req)
+    const parsed = parseRequestForm(type, body, choices)
+    if (!parsed.ok) {
+      return renderRequestForm(res, 400, {
+        type,
+        study,
+        many,
+        values: typedValues(type, body),
+        errors: parsed.errors,
+        choices,
+      })
+    }
+    const studySlug = many ? study.slug : undefined
+    const { details, email, name } = parsed.form
+    res.render('intake/check-answers', {
+      title: 'Check your answers before sending your request',
+      info: requestTypeInfo[type],
+      email,
+      rows: checkAnswerRows({
+        info: requestTypeInfo[type],
+        studyTitle: many ? study.title : null,
+        form: parsed.form,
+        choices,
+      }),
+      hiddenFields: hiddenAnswerFields(requestFormValues(details, email, name), formFields[type]),
+      submitAction: paths.request.form(type, studySlug),
+      changeAction: paths.request.change(type, studySlug),
+    })
+  })
+
+  router.post(paths.request.change.pattern, noStore(), async (req, res) => {
+    const { type, study, many, choices } = await formContext(req)
+    renderRequestForm(res, 200, {
+      type,
+      study,
+      many,
+      values: typedValues(type, bodyOf(req)),
+      errors: [],
+      choices,
+    })
+  })
 
   router.get(paths.request.form.pattern, async (req, res) => {
     const type = requestTypeFromSegment(param(req, 'type'))
@@ -235,17 +385,14 @@ export function intakeRoutes(services: Services): Router {
     const body = bodyOf(req)
     const { study, many } = await resolveStudy(req.query.study)
     const choices = await choicesFor(study)
+    // Everything is checked again: the answers come back from the check page's hidden fields.
     const parsed = parseRequestForm(type, body, choices)
     if (!parsed.ok) {
       return renderRequestForm(res, 400, {
         type,
         study,
         many,
-        values: {
-          ...formValues(body, formFields[type]),
-          categories: checkedValues(body, 'categories'),
-          askRecipients: checkedValues(body, 'askRecipients'),
-        },
+        values: typedValues(type, body),
         errors: parsed.errors,
         choices,
       })

@@ -91,7 +91,9 @@ describe('a DPO erases the address but keeps the survey answers back on a resear
       await person.fill('#reason', 'I no longer want to be part of the study.')
       await person.fill('#email', 'alex@example.org')
       await person.fill('#name', 'Alex Taylor')
-      await clickAndWait(person, 'button:has-text("Send request")')
+      await clickAndWait(person, 'button:has-text("Continue")')
+      expect(await person.locator('h1').textContent()).toContain('Check your answers')
+      await clickAndWait(person, 'button:has-text("Submit request")')
       expect(await person.locator('h1').textContent()).toContain('Check your email')
       const confirmation = await latestMail(services, 'confirm-request')
       expect(confirmation.to).toBe('alex@example.org')
@@ -133,6 +135,8 @@ describe('a DPO erases the address but keeps the survey answers back on a resear
 
       // Erase the address: each copy outside the portal becomes a task, ticked off here.
       await clickAndWait(dpo, 'button:has-text("Erase the address now")')
+      expect(await dpo.textContent('main')).toContain('This cannot be undone.')
+      await clickAndWait(dpo, 'button:has-text("Yes, erase the address")')
       expect(await dpo.textContent('.govuk-notification-banner')).toContain('The address is erased')
       const tasks = await dpo.locator('button:has-text("Mark done")').count()
       expect(tasks).toBeGreaterThan(0)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import {
   clickAndWait,
   expectAccessible,
@@ -10,9 +11,17 @@ import {
 
 const setup = useBrowserAndPortal()
 
+/** Nothing on the page is wider than the window: no sideways scrolling on a phone. */
+async function expectNoSidewaysScroll(page: Page): Promise<void> {
+  const widths = await page.evaluate<{ page: number; window: number }>(
+    `({ page: document.documentElement.scrollWidth, window: window.innerWidth })`,
+  )
+  expect(widths.page, `sideways scroll on ${page.url()}`).toBeLessThanOrEqual(widths.window)
+}
+
 describe('a participant files, confirms, follows and withdraws a request', () => {
   it('works end to end without accessibility violations', async () => {
-    const context = await setup.browser().newContext({ viewport: { width: 1100, height: 900 } })
+    const context = await setup.browser().newContext({ viewport: { width: 1280, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
 
@@ -40,7 +49,7 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await page.getByRole('checkbox', { name: 'Email address', exact: true }).check()
     await page.fill('#inaccurate', 'My email address has a typo')
     await page.fill('#email', 'not-an-email')
-    await clickAndWait(page, 'button:has-text("Send request")')
+    await clickAndWait(page, 'button:has-text("Continue")')
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('correct format')
     expect(await page.inputValue('#inaccurate')).toBe('My email address has a typo')
     await expectAccessible(page)
@@ -49,8 +58,44 @@ describe('a participant files, confirms, follows and withdraws a request', () =>
     await page.fill('#correction', 'jane.doe@example.org')
     await page.fill('#email', 'jane.doe@example.org')
     await page.fill('#name', 'Jane Doe')
-    await clickAndWait(page, 'button:has-text("Send request")')
+    await clickAndWait(page, 'button:has-text("Continue")')
+    expect(await page.locator('h1').textContent()).toContain('Check your answers')
+    const answers = await page.locator('.govuk-summary-list').textContent()
+    for (const answer of [
+      'Email address',
+      'My email address has a typo',
+      'jane.doe@example.org',
+      'Jane Doe',
+    ]) {
+      expect(answers).toContain(answer)
+    }
+    expect(await page.locator('main').textContent()).toContain('We will email a link to jane.doe@example.org')
+    await expectAccessible(page)
+    await screenshot(page, 'participant-check-answers-1280')
+
+    // On a phone: "Change" goes back to the answer with everything kept, then on to check and send.
+    await page.setViewportSize({ width: 390, height: 844 })
+    await clickAndWait(page, 'button:has-text("Change your name")')
+    expect(page.url()).toMatch(/\/request\/rectification\/change#name$/)
+    expect(await page.inputValue('#name')).toBe('Jane Doe')
+    expect(await page.inputValue('#inaccurate')).toBe('My email address has a typo')
+    expect(await page.isChecked('input[name="categories"][value="email"]')).toBe(true)
+    await expectAccessible(page)
+    await expectNoSidewaysScroll(page)
+    await page.fill('#name', 'Jane A Doe')
+    await clickAndWait(page, 'button:has-text("Continue")')
+    expect(await page.locator('.govuk-summary-list').textContent()).toContain('Jane A Doe')
+    await expectAccessible(page)
+    await expectNoSidewaysScroll(page)
+    await screenshot(page, 'participant-check-answers-390')
+
+    await clickAndWait(page, 'button:has-text("Submit request")')
     expect(await page.locator('h1').textContent()).toContain('Check your email')
+    expect(await page.locator('main').textContent()).toContain('We have sent a link to jane.doe@example.org')
+    await expectAccessible(page)
+    await expectNoSidewaysScroll(page)
+    await screenshot(page, 'participant-check-email-390')
+    await page.setViewportSize({ width: 1280, height: 900 })
     await expectAccessible(page)
     await screenshot(page, '05-check-your-email')
 

@@ -70,6 +70,20 @@ describe('loadConfig', () => {
     ).toBe('x@example.org')
   })
 
+  it('takes an optional feedback address for the beta banner: a web page or an email address', () => {
+    const secret = { SECRET: 's'.repeat(32) }
+    expect(loadConfig(secret).feedbackUrl).toBeNull()
+    expect(loadConfig({ ...secret, FEEDBACK_URL: '' }).feedbackUrl).toBeNull()
+    expect(loadConfig({ ...secret, FEEDBACK_URL: 'https://forms.example.org/f' }).feedbackUrl).toBe(
+      'https://forms.example.org/f',
+    )
+    expect(loadConfig({ ...secret, FEEDBACK_URL: 'mailto:team@example.org' }).feedbackUrl).toBe(
+      'mailto:team@example.org',
+    )
+    expect(() => loadConfig({ ...secret, FEEDBACK_URL: 'javascript:alert(1)' })).toThrow(/FEEDBACK_URL/)
+    expect(() => loadConfig({ ...secret, FEEDBACK_URL: 'not a url' })).toThrow(/FEEDBACK_URL/)
+  })
+
   it('stops on a blank, over-long or multi-line name and an invalid DPO address, listing each', () => {
     try {
       loadConfig({
