@@ -83,8 +83,27 @@ export const paths = {
     start: route('/request'),
     checkEmail: route('/request/check-your-email'),
     resend: route('/request/check-your-email/resend'),
+    /** The form again, filled in from the request just sent, to correct the address. */
+    changeAddress: route('/request/check-your-email/change-address'),
+    /** With several studies open, the first question: which one. */
+    study: route(
+      '/request/study',
+      (build) => (studySlug?: string) => withQuery(build(), { study: studySlug }),
+    ),
     form: route(
       '/request/:type',
+      (build) => (type: RequestType, studySlug?: string) =>
+        withQuery(build({ type: typeSegment(type) }), { study: studySlug }),
+    ),
+    /** Check your answers: the form posts here, and the page's "Submit request" posts to `form`. */
+    check: route(
+      '/request/:type/check',
+      (build) => (type: RequestType, studySlug?: string) =>
+        withQuery(build({ type: typeSegment(type) }), { study: studySlug }),
+    ),
+    /** "Change" on the check page: the answers posted back to the form, which shows them again. */
+    change: route(
+      '/request/:type/change',
       (build) => (type: RequestType, studySlug?: string) =>
         withQuery(build({ type: typeSegment(type) }), { study: studySlug }),
     ),
@@ -123,11 +142,15 @@ export const paths = {
     login: route('/staff/login'),
     loginCode: route('/staff/login/code'),
     logout: route('/staff/logout'),
+    signedOut: route('/staff/signed-out'),
+    passwordSet: route('/staff/password-set'),
     setup: route('/staff/setup/:token'),
     acceptInvite: route('/staff/invite/:token'),
     account: route('/staff/account'),
     enableTwoFactor: route('/staff/account/two-factor'),
     disableTwoFactor: route('/staff/account/two-factor/disable'),
+    /** The emails a member of staff chose to get about their work. */
+    notificationChoices: route('/staff/account/notifications'),
     settings: route('/staff/settings'),
     users: route('/staff/users'),
     inviteUser: route('/staff/users/new'),
@@ -180,6 +203,8 @@ export const paths = {
       completeTask: route('/staff/requests/:id/tasks/:taskId/done'),
     },
     caseFile: route('/staff/requests/:id/files/:fileId/:format'),
+    /** A letter to a person with no email address, as a page to print and post. */
+    caseLetter: route('/staff/requests/:id/letters/:messageId'),
 
     /** Complaints about how personal data is handled: the staff queue and each complaint's page. */
     complaints: route('/staff/complaints'),

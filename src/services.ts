@@ -12,6 +12,9 @@ import { complaintService } from './complaints/service.js'
 import { complaintHandling } from './complaints/handling.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
+import { confirmationReminders } from './notifications/reminder.js'
+import { notificationsRepo } from './notifications/repo.js'
+import { notificationService } from './notifications/service.js'
 import { recordsRepo } from './records/repo.js'
 import { reportsService } from './reports/service.js'
 import { recordTaskService } from './records/changes.js'
@@ -39,6 +42,16 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const records = recordsRepo(db)
   const staff = staffRepo(db)
   const complaintRows = complaintsRepo(db)
+  const notificationRows = notificationsRepo(db)
+  /** Emails to staff about their work, each queued with the change that causes it. */
+  const notifications = notificationService({
+    db,
+    repo: notificationRows,
+    publicUrl: config.publicUrl,
+    serviceName,
+    organisationName,
+    now,
+  })
   const writer = requestWriter({
     db,
     requests,
@@ -59,6 +72,7 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     staff,
     now,
     restrictionNoticeDays: config.restrictionNoticeDays,
+    notifications,
   })
   /** Complaints: the person's journey, the acknowledgement, letters to the person, minimisation. */
   const complaints = complaintService({
@@ -108,6 +122,18 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       writer,
       now,
       receiptTemplate: async () => (await templates.get('receipt')).body,
+      notifications,
+    }),
+    notifications,
+    /** The one reminder to confirm, 48 hours after a request nobody confirmed. */
+    reminders: confirmationReminders({
+      db,
+      repo: notificationRows,
+      requests,
+      studies,
+      publicUrl: config.publicUrl,
+      serviceName,
+      now,
     }),
     accounts: accountsService({
       db,

@@ -3,10 +3,11 @@ import { z } from 'zod'
 import { normaliseStaffEmail, staffActor } from './service.js'
 import { isValidEmail } from '../domain/email-address.js'
 import { roleDescriptions, roleLabels, staffRoles } from '../domain/roles.js'
+import { newRequestChoiceLabels, newRequestChoices } from '../domain/staff-notifications.js'
 import type { Services } from '../services.js'
-import { ValidationError, type FieldError } from '../errors.js'
+import { TooManyRequestsError, ValidationError, type FieldError } from '../errors.js'
 import { formValues } from '../web/form-text.js'
-import { rateRules } from '../web/rate-limit.js'
+import { rateRules, type AttemptCount, type RateRule } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
 import { requirePermission } from '../web/staff-auth.js'
 import { checkForm, parseForm, required, textField } from '../web/validate.js'
@@ -14,7 +15,7 @@ import QRCode from 'qrcode'
 import { paths } from '../paths.js'
 import type { StaffUser } from '../domain/staff-user.js'
 import { newTotpSecret, totpUri } from './two-factor.js'
-import { firstLockMinutes, lockAfterFailures, signInNetwork } from './lockout.js'
+import { firstLockMinutes, lockAfterFailures, signInNetwork, tryAgainWhen } from './lockout.js'
 
 type Body = Record<string, unknown>
 const bodyOf = (req: Request): Body => (req.body ?? {}) as Body
@@ -22,6 +23,13 @@ const param = (req: Request, name: string): string => String(req.params[name] ??
 const text = (body: Body, field: string): string => (typeof body[field] === 'string' ? body[field] : '')
 
 const twoFactorWindowMs = 5 * 60 * 1000
+
+/** The rate-limit keys of staff sign-in: failed attempts from a network, wrong codes for an account. */
+const signInNetworkKey = (req: Request) => `login:ip:${signInNetwork(req.ip)}`
+const twoFactorKey = (userId: string) => `two-factor:${userId}`
+
+/** Why sign-in is paused, as the staff page explains it. */
+type PauseReason = 'account' | 'network' | 'code'
 
 const loginForm = z.object({
   email: required('Enter your email address'),
@@ -60,6 +68,34 @@ export function accountRoutes(services: Services): Router {
   const router = Router()
   const { accounts, limiter } = services
 
+  /** The staff page for a paused sign-in: until when, in words and UK time, and who can lift it. */
+  function renderPaused(res: Response, reason: PauseReason, retryAfterSeconds: number) {
+    const now = services.now()
+    const seconds = Math.max(1, Math.ceil(retryAfterSeconds))
+    res.setHeader('Retry-After', String(seconds))
+    res.status(429).render('accounts/sign-in-paused', {
+      title: 'Signing in is paused',
+      reason,
+      tryAgain: tryAgainWhen(now, new Date(now.getTime() + seconds * 1000)),
+    })
+  }
+
+  /** Counts an attempt against a limit on failures; undefined once the paused page is shown. */
+  async function countAttempt(
+    res: Response,
+    key: string,
+    rule: RateRule,
+    reason: PauseReason,
+  ): Promise<AttemptCount | undefined> {
+    try {
+      return await limiter.attempt(key, rule)
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsError)) throw error
+      renderPaused(res, reason, error.retryAfterSeconds)
+      return undefined
+    }
+  }
+
   router.get(paths.staff.login.pattern, noStore(), (req, res) => {
     if (req.staffUser) return res.redirect(303, paths.staff.home())
     res.render('accounts/login', {
@@ -76,11 +112,13 @@ export function accountRoutes(services: Services): Router {
     const errors: FieldError[] = form.ok ? [] : form.errors
     if (form.ok) {
       const { password } = form.value
-      // Per account, attempts are counted by network in the service, and only wrong ones: a
-      // count per account alone would let anyone keep its owner out.
-      await limiter.consume([{ key: `login:ip:${signInNetwork(req.ip)}`, rule: rateRules.loginPerIp }])
+      // Only failed sign-ins count, here per network and in the service per account and network:
+      // a count per account alone would let anyone keep its owner out.
+      const counted = await countAttempt(res, signInNetworkKey(req), rateRules.loginPerIp, 'network')
+      if (!counted) return
       const result = await accounts.login(email, password, { ip: req.ip })
       if (result.ok) {
+        await counted.succeeded()
         const returnTo = req.session.returnTo
         await regenerate(req)
         const at = services.now().getTime()
@@ -90,6 +128,13 @@ export function accountRoutes(services: Services): Router {
         }
         req.session.staff = { userId: result.user.id, loggedInAt: at, lastSeenAt: at }
         return res.redirect(303, safeReturnTo(returnTo))
+      }
+      if (result.pausedUntil) {
+        return renderPaused(
+          res,
+          'account',
+          (Date.parse(result.pausedUntil) - services.now().getTime()) / 1000,
+        )
       }
       errors.push({
         field: 'email',
@@ -119,8 +164,10 @@ export function accountRoutes(services: Services): Router {
   router.post(paths.staff.loginCode.pattern, noStore(), async (req, res) => {
     const pending = pendingFor(req)
     if (!pending) return res.redirect(303, paths.staff.login())
-    await limiter.consume([{ key: `two-factor:${pending.userId}`, rule: rateRules.loginPerAccount }])
+    const counted = await countAttempt(res, twoFactorKey(pending.userId), rateRules.loginPerAccount, 'code')
+    if (!counted) return
     if (await accounts.checkSignInCode(pending.userId, text(bodyOf(req), 'code'))) {
+      await counted.succeeded({ forget: true })
       await regenerate(req)
       const at = services.now().getTime()
       req.session.staff = { userId: pending.userId, loggedInAt: at, lastSeenAt: at }
@@ -135,8 +182,16 @@ export function accountRoutes(services: Services): Router {
     })
   })
 
-  async function renderAccount(req: Request, res: Response, status: number, errors: FieldError[] = []) {
+  async function renderAccount(
+    req: Request,
+    res: Response,
+    status: number,
+    errors: FieldError[] = [],
+    /** The notification choices as sent, when the form comes back with an error. */
+    notificationForm?: { newRequests: string; also: string[] },
+  ) {
     const user = req.staffUser as StaffUser
+    const notifications = await services.notifications.preferencesOf(user)
     let setup: { secret: string; uri: string; qr: string } | undefined
     if (!user.totpEnabled) {
       req.session.twoFactorSetupSecret ??= newTotpSecret()
@@ -153,12 +208,40 @@ export function accountRoutes(services: Services): Router {
       setup,
       required: req.mustSetUpTwoFactor ?? false,
       adminsMustUseIt: user.role === 'admin' && (await services.settings.requireAdminTwoFactor()),
+      notifications: {
+        notified: notifications.notified,
+        items: newRequestChoices.map((value) => ({ value, ...newRequestChoiceLabels[value] })),
+        values: notificationForm ?? {
+          newRequests: notifications.preferences.newRequests,
+          also: [
+            ...(notifications.preferences.replies ? ['replies'] : []),
+            ...(notifications.preferences.digest ? ['digest'] : []),
+          ],
+        },
+      },
     })
   }
 
   router.get(paths.staff.account.pattern, requirePermission('cases:read'), (req, res) =>
     renderAccount(req, res, 200),
   )
+
+  // Only those who can act on requests are emailed about them, so only they choose.
+  router.post(paths.staff.notificationChoices.pattern, requirePermission('cases:act'), async (req, res) => {
+    const body = bodyOf(req)
+    try {
+      await services.notifications.savePreferences(req.staffUser as StaffUser, {
+        newRequests: body.newRequests,
+        also: body.also,
+      })
+      req.session.flash = { kind: 'success', text: 'Your email notification choices are saved.' }
+      res.redirect(303, paths.staff.account())
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error
+      const also = ([] as unknown[]).concat(body.also ?? []).filter((v): v is string => typeof v === 'string')
+      await renderAccount(req, res, 400, error.errors, { newRequests: text(body, 'newRequests'), also })
+    }
+  })
 
   router.post(paths.staff.enableTwoFactor.pattern, requirePermission('cases:read'), async (req, res) => {
     const secret = req.session.twoFactorSetupSecret
@@ -215,7 +298,25 @@ export function accountRoutes(services: Services): Router {
       req.session.destroy((err) => (err ? reject(err as Error) : resolve())),
     )
     res.clearCookie('portal.sid')
-    res.redirect(303, paths.staff.login())
+    res.redirect(303, paths.staff.signedOut())
+  })
+
+  // Reached without a session, and says nothing about who signed out.
+  router.get(paths.staff.signedOut.pattern, noStore(), (req, res) => {
+    if (req.staffUser) return res.redirect(303, paths.staff.home())
+    res.render('accounts/signed-out', { title: 'You have signed out' })
+  })
+
+  // Shown once, after the password is set: the next step is signing in, or the work itself.
+  router.get(paths.staff.passwordSet.pattern, noStore(), (req, res) => {
+    const after = req.session.passwordSet
+    delete req.session.passwordSet
+    if (!after) return res.redirect(303, req.staffUser ? paths.staff.home() : paths.staff.login())
+    res.render('accounts/password-set', {
+      title: after === 'setup' ? 'Your account is set up' : 'Your password is set',
+      after,
+      signedIn: Boolean(req.staffUser),
+    })
   })
 
   router.get(paths.staff.setup.pattern, noStore(), async (req, res) => {
@@ -236,7 +337,8 @@ export function accountRoutes(services: Services): Router {
       await regenerate(req)
       const at = services.now().getTime()
       req.session.staff = { userId: user.id, loggedInAt: at, lastSeenAt: at }
-      res.redirect(303, paths.staff.home())
+      req.session.passwordSet = 'setup'
+      res.redirect(303, paths.staff.passwordSet())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       res.status(400).render('accounts/setup', {
@@ -263,8 +365,8 @@ export function accountRoutes(services: Services): Router {
     try {
       const { password } = parseForm(passwordForm, req.body)
       await accounts.acceptInvite(token, password)
-      req.session.flash = { kind: 'success', text: 'Your password is set. You can now sign in.' }
-      res.redirect(303, paths.staff.login())
+      req.session.passwordSet = 'invite'
+      res.redirect(303, paths.staff.passwordSet())
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error
       res.status(400).render('accounts/set-password', {
@@ -377,6 +479,7 @@ export function accountRoutes(services: Services): Router {
     requirePermission('users:manage'),
     userAction(async (req) => {
       await accounts.unlock(staffActor(req.staffUser!), param(req, 'id'))
+      await limiter.forget(twoFactorKey(param(req, 'id')))
     }, 'Failed sign-ins cleared: they can sign in again from anywhere.'),
   )
 

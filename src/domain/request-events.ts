@@ -25,6 +25,8 @@ export type RequestEvent =
       }
     }
   | { kind: 'request.link_resent'; data: Record<string, never> }
+  /** The one reminder to confirm, with a new link that expires when the one it replaces did. */
+  | { kind: 'request.reminder_sent'; data: Record<string, never> }
   | { kind: 'request.status_link_sent'; data: Record<string, never> }
   | {
       kind: 'request.confirmed'
@@ -178,6 +180,7 @@ export const otherEventKinds = [
   'staff.login',
   'staff.login_failed',
   'staff.logout',
+  'staff.notifications_changed',
   'staff.password_set',
   'staff.role_changed',
   'staff.two_factor_reset',

@@ -15,6 +15,8 @@ import { type StudiesRepo } from '../studies/repo.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import type { StaffUser } from '../domain/staff-user.js'
+import type { NotificationService } from '../notifications/service.js'
+import { noEmailAddressRule, type PostalAddress } from '../domain/postal-address.js'
 
 /** A confirmation link works for 7 days; an unconfirmed request lapses when its last link does. */
 export const confirmLinkDays = 7
@@ -31,6 +33,8 @@ export interface IntakeDeps {
   now: () => Date
   /** The receipt's opening, as an administrator last worded it. */
   receiptTemplate: () => Promise<string>
+  /** Tells staff of a confirmed request, in the transaction that confirms it. */
+  notifications?: Pick<NotificationService, 'requestConfirmed'>
 }
 
 export interface NewRequest {
@@ -131,18 +135,21 @@ export function intakeService(deps: IntakeDeps) {
     const done = await deps.writer.changeRequest(
       { requestId, expectedVersion: 'current', kind: 'confirm', actor: how.actor, trx },
       async ({ request, study, at }) => {
-        if (!request.emailHmac || !request.email) throw new ConflictError('Request has no address')
+        if (!request.email && !request.postalAddress) throw new ConflictError('Request has no address')
         await how.check?.(request, at)
-        const first = await requests.findOpenDuplicate(
-          trx,
-          {
-            studyId: request.studyId,
-            emailHmac: request.emailHmac,
-            type: request.type,
-            excludeId: request.id,
-          },
-          openStatuses,
-        )
+        // Without an email address there is nothing to match another request or a record by.
+        const first = request.emailHmac
+          ? await requests.findOpenDuplicate(
+              trx,
+              {
+                studyId: request.studyId,
+                emailHmac: request.emailHmac,
+                type: request.type,
+                excludeId: request.id,
+              },
+              openStatuses,
+            )
+          : undefined
         if (first) {
           firstReference = first.reference
           return { kind: 'close_as_duplicate', first: { id: first.id, reference: first.reference } }
@@ -160,17 +167,21 @@ export function intakeService(deps: IntakeDeps) {
         const reference = await requests.nextReference(trx, Number(londonDate(at).slice(0, 4)))
         // The request meets the person's email record: its state now is kept as evidence.
         const today = londonDate(at)
-        const record = await deps.records.findForRequest(
-          trx,
-          request.studyId,
-          request.emailHmac,
-          legacyEmailHmac(deps.secret, request.email),
-        )
-        const snapshot = snapshotOf(
+        const record =
+          request.emailHmac && request.email
+            ? await deps.records.findForRequest(
+                trx,
+                request.studyId,
+                request.emailHmac,
+                legacyEmailHmac(deps.secret, request.email),
+              )
+            : undefined
+        const found = snapshotOf(
           record?.id ?? null,
           record ? retentionStateAt(record.facts, retentionPolicyOf(study), today) : null,
           today,
         )
+        const snapshot = request.email ? found : { ...found, rule: noEmailAddressRule }
         return {
           kind: 'confirm',
           via: how.via,
@@ -187,6 +198,13 @@ export function intakeService(deps: IntakeDeps) {
       },
     )
     const duplicate = done.after.status === 'duplicate'
+    if (!duplicate) {
+      await deps.notifications?.requestConfirmed(
+        trx,
+        done.after,
+        how.actor.type === 'staff' ? how.actor.id : null,
+      )
+    }
     return {
       outcome: duplicate ? 'duplicate' : 'confirmed',
       statusToken: done.statusToken ?? '',
@@ -197,7 +215,7 @@ export function intakeService(deps: IntakeDeps) {
   /** A request as first stored: waiting for identity, with no reference and no clock yet. */
   function unconfirmed(
     id: string,
-    input: NewRequest,
+    input: Omit<NewRequest, 'email'> & { email: string | null; postalAddress?: PostalAddress | null },
     origin: { channel: string; receivedOn: string },
   ): NewRightsRequest {
     return {
@@ -206,8 +224,9 @@ export function intakeService(deps: IntakeDeps) {
       type: input.type,
       channel: origin.channel,
       email: input.email,
-      emailHmac: emailHmac(deps.secret, input.email),
+      emailHmac: input.email ? emailHmac(deps.secret, input.email) : null,
       requesterName: input.name,
+      ...(input.postalAddress ? { postalAddress: input.postalAddress } : {}),
       details: input.details,
       receivedOn: origin.receivedOn,
     }
@@ -243,11 +262,15 @@ export function intakeService(deps: IntakeDeps) {
     /**
      * Logs a request that arrived by email, post, phone or in person. The clock runs from the day
      * it was received, once identity is established: at once if staff have established it, or from
-     * the day the person confirms the emailed link.
+     * the day the person confirms the emailed link. Without an email address (a postal address
+     * instead) identity must be established by staff, and every letter is kept to print and post.
      */
     async logFromStaff(
       actor: StaffUser,
-      input: NewRequest & {
+      input: Omit<NewRequest, 'email'> & {
+        /** Null for a request received by post or phone with a postal address instead. */
+        email: string | null
+        postalAddress: PostalAddress | null
         channel: StaffChannel
         receivedOn: string
         identity: 'send_link' | 'established'
@@ -283,6 +306,7 @@ export function intakeService(deps: IntakeDeps) {
           at,
         )
         if (input.identity === 'send_link') {
+          if (!request.email) throw new ConflictError('A confirmation link needs an email address')
           await issueConfirmLink(trx, request, input.study, at)
         } else {
           await establish(trx, request.id, {
@@ -344,6 +368,18 @@ export function intakeService(deps: IntakeDeps) {
         )
         return true
       })
+    },
+
+    /**
+     * The request this browser just sent, while it still waits to be confirmed: the "Check your
+     * email" page shows its address and offers to correct it. Nothing else ever looks it up.
+     */
+    async awaitingConfirmation(
+      requestId: string,
+    ): Promise<{ request: RightsRequest; study: Study } | undefined> {
+      const request = await requests.findById(requestId)
+      if (!request || request.status !== 'unconfirmed' || !request.email) return undefined
+      return { request, study: await requireStudy(request.studyId) }
     },
 
     /** What a confirmation link leads to. Looking changes nothing, so mail scanners confirm nothing. */

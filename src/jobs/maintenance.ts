@@ -8,6 +8,7 @@ import type { Services } from '../services.js'
 
 export interface MaintenanceReport {
   unconfirmedClosed: number
+  confirmRemindersSent: number
   sessionsPruned: number
   rateCountersPruned: number
   sentMailMinimised: number
@@ -23,6 +24,8 @@ const sentMailKeptDays = 7
 /** The portal's own data minimisation, run on a schedule and from the CLI. */
 export async function runMaintenance(services: Services): Promise<MaintenanceReport> {
   const unconfirmedClosed = await services.intake.closeLapsedUnconfirmed()
+  // After the lapsed are closed, so a request whose link has just expired is never reminded.
+  const confirmRemindersSent = await services.reminders.remindUnconfirmed()
   const complaintDeps = { db: services.db, complaints: services.complaintRows, now: services.now }
   const complaintsLapsed = await lapseUnconfirmedComplaints(complaintDeps)
   const sessionsPruned = await services.sessionStore.prune()
@@ -63,6 +66,7 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
   })
   return {
     unconfirmedClosed,
+    confirmRemindersSent,
     sessionsPruned,
     rateCountersPruned,
     sentMailMinimised,

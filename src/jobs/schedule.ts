@@ -12,7 +12,8 @@ export interface MailDelivery {
 export const mailDeliveryEverySeconds = 5
 
 /**
- * The server's in-process jobs, in one list: mail delivery, maintenance and the retention sweep.
+ * The server's in-process jobs, in one list: mail delivery, maintenance, the staff digest and the
+ * retention sweep.
  * Each runs once at start and then at its interval (see `startScheduler`).
  */
 export function scheduledJobs(services: Services, mail: MailDelivery, jobs: Config['jobs']): ScheduledJob[] {
@@ -23,6 +24,12 @@ export function scheduledJobs(services: Services, mail: MailDelivery, jobs: Conf
       run: () => mail.deliverDue(services.now()),
     },
     { name: 'maintenance', everySeconds: jobs.intervalSeconds, run: () => runMaintenance(services) },
+    // Sends each day's digest once, from the morning on; checked at the maintenance interval.
+    {
+      name: 'staff-digest',
+      everySeconds: jobs.intervalSeconds,
+      run: () => services.notifications.sendDigests(),
+    },
     {
       name: 'retention-sweep',
       everySeconds: jobs.sweepIntervalSeconds,

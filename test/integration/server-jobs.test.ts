@@ -70,12 +70,13 @@ async function seedLongExpiredRecord(config: Config): Promise<Db> {
 }
 
 describe('the server’s scheduled jobs', () => {
-  it('lists mail delivery, maintenance and the retention sweep at their configured intervals', () => {
+  it('lists mail delivery, maintenance, the staff digest and the retention sweep at their configured intervals', () => {
     const config = configWith({ JOBS_INTERVAL_SECONDS: '120', SWEEP_INTERVAL_SECONDS: '3600' })
     const jobs = scheduledJobs({} as never, { deliverDue: () => Promise.resolve({}) }, config.jobs)
     expect(jobs.map((j) => [j.name, j.everySeconds])).toEqual([
       ['deliver-mail', 5],
       ['maintenance', 120],
+      ['staff-digest', 120],
       ['retention-sweep', 3600],
     ])
   })
