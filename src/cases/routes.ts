@@ -476,7 +476,7 @@ export function casesRoutes(services: Services): Router {
         open,
         channelLabel,
         assigneeName,
-        detailRows: detailRowsOf(request.details, dataMap),
+        detailRows: detailRowsOf(request.details, dataMap, 'staff'),
       }),
       open,
       canAct,
@@ -501,7 +501,7 @@ export function casesRoutes(services: Services): Router {
             }),
             restrictionItems: Object.entries(restrictionGrounds).map(([value, g]) => ({
               value,
-              text: `${g.label} (${g.article})`,
+              text: `${staffRestrictionLabels[value as keyof typeof restrictionGrounds]} (${g.article})`,
             })),
             defaultGround: request.details?.type === 'restriction' ? request.details.ground : '',
             defaultReview: addCalendarMonths(today, 3),

@@ -121,6 +121,10 @@ describe('rights that act on the record', () => {
     })
     const { agent } = await signedInAgent(ctx, 'dpo')
     const form = await casePage(agent, requestId)
+    // The restriction form speaks to staff about the person, not to the person.
+    const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
+    expect(page.text).toContain('They think the data is not accurate (Article 18(1)(a))')
+    expect(page.text).not.toContain('You think the data is not accurate')
     const past = await agent
       .post(`/staff/requests/${requestId}/restrict-record`)
       .type('form')

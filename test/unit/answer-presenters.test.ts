@@ -307,6 +307,29 @@ describe('detailRowsOf', () => {
     ])
   })
 
+  it('says the same rows about the person, not to them, on the case page', () => {
+    expect(
+      detailRowsOf(
+        { type: 'objection', processing: 'purpose:email', description: 'No more emails' },
+        dataMap,
+        'staff',
+      ),
+    ).toEqual([
+      { label: 'What they object to', value: 'To send the voucher.' },
+      { label: 'Their reasons', value: 'No more emails' },
+    ])
+    expect(detailRowsOf({ type: 'restriction', ground: 'accuracy' }, dataMap, 'staff')).toEqual([
+      { label: 'Reason', value: 'They think the data is not accurate' },
+    ])
+    const rows = detailRowsOf(
+      { type: 'erasure', reason: 'Done with it', askRecipients: true },
+      dataMap,
+      'staff',
+    )
+    expect(rows.map((r) => r.label)).toEqual(['Why they want it deleted', 'Who we told'])
+    expect(rows.map((r) => r.value).join(' ')).not.toMatch(/\byou\b/i)
+  })
+
   it('names the consent withdrawn as the data map labels it', () => {
     expect(detailRowsOf({ type: 'withdraw_consent', consent: 'ethnicity' }, dataMap)).toEqual([
       { label: 'Consent you withdraw', value: 'Ethnicity' },
