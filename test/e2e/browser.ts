@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { createRequire } from 'node:module'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import pino from 'pino'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { createApp } from '../../src/app.js'
@@ -152,4 +152,32 @@ export function useBrowserAndPortal(): { browser: () => Browser; portal: () => R
 export async function chooseFirstResolution(page: Page): Promise<void> {
   const radio = page.locator('#tasks ~ ul input[name="resolution"]').first()
   if ((await radio.count()) > 0) await radio.check()
+}
+
+/** The DPO the staff journeys sign in as. */
+export const dpoAccount = {
+  email: 'dpo@portal.test',
+  role: 'dpo',
+  displayName: 'Dana Officer',
+  password: 'correct horse battery staple',
+} as const
+
+/**
+ * Creates the DPO's account in the portal and signs them in, in a new browser window of the given
+ * width; the page is on the queue, with its console watched.
+ */
+export async function signInAsDpo(
+  setup: { browser: () => Browser; portal: () => RunningPortal },
+  viewport: { width: number; height: number } = { width: 1280, height: 900 },
+): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const { services, baseUrl } = setup.portal()
+  await services.accounts.createUser({ ...dpoAccount })
+  const context = await setup.browser().newContext({ viewport })
+  const page = await context.newPage()
+  const problems = watchConsole(page)
+  await page.goto(`${baseUrl}/staff/login`)
+  await page.fill('#email', dpoAccount.email)
+  await page.fill('#password', dpoAccount.password)
+  await clickAndWait(page, 'button:has-text("Sign in")')
+  return { context, page, problems }
 }

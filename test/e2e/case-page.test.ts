@@ -1,29 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import type { TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
-import { clickAndWait, expectAccessible, screenshot, useBrowserAndPortal, watchConsole } from './browser.js'
+import { expectAccessible, screenshot, signInAsDpo, useBrowserAndPortal } from './browser.js'
 
 const setup = useBrowserAndPortal()
 
 describe('the case page, as the DPO acts on it', () => {
   it('puts the next step and the actions at the top, at 1280 and at 390 pixels wide', async () => {
-    const password = 'correct horse battery staple'
-    await setup.portal().services.accounts.createUser({
-      email: 'dpo@portal.test',
-      role: 'dpo',
-      displayName: 'Dana Officer',
-      password,
-    })
     const ctx = { services: setup.portal().services } as unknown as TestContext
     const { requestId } = await fileConfirmedRequest(ctx, { email: 'jane@example.org' })
-
-    const context = await setup.browser().newContext({ viewport: { width: 1280, height: 900 } })
-    const dpo = await context.newPage()
-    const problems = watchConsole(dpo)
-    await dpo.goto(`${setup.portal().baseUrl}/staff/login`)
-    await dpo.fill('#email', 'dpo@portal.test')
-    await dpo.fill('#password', password)
-    await clickAndWait(dpo, 'button:has-text("Sign in")')
+    const { context, page: dpo, problems } = await signInAsDpo(setup)
     await dpo.goto(`${setup.portal().baseUrl}/staff/requests/${requestId}`)
 
     expect(await dpo.textContent('#next-step + p')).toContain('Log the search')

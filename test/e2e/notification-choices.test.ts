@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { clickAndWait, expectAccessible, screenshot, useBrowserAndPortal, watchConsole } from './browser.js'
+import { clickAndWait, expectAccessible, screenshot, signInAsDpo, useBrowserAndPortal } from './browser.js'
 
 const setup = useBrowserAndPortal()
-const password = 'correct horse battery staple'
 
 describe('email notification choices', () => {
   it('a DPO changes them on their account page, at desktop and phone widths', async () => {
-    const { services, baseUrl } = setup.portal()
-    await services.accounts.createUser({
-      email: 'dpo@portal.test',
-      role: 'dpo',
-      displayName: 'Dana Officer',
-      password,
-    })
-    const context = await setup.browser().newContext({ viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    const problems = watchConsole(page)
-    await page.goto(`${baseUrl}/staff/login`)
-    await page.fill('#email', 'dpo@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    const { baseUrl } = setup.portal()
+    const { context, page, problems } = await signInAsDpo(setup)
 
     await page.goto(`${baseUrl}/staff/account#notifications`)
     expect(await page.isChecked('#newRequests')).toBe(true)

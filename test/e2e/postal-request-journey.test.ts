@@ -1,25 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { clickAndWait, expectAccessible, screenshot, watchConsole, useBrowserAndPortal } from './browser.js'
+import { clickAndWait, expectAccessible, screenshot, signInAsDpo, useBrowserAndPortal } from './browser.js'
 
 const setup = useBrowserAndPortal()
 
 describe('a request received by post', () => {
   it('is logged without an email address and its acknowledgement printed to post', async () => {
-    const password = 'correct horse battery staple'
-    await setup.portal().services.accounts.createUser({
-      email: 'dpo@portal.test',
-      role: 'dpo',
-      displayName: 'Dana Officer',
-      password,
-    })
-    const context = await setup.browser().newContext({ viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    const problems = watchConsole(page)
+    const { context, page, problems } = await signInAsDpo(setup)
     const base = setup.portal().baseUrl
-    await page.goto(`${base}/staff/login`)
-    await page.fill('#email', 'dpo@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
 
     await page.goto(`${base}/staff/requests/new/access?study=increasing-diversity-in-social-work-management`)
     expect(await page.locator('h1').textContent()).toBe('Log an access request')

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { requestRow, type RequestRowInput } from '../helpers/request-rows.js'
-import { clickAndWait, expectAccessible, screenshot, useBrowserAndPortal, watchConsole } from './browser.js'
+import { clickAndWait, expectAccessible, screenshot, signInAsDpo, useBrowserAndPortal } from './browser.js'
 
 const setup = useBrowserAndPortal()
 const day = 86_400_000
@@ -36,23 +36,9 @@ async function fillQueue(): Promise<void> {
 
 describe('the queue at a desk and on a phone', () => {
   it('fills a wide window as a dense table and stacks its rows at 390 px without sideways scrolling', async () => {
-    const { services, baseUrl } = setup.portal()
-    const password = 'correct horse battery staple'
-    await services.accounts.createUser({
-      email: 'dpo@portal.test',
-      role: 'dpo',
-      displayName: 'Dana Officer',
-      password,
-    })
+    const { baseUrl } = setup.portal()
     await fillQueue()
-
-    const context = await setup.browser().newContext({ viewport: { width: 1280, height: 900 } })
-    const page = await context.newPage()
-    const problems = watchConsole(page)
-    await page.goto(`${baseUrl}/staff/login`)
-    await page.fill('#email', 'dpo@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    const { context, page, problems } = await signInAsDpo(setup)
     expect(new URL(page.url()).pathname).toBe('/staff/requests')
 
     // Wide: the table spans the window, one line a row, every column there.
