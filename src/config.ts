@@ -8,6 +8,8 @@ import { isValidEmail, normaliseEmail } from './domain/email-address.js'
 export interface Config {
   env: 'development' | 'production' | 'test'
   port: number
+  /** The interface the server listens on. */
+  host: string
   publicUrl: string
   secureCookies: boolean
   dataDir: string
@@ -123,6 +125,13 @@ const schema = z.object({
     z.enum(['development', 'production', 'test']).default('development'),
   ),
   PORT: z.preprocess(emptyToUndefined, z.coerce.number().int().min(1).max(65535).default(3000)),
+  HOST: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^(?:[0-9a-f.:]+|[a-z0-9-]+(?:\.[a-z0-9-]+)*)$/i, 'must be an IP address or a host name')
+      .optional(),
+  ),
   PUBLIC_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^https?$/ }).optional()),
   DATABASE_URL: z.preprocess(
     emptyToUndefined,
@@ -241,6 +250,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     env: e.NODE_ENV,
     port,
+    // Only this machine can reach a development portal; in production every interface, as a
+    // container or a proxy on another host needs, unless HOST narrows it.
+    host: e.HOST ?? (e.NODE_ENV === 'production' ? '0.0.0.0' : '127.0.0.1'),
     publicUrl,
     secureCookies: publicUrl.startsWith('https://'),
     dataDir,

@@ -48,7 +48,7 @@ export async function startPortal(
   const connections = connectionDrain(server)
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(options.port ?? config.port, () => {
+    server.listen(options.port ?? config.port, config.host, () => {
       server.off('error', reject)
       resolve()
     })
@@ -56,7 +56,7 @@ export async function startPortal(
   const port = (server.address() as AddressInfo).port
   log.info(
     { url: config.publicUrl, database: config.database.client, mail: transport.description },
-    `portal listening on port ${port}`,
+    `portal listening on ${config.host} port ${port}`,
   )
 
   const setupLink = await services.accounts.issueSetupLink()

@@ -107,7 +107,7 @@ export async function startPortalProcess(env: Record<string, string>): Promise<P
   const started = spawnNode(serverEntry, [], { ...env, PORT: String(port) })
   const deadline = Date.now() + 30_000
   for (;;) {
-    if (/portal listening on port/.test(started.output())) break
+    if (/portal listening on \S+ port/.test(started.output())) break
     const exit = await Promise.race([started.exited, sleep(50).then(() => undefined)])
     if (exit)
       throw new Error(

@@ -29,6 +29,16 @@ describe('loadConfig', () => {
     expect(config.secureCookies).toBe(true)
   })
 
+  it('listens only on this machine in development, on every interface in production, or where HOST says', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'portal-config-'))
+    expect(loadConfig({ DATA_DIR: dataDir }).host).toBe('127.0.0.1')
+    const production = { NODE_ENV: 'production', SECRET: 's'.repeat(32), PUBLIC_URL: 'https://r.example.org' }
+    expect(loadConfig({ ...production, DATA_DIR: dataDir }).host).toBe('0.0.0.0')
+    expect(loadConfig({ ...production, DATA_DIR: dataDir, HOST: '127.0.0.1' }).host).toBe('127.0.0.1')
+    expect(loadConfig({ DATA_DIR: dataDir, HOST: '::' }).host).toBe('::')
+    expect(() => loadConfig({ DATA_DIR: dataDir, HOST: 'not a host/' })).toThrow(/HOST/)
+  })
+
   it('keeps the contact details of closed requests for 24 months unless told otherwise', () => {
     const secret = { SECRET: 's'.repeat(32) }
     expect(loadConfig(secret).contactRetentionMonths).toBe(24)
