@@ -41,6 +41,8 @@ import { checkedValues, formChoicesOf, formFields, parseRequestForm } from './va
 declare module 'express-session' {
   interface SessionData {
     submittedRequestId?: string
+    /** The request whose address the person is correcting: withdrawn once the corrected one is sent. */
+    replacingRequestId?: string
   }
 }
 
@@ -237,6 +239,7 @@ export function intakeRoutes(services: Services): Router {
     const sent = await awaiting(req)
     if (!sent?.request.details) return res.redirect(paths.request.start())
     const { request, study } = sent
+    req.session.replacingRequestId = request.id
     const many = (await studies.listAccepting()).length > 1
     renderRequestForm(res, 200, {
       type: request.type,
@@ -402,6 +405,9 @@ export function intakeRoutes(services: Services): Router {
       { key: `submit:email:${services.emailKey(parsed.form.email)}`, rule: rateRules.submitPerEmail },
     ])
     const { requestId } = await intake.submit({ study, type, ...parsed.form })
+    const replacing = req.session.replacingRequestId
+    delete req.session.replacingRequestId
+    if (replacing && replacing === req.session.submittedRequestId) await intake.withdrawMistyped(replacing)
     req.session.submittedRequestId = requestId
     res.redirect(303, paths.request.checkEmail())
   })

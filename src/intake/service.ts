@@ -507,6 +507,30 @@ export function intakeService(deps: IntakeDeps) {
     },
 
     /**
+     * The person said the address of the request they had just sent was wrong, and sent it again:
+     * the first closes at once as unverified, what they typed is removed, and its link to the
+     * wrong inbox, if not yet sent, is withdrawn. One confirmed meanwhile is left alone.
+     */
+    async withdrawMistyped(requestId: string): Promise<void> {
+      const request = await requests.findById(requestId)
+      if (!request || request.status !== 'unconfirmed') return
+      try {
+        await deps.writer.changeRequest(
+          {
+            requestId,
+            expectedVersion: request.version,
+            kind: 'lapse',
+            actor: { type: 'participant', id: requestId },
+          },
+          () => ({ kind: 'lapse' }),
+        )
+      } catch (error) {
+        // Confirmed (or closed) since it was read: nothing to withdraw.
+        if (!(error instanceof ConflictError)) throw error
+      }
+    },
+
+    /**
      * Closes requests nobody confirmed in time as "unverified" and removes what the person typed:
      * address, name and free text, and any mail still held for them.
      */

@@ -213,6 +213,22 @@ describe('check your email', () => {
     const again = await agent.get('/request/check-your-email').expect(200)
     expect(again.text).toContain('sam@example.org')
     expect(again.text).not.toContain('sam@exmaple.org')
+
+    // The request sent to the wrong address is cancelled, with what was typed in it removed.
+    const requests = await ctx.services.db('rights_requests').select('status', 'email', 'details')
+    expect(requests).toHaveLength(2)
+    expect(requests).toContainEqual({ status: 'unverified', email: null, details: null })
+    expect(requests).toContainEqual(
+      expect.objectContaining({ status: 'unconfirmed', email: 'sam@example.org' }),
+    )
+  })
+
+  it('leaves a request alone when its address was not corrected from this browser', async () => {
+    const agent = ctx.agent()
+    await send(agent, 'sam@example.org')
+    await send(agent, 'sam@example.org')
+    const statuses = await ctx.services.db('rights_requests').pluck('status')
+    expect(statuses).toEqual(['unconfirmed', 'unconfirmed'])
   })
 
   it('names the address when the email is sent again', async () => {
