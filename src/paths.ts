@@ -146,6 +146,8 @@ export const paths = {
     passwordSet: route('/staff/password-set'),
     setup: route('/staff/setup/:token'),
     acceptInvite: route('/staff/invite/:token'),
+    /** A link an administrator sent to set a new password. */
+    passwordLink: route('/staff/password/:token'),
     account: route('/staff/account'),
     enableTwoFactor: route('/staff/account/two-factor'),
     disableTwoFactor: route('/staff/account/two-factor/disable'),
@@ -161,6 +163,7 @@ export const paths = {
       enable: route('/staff/users/:id/enable'),
       resetTwoFactor: route('/staff/users/:id/reset-two-factor'),
       resetLockout: route('/staff/users/:id/reset-lockout'),
+      sendPasswordLink: route('/staff/users/:id/password-link'),
     },
 
     queue: route('/staff/requests'),

@@ -60,7 +60,8 @@ interface SignInFailureRow {
   last_attempt_at: string
 }
 
-export type StaffTokenPurpose = 'setup' | 'invite'
+/** `password`: a link an administrator sends an existing account to set a new password. */
+export type StaffTokenPurpose = 'setup' | 'invite' | 'password'
 
 export interface StaffToken {
   id: string
@@ -313,6 +314,14 @@ export function staffRepo(db: Knex) {
     ): Promise<void> {
       const query = trx('staff_tokens').where({ purpose }).whereNull('used_at')
       await (userId ? query.where({ user_id: userId }) : query.whereNull('user_id')).update({ used_at: at })
+    },
+    /**
+     * Ends every session signed in as, or half-way through signing in as, the account: sessions
+     * live in the database (`../web/session-store.ts`) as JSON naming the account's id.
+     */
+    async endSessions(trx: Knex, userId: string): Promise<number> {
+      if (!/^[0-9a-f-]+$/i.test(userId)) throw new Error('Not a staff user id')
+      return trx('sessions').where('sess', 'like', `%"userId":"${userId}"%`).delete()
     },
   }
 }

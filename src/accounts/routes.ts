@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
-import { normaliseStaffEmail, staffActor } from './service.js'
+import { inviteLinkDays, normaliseStaffEmail, staffActor } from './service.js'
 import { isValidEmail } from '../domain/email-address.js'
 import { roleDescriptions, roleLabels, staffRoles } from '../domain/roles.js'
 import { newRequestChoiceLabels, newRequestChoices } from '../domain/staff-notifications.js'
 import type { Services } from '../services.js'
-import { TooManyRequestsError, ValidationError, type FieldError } from '../errors.js'
+import { NotFoundError, TooManyRequestsError, ValidationError, type FieldError } from '../errors.js'
 import { formValues } from '../web/form-text.js'
 import { rateRules, type AttemptCount, type RateRule } from '../web/rate-limit.js'
 import { noStore } from '../web/security-headers.js'
@@ -378,6 +378,41 @@ export function accountRoutes(services: Services): Router {
     }
   })
 
+  const linkInvalid = (res: Response) =>
+    res
+      .status(410)
+      .render('accounts/link-invalid', { title: 'This link to set a new password does not work' })
+
+  router.get(paths.staff.passwordLink.pattern, noStore(), async (req, res) => {
+    const user = await accounts.passwordLinkFor(param(req, 'token'))
+    if (!user) return linkInvalid(res)
+    res.render('accounts/set-password', { title: 'Set a new password', user, errors: [] })
+  })
+
+  router.post(paths.staff.passwordLink.pattern, noStore(), async (req, res) => {
+    const token = param(req, 'token')
+    const user = await accounts.passwordLinkFor(token)
+    if (!user) return linkInvalid(res)
+    try {
+      const { password } = parseForm(passwordForm, req.body)
+      await accounts.resetPassword(token, password)
+      await limiter.forget(twoFactorKey(user.id))
+      // A fresh session: whoever opened the link is signed in as no one until they sign in again.
+      await regenerate(req)
+      req.session.passwordSet = 'invite'
+      res.redirect(303, paths.staff.passwordSet())
+    } catch (error) {
+      if (error instanceof NotFoundError) return linkInvalid(res)
+      if (!(error instanceof ValidationError)) throw error
+      res.status(400).render('accounts/set-password', {
+        title: 'Set a new password',
+        hasErrors: true,
+        user,
+        errors: error.errors,
+      })
+    }
+  })
+
   router.get(paths.staff.users.pattern, requirePermission('users:manage'), async (_req, res) => {
     res.render('accounts/users', {
       title: 'Staff accounts',
@@ -428,6 +463,7 @@ export function accountRoutes(services: Services): Router {
       roleLabels,
       lockedUntil: (await accounts.signInLocks(user.id)).get(user.id),
       isSelf: user.id === req.staffUser?.id,
+      passwordLinkDays: inviteLinkDays,
       backLink: paths.staff.users(),
     })
   }
@@ -481,6 +517,14 @@ export function accountRoutes(services: Services): Router {
       await accounts.unlock(staffActor(req.staffUser!), param(req, 'id'))
       await limiter.forget(twoFactorKey(param(req, 'id')))
     }, 'Failed sign-ins cleared: they can sign in again from anywhere.'),
+  )
+  router.post(
+    paths.staff.userAction.sendPasswordLink.pattern,
+    requirePermission('users:manage'),
+    userAction(
+      (req) => accounts.sendPasswordLink(req.staffUser!, param(req, 'id')),
+      'Link to set a new password sent. It works once, and any earlier link no longer works.',
+    ),
   )
 
   // An auditor handles no cases: the dashboard is where their work starts.

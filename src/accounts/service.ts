@@ -450,6 +450,109 @@ export function accountsService(deps: AccountsDeps) {
       })
     },
 
+    /**
+     * For a colleague who forgot their password: an emailed link, working once for as long as an
+     * invitation, to set a new one. A new link retires any earlier one; a disabled account gets none.
+     */
+    async sendPasswordLink(actor: StaffUser, userId: string): Promise<void> {
+      const at = deps.now()
+      await db.transaction(async (trx) => {
+        const user = await staff.findById(userId, trx)
+        if (!user) throw new NotFoundError()
+        if (user.disabledAt) {
+          throw new ValidationError([
+            {
+              field: 'passwordLink',
+              href: '#password-link',
+              text: 'You cannot send a link to set a new password to a disabled account. Enable the account first',
+            },
+          ])
+        }
+        const token = generateToken()
+        await staff.retireTokens(trx, 'password', user.id, at.toISOString())
+        await staff.insertToken(
+          trx,
+          {
+            id: newId(),
+            purpose: 'password',
+            tokenHash: hashToken(token),
+            userId: user.id,
+            expiresAt: new Date(at.getTime() + inviteLinkDays * 24 * 60 * 60_000).toISOString(),
+          },
+          at.toISOString(),
+        )
+        await enqueueMail(
+          trx,
+          {
+            kind: 'staff-password-link',
+            to: user.email,
+            subject: `Set a new password for ${deps.serviceName}`,
+            template: 'staff-password-link',
+            locals: {
+              serviceName: deps.serviceName,
+              organisationName: deps.organisationName,
+              displayName: user.displayName,
+              sentBy: actor.displayName,
+              link: absoluteUrl(deps.publicUrl, paths.staff.passwordLink({ token })),
+              days: inviteLinkDays,
+            },
+          },
+          at,
+        )
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(actor),
+            subject: { type: 'staff_user', id: user.id },
+            kind: 'staff.password_link_sent',
+          },
+          at,
+        )
+      })
+    },
+
+    async passwordLinkFor(token: string): Promise<StaffUser | undefined> {
+      if (!isWellFormedToken(token)) return undefined
+      const found = await staff.findToken(hashToken(token), 'password')
+      if (!found?.userId || found.usedAt || found.expiresAt <= iso()) return undefined
+      const user = await staff.findById(found.userId)
+      return user && !user.disabledAt ? user : undefined
+    },
+
+    /**
+     * Sets the new password from a link: every session of the account ends, wherever it was, and
+     * its failed sign-ins are forgotten, as when an administrator unlocks it.
+     */
+    async resetPassword(token: string, password: string): Promise<StaffUser> {
+      const user = await this.passwordLinkFor(token)
+      if (!user) throw new NotFoundError('Password link not valid')
+      const problem = passwordProblem(password, { email: user.email, name: user.displayName })
+      if (problem) throw new ValidationError([{ field: 'password', href: '#password', text: problem }])
+      const passwordHash = await hashPassword(password)
+      return db.transaction(async (trx) => {
+        const found = await staff.findToken(hashToken(token), 'password', trx)
+        const at = iso()
+        if (!found || found.expiresAt <= at || !(await staff.useToken(trx, found.id, at)))
+          throw new NotFoundError('Password link not valid')
+        const current = await staff.findById(user.id, trx)
+        if (!current || current.disabledAt) throw new NotFoundError('Password link not valid')
+        const locksCleared = await staff.clearSignInFailures(trx, user.id, at)
+        await staff.update(trx, user.id, { passwordHash, failedLogins: 0, lockedUntil: null, updatedAt: at })
+        const sessionsEnded = await staff.endSessions(trx, user.id)
+        await recordEvent(
+          trx,
+          {
+            actor: staffActor(user),
+            subject: { type: 'staff_user', id: user.id },
+            kind: 'staff.password_reset',
+            data: { sessionsEnded, locksCleared },
+          },
+          deps.now(),
+        )
+        return user
+      })
+    },
+
     async changeRole(actor: StaffUser, userId: string, role: StaffRole): Promise<void> {
       await db.transaction(async (trx) => {
         const user = await staff.findById(userId, trx)

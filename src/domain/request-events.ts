@@ -181,6 +181,8 @@ export const otherEventKinds = [
   'staff.login_failed',
   'staff.logout',
   'staff.notifications_changed',
+  'staff.password_link_sent',
+  'staff.password_reset',
   'staff.password_set',
   'staff.role_changed',
   'staff.two_factor_reset',

@@ -17,6 +17,7 @@ const auditorMayPost: Record<string, string> = {
   '/staff/logout': 'anyone signed in may sign out',
   '/staff/setup/:token': 'creating the first administrator by a one-time link; no account is involved',
   '/staff/invite/:token': 'accepting an invitation by its link, before signing in',
+  '/staff/password/:token': 'setting a new password by an emailed link, before signing in',
   '/staff/account/two-factor': 'the auditor’s own sign-in security',
   '/staff/account/two-factor/disable': 'the auditor’s own sign-in security',
   '/staff/audit/verify': 'checking the audit trail is intact is the auditor’s job (SPEC §6)',

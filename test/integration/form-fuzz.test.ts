@@ -702,6 +702,22 @@ function accountRoutes(): FormRoute[] {
       },
     },
     {
+      name: 'set a new password from an emailed link',
+      fields: { password: 'a long passphrase nobody would guess 42' },
+      accepts: anyPassword,
+      async target() {
+        const user = await createStaff(ctx, 'dpo', nextStaffEmail('forgetful'))
+        await ctx.services.accounts.sendPasswordLink(admin.user, user.id)
+        const mail = (await ctx.outbox()).filter((m) => m.kind === 'staff-password-link').at(-1)
+        const path = /http:\/\/portal\.test(\/staff\/password\/[A-Za-z0-9_-]+)/.exec(
+          mail?.text_body ?? '',
+        )?.[1]
+        if (!path) throw new Error('No link to set a new password')
+        const agent = ctx.agent()
+        return { path, agent, csrf: await csrfOf(agent, path) }
+      },
+    },
+    {
       name: 'invite a colleague',
       fields: { displayName: 'New Colleague', email: 'colleague@portal.test', role: 'auditor' },
       target() {
@@ -716,6 +732,7 @@ function accountRoutes(): FormRoute[] {
         ['enable an account', 'enable', {}],
         ['reset two-factor sign-in', 'reset-two-factor', {}],
         ['clear failed sign-ins', 'reset-lockout', {}],
+        ['send a link to set a new password', 'password-link', {}],
       ] as const
     ).map(([name, action, fields]): FormRoute => ({
       name,

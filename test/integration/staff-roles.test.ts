@@ -66,6 +66,7 @@ const routes: { method: 'get' | 'post'; path: (ids: Ids) => string; allowed: Sta
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/disable`, allowed: ['admin'] },
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/enable`, allowed: ['admin'] },
   { method: 'post', path: (ids) => `/staff/users/${ids.target}/reset-lockout`, allowed: ['admin'] },
+  { method: 'post', path: (ids) => `/staff/users/${ids.target}/password-link`, allowed: ['admin'] },
   { method: 'get', path: () => '/staff/audit', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'post', path: () => '/staff/audit/verify', allowed: ['admin', 'dpo', 'auditor'] },
   { method: 'get', path: () => '/staff/audit/trail.ndjson', allowed: ['admin', 'dpo', 'auditor'] },
