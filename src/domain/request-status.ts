@@ -89,3 +89,30 @@ export const statusInfo: Record<RequestStatus, { label: string; tagClass: string
       participantText: 'This request was not confirmed within 7 days, so it was closed.',
     },
   }
+
+export type StatusInfo = (typeof statusInfo)[RequestStatus]
+
+/**
+ * What the person's status page says about where their request stands: a completed request says
+ * what its outcome was, so one answered only in part never reads as simply "Completed".
+ */
+export function participantStatus(status: RequestStatus, outcome: string | null): StatusInfo {
+  if (status !== 'completed') return statusInfo[status]
+  if (outcome === 'partly_fulfilled') {
+    return {
+      label: 'Partly fulfilled',
+      tagClass: 'govuk-tag--turquoise',
+      participantText:
+        'We have answered your request, but we did not do all of what you asked. Our answer, in the messages below, says what we kept back or did not do, why, and what you can do if you disagree.',
+    }
+  }
+  if (outcome === 'no_data_held') {
+    return {
+      label: 'Completed',
+      tagClass: 'govuk-tag--green',
+      participantText:
+        'We have answered your request: we hold no personal data about you that it covers. Our answer is in the messages below.',
+    }
+  }
+  return statusInfo.completed
+}

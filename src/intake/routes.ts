@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express'
 import { z } from 'zod'
 import { whatTheRightCovers } from '../domain/data-map.js'
 import { formatLongDate, londonDate } from '../domain/clock.js'
-import { isOpen, statusInfo } from '../domain/request-status.js'
+import { isOpen, participantStatus } from '../domain/request-status.js'
 import {
   isRequestType,
   requestTypeInfo,
@@ -523,7 +523,7 @@ export function intakeRoutes(services: Services): Router {
       request,
       study,
       info: requestTypeInfo[request.type],
-      status: statusInfo[request.status],
+      status: participantStatus(request.status, request.outcome),
       open,
       summaryRows: statusSummaryRows({
         request,

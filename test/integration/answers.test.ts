@@ -322,7 +322,12 @@ describe('erasure and downloads', () => {
       status: 'completed',
       outcome: 'partly_fulfilled',
     })
-    const link = fileLinks((await ctx.agent().get(`/status/${access.statusToken}`)).text)[0]!
+    const statusPage = await ctx.agent().get(`/status/${access.statusToken}`).expect(200)
+    // Answered only in part, and the person's page says so rather than "Completed".
+    expect(statusPage.text).toContain('Partly fulfilled')
+    expect(statusPage.text).toContain('we did not do all of what you asked')
+    expect(statusPage.text).not.toContain('>Completed<')
+    const link = fileLinks(statusPage.text)[0]!
 
     const erasure = await fileConfirmedRequest(ctx, { email: 'linked@example.org', type: 'erasure' })
     await done(act(agent, erasure.requestId, 'erase-record', { confirm: 'yes' }))
