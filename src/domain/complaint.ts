@@ -83,6 +83,14 @@ export interface ComplaintClock {
  * after receipt (day 1), as the ICO reads s.164A; a last day that falls on a weekend or a bank
  * holiday in England and Wales moves to the next working day, as for requests.
  */
+/**
+ * The organisation's target for the outcome: the day its days end, moved to a working day as the
+ * acknowledgement's is, so a target of 30 days never falls before the acknowledgement is due.
+ */
+function responseTarget(receivedOn: IsoDate, days: number): IsoDate {
+  return nextWorkingDayOnOrAfter(addDays(receivedOn, days))
+}
+
 export function complaintClock(
   receivedOn: IsoDate,
   responseTargetDays = defaultResponseTargetDays,
@@ -97,7 +105,7 @@ export function complaintClock(
   return {
     receivedOn,
     acknowledgementDueOn,
-    responseTargetOn: addDays(receivedOn, responseTargetDays),
+    responseTargetOn: responseTarget(receivedOn, responseTargetDays),
     explanation: `Received on ${formatLongDate(receivedOn)}. Counting ${acknowledgementDays} days from the day after (day 1 is ${formatLongDate(dayOne)}), the acknowledgement is due by ${formatLongDate(thirtieth)}.${moved}`,
   }
 }

@@ -242,7 +242,7 @@ describe('submitting and confirming', () => {
       received_on: '2026-07-03',
       // Day 1 is 4 July; the 30th day, 2 August, is a Sunday: due the Monday.
       acknowledgement_due_on: '2026-08-03',
-      response_target_on: '2026-08-02',
+      response_target_on: '2026-08-03',
       acknowledged_on: '2026-07-05',
     })
 
@@ -253,7 +253,7 @@ describe('submitting and confirming', () => {
     expect(letter).toMatch(/^Dear Casey Complainer,/)
     expect(letter).toContain('CMP-2026-00001')
     expect(letter).toContain('3 July 2026')
-    expect(letter).toContain('2 August 2026')
+    expect(letter).toContain('3 August 2026')
     expect(letter).toContain('how the study uses your data')
     expect(letter).not.toMatch(/\{\w+\}/)
 
@@ -278,7 +278,7 @@ describe('submitting and confirming', () => {
       reference: 'CMP-2026-00001',
       receivedOn: '2026-07-03',
       acknowledgementDueOn: '2026-08-03',
-      responseTargetOn: '2026-08-02',
+      responseTargetOn: '2026-08-03',
       responseTargetDays: 30,
     })
     expect(JSON.parse(events[2]?.data ?? '{}')).toMatchObject({
@@ -296,7 +296,7 @@ describe('submitting and confirming', () => {
     expect(status.text).toContain('CMP-2026-00001')
     expect(status.text).toContain('Counting 30 days from the day after (day 1 is 4 July 2026)')
     expect(status.text).toContain('3 August 2026')
-    expect(status.text).toContain('2 August 2026 (our target)')
+    expect(status.text).toContain('3 August 2026 (our target)')
     expect(status.text).toContain('We acknowledged your complaint')
     expect(status.text).toContain('You kept my survey answers')
   })
@@ -327,7 +327,7 @@ describe('submitting and confirming', () => {
       .where({ complaint_id: row.id })
       .first<{ body: string }>()
     expect(message?.body).toContain(
-      'We have your complaint CMP-2026-00001 of 3 July 2026 about how the study uses your data. Target: 2 August 2026.',
+      'We have your complaint CMP-2026-00001 of 3 July 2026 about how the study uses your data. Target: 3 August 2026.',
     )
   })
 

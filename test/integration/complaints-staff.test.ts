@@ -230,7 +230,8 @@ describe('logging a complaint received by email, post or phone', () => {
       received_on: '2026-02-20',
       // 30 days from 21 February is Sunday 22 March: the next working day.
       acknowledgement_due_on: '2026-03-23',
-      response_target_on: '2026-03-22',
+      // The outcome target is no earlier than the acknowledgement, and on a working day.
+      response_target_on: '2026-03-23',
       acknowledged_on: null,
       request_id: requestId,
       study_id: request?.studyId,
@@ -321,7 +322,7 @@ describe('the actions on a complaint', () => {
     const mail = lastOf(await mailFor(complaintId))
     expect(mail).toMatchObject({ kind: 'complaint-acknowledgement', to_address: 'sam@example.org' })
     expect(mail.text_body).toContain(
-      `Thank you for complaint ${reference}. We aim to answer by 29 March 2026.`,
+      `Thank you for complaint ${reference}. We aim to answer by 30 March 2026.`,
     )
     expect(mail.text_body).toMatch(/http:\/\/portal\.test\/complaint\/status\/[A-Za-z0-9_-]{43}/)
     expect((await eventsOf(complaintId)).at(-1)).toMatchObject({
@@ -495,7 +496,7 @@ describe('the actions on a complaint', () => {
     )
     const { page } = await complaintForm(dpo, complaintId)
     expect(page.text).toContain(
-      `Our review of ${reference}, received 20 February 2026, aimed for 22 March 2026. [Say what we found.]`,
+      `Our review of ${reference}, received 20 February 2026, aimed for 23 March 2026. [Say what we found.]`,
     )
   })
 

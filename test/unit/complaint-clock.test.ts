@@ -38,6 +38,19 @@ describe('the complaint clock (DPA 2018 s.164A)', () => {
     expect(complaintClock('2026-03-02', 14).responseTargetOn).toBe('2026-03-16')
   })
 
+  it('moves the response target off a day that is not a working day, as the acknowledgement', () => {
+    // 30 days after 20 February 2026 is Sunday 22 March: both move to Monday 23 March.
+    expect(complaintClock('2026-02-20')).toMatchObject({
+      acknowledgementDueOn: '2026-03-23',
+      responseTargetOn: '2026-03-23',
+    })
+    // 45 days after 3 July 2026 is Monday 17 August: a working day, kept.
+    expect(complaintClock('2026-07-03', 45).responseTargetOn).toBe('2026-08-17')
+    // A target shorter than the acknowledgement's 30 days stays short: answered that soon, the
+    // acknowledgement comes sooner too.
+    expect(complaintClock('2026-03-02', 14).responseTargetOn).toBe('2026-03-16')
+  })
+
   it('says whether the acknowledgement is due, overdue or went on time', () => {
     const clock = complaintClock('2026-03-02')
     expect(acknowledgementState(clock, null, '2026-03-30')).toEqual({
