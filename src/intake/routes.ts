@@ -225,6 +225,8 @@ export function intakeRoutes(services: Services): Router {
   }
 
   router.get(paths.request.checkEmail.pattern, noStore(), async (req, res) => {
+    // Back from correcting the address without sending: nothing is being replaced any more.
+    delete req.session.replacingRequestId
     const sent = await awaiting(req)
     res.render('intake/check-email', {
       title: 'Check your email',
@@ -369,6 +371,8 @@ export function intakeRoutes(services: Services): Router {
   })
 
   router.get(paths.request.form.pattern, async (req, res) => {
+    // A new request, not the correction of the last one's address.
+    delete req.session.replacingRequestId
     const type = requestTypeFromSegment(param(req, 'type'))
     if (!isRequestType(type)) throw new NotFoundError()
     const { study, many } = await resolveStudy(req.query.study)
@@ -407,7 +411,8 @@ export function intakeRoutes(services: Services): Router {
     const { requestId } = await intake.submit({ study, type, ...parsed.form })
     const replacing = req.session.replacingRequestId
     delete req.session.replacingRequestId
-    if (replacing && replacing === req.session.submittedRequestId) await intake.withdrawMistyped(replacing)
+    if (replacing && replacing === req.session.submittedRequestId)
+      await intake.withdrawMistyped(replacing, { type, studyId: study.id })
     req.session.submittedRequestId = requestId
     res.redirect(303, paths.request.checkEmail())
   })

@@ -511,9 +511,14 @@ export function intakeService(deps: IntakeDeps) {
      * the first closes at once as unverified, what they typed is removed, and its link to the
      * wrong inbox, if not yet sent, is withdrawn. One confirmed meanwhile is left alone.
      */
-    async withdrawMistyped(requestId: string): Promise<void> {
+    async withdrawMistyped(
+      requestId: string,
+      /** What was sent instead: only the same right for the same study replaces it. */
+      replacement: { type: RequestType; studyId: string },
+    ): Promise<void> {
       const request = await requests.findById(requestId)
       if (!request || request.status !== 'unconfirmed') return
+      if (request.type !== replacement.type || request.studyId !== replacement.studyId) return
       try {
         await deps.writer.changeRequest(
           {

@@ -231,6 +231,28 @@ describe('check your email', () => {
     expect(statuses).toEqual(['unconfirmed', 'unconfirmed'])
   })
 
+  it('cancels nothing when the person opens the correction, goes back and sends another request', async () => {
+    const agent = ctx.agent()
+    await send(agent, 'sam@example.org')
+    await agent.get('/request/check-your-email/change-address').expect(200)
+    await agent.get('/request/check-your-email').expect(200)
+    await send(agent, 'sam@example.org')
+    // Opened, then a different right sent from the correction's form: not a correction either.
+    await agent.get('/request/check-your-email/change-address').expect(200)
+    const page = await check(agent, 'access', {
+      description: 'Everything',
+      email: 'sam@example.org',
+      name: 'Sam',
+    })
+    await agent
+      .post('/request/access')
+      .type('form')
+      .send(encodeForm(hiddenFieldsOf(page.text)))
+      .expect(303)
+    const statuses = await ctx.services.db('rights_requests').pluck('status')
+    expect(statuses).toEqual(['unconfirmed', 'unconfirmed', 'unconfirmed'])
+  })
+
   it('names the address when the email is sent again', async () => {
     const agent = ctx.agent()
     await send(agent, 'sam@example.org')
