@@ -15,6 +15,7 @@ export type StaffUserChanges = Partial<
     | 'failedLogins'
     | 'lockedUntil'
     | 'disabledAt'
+    | 'passwordChangedAt'
     | 'lastLoginAt'
     | 'updatedAt'
   >
@@ -30,6 +31,7 @@ const staffColumns: Record<keyof StaffUserChanges, keyof StaffUserRow> = {
   failedLogins: 'failed_logins',
   lockedUntil: 'locked_until',
   disabledAt: 'disabled_at',
+  passwordChangedAt: 'password_changed_at',
   lastLoginAt: 'last_login_at',
   updatedAt: 'updated_at',
 }
@@ -46,6 +48,7 @@ interface StaffUserRow {
   failed_logins: number
   locked_until: string | null
   disabled_at: string | null
+  password_changed_at?: string | null
   last_login_at: string | null
   created_at: string
   updated_at: string
@@ -94,6 +97,7 @@ const toUser = (row: StaffUserRow): StaffUser => ({
   failedLogins: Number(row.failed_logins),
   lockedUntil: row.locked_until,
   disabledAt: row.disabled_at,
+  passwordChangedAt: row.password_changed_at ?? null,
   lastLoginAt: row.last_login_at,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

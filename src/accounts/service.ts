@@ -537,7 +537,13 @@ export function accountsService(deps: AccountsDeps) {
         const current = await staff.findById(user.id, trx)
         if (!current || current.disabledAt) throw new NotFoundError('Password link not valid')
         const locksCleared = await staff.clearSignInFailures(trx, user.id, at)
-        await staff.update(trx, user.id, { passwordHash, failedLogins: 0, lockedUntil: null, updatedAt: at })
+        await staff.update(trx, user.id, {
+          passwordHash,
+          failedLogins: 0,
+          lockedUntil: null,
+          passwordChangedAt: at,
+          updatedAt: at,
+        })
         const sessionsEnded = await staff.endSessions(trx, user.id)
         await recordEvent(
           trx,
@@ -588,6 +594,8 @@ export function accountsService(deps: AccountsDeps) {
           ])
         }
         await staff.update(trx, userId, { disabledAt: disabled ? iso() : null, updatedAt: iso() })
+        // A link sent before disabling must not work if the account is enabled again.
+        if (disabled) await staff.retireTokens(trx, 'password', userId, iso())
         await recordEvent(
           trx,
           {

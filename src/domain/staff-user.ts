@@ -13,6 +13,8 @@ export interface StaffUser {
   failedLogins: number
   lockedUntil: string | null
   disabledAt: string | null
+  /** When the password was last reset from an emailed link; a session begun before it is over. */
+  passwordChangedAt: string | null
   lastLoginAt: string | null
   createdAt: string
   updatedAt: string

@@ -42,7 +42,12 @@ export function loadStaffUser(
     if (!signedIn) return next()
     const at = now().getTime()
     const expired = at - signedIn.lastSeenAt > idleTimeoutMs || at - signedIn.loggedInAt > absoluteTimeoutMs
-    const user = expired ? undefined : await accounts.activeUser(signedIn.userId)
+    const found = expired ? undefined : await accounts.activeUser(signedIn.userId)
+    // A password reset ends every session begun before it, even one saved again since.
+    const user =
+      found?.passwordChangedAt && signedIn.loggedInAt < Date.parse(found.passwordChangedAt)
+        ? undefined
+        : found
     if (!user) {
       delete req.session.staff
       req.session.flash = { kind: 'signed-out' }

@@ -127,6 +127,26 @@ describe('a link to set a new password', () => {
     expect((await login(ctx.agent(), 'dpo@portal.test', newPassword)).status).toBe(303)
   })
 
+  it('ends a session begun before the reset even when a request in flight saves it again', async () => {
+    const { admin, dpo } = await staff()
+    await dpo.agent.get('/staff/account').expect(200)
+    const sessions = await ctx.services.db('sessions').select()
+    expect((await sendLink(admin.agent, dpo.user.id)).status).toBe(303)
+    const [path] = await links()
+    expect((await setPassword(path as string, newPassword)).status).toBe(303)
+    // The DPO's session row, written back as a response that was under way would write it.
+    for (const session of sessions) {
+      await ctx.services.db('sessions').insert(session).onConflict('sid').merge()
+    }
+    const account = await dpo.agent.get('/staff/account')
+    expect(account.status).toBe(303)
+    expect(account.headers.location).toMatch(/^\/staff\/login/)
+    // Signing in again with the new password works.
+    const fresh = ctx.agent()
+    expect((await login(fresh, 'dpo@portal.test', newPassword)).status).toBe(303)
+    await fresh.get('/staff/account').expect(200)
+  })
+
   it('works once', async () => {
     const { admin, dpo } = await staff()
     expect((await sendLink(admin.agent, dpo.user.id)).status).toBe(303)
@@ -200,6 +220,12 @@ describe('a link to set a new password', () => {
     expect((await sendLink(admin.agent, dpo.user.id)).status).toBe(303)
     await ctx.services.accounts.setDisabled(admin.user, dpo.user.id, true)
     const [path] = await links()
+    await ctx
+      .agent()
+      .get(path as string)
+      .expect(410)
+    // Nor once the account is enabled again: disabling retired it.
+    await ctx.services.accounts.setDisabled(admin.user, dpo.user.id, false)
     await ctx
       .agent()
       .get(path as string)
