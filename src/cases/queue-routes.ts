@@ -146,8 +146,13 @@ export function queueRoutes(services: Services): Router {
       let hasPrevious = start > 0
       let hasNext = page.more
       if (from?.towards === 'before') {
-        if (page.more) hasNext = true
-        else {
+        if (page.more) {
+          // Came back from a later page, with rows still before this one (however many arrived
+          // since the position was counted): both ways stay open.
+          hasNext = true
+          hasPrevious = true
+          start = Math.max(start, 1)
+        } else {
           // Back at the start: show a whole first page, whatever was added before it since.
           page = await cases.page(tabFilters, sort, undefined, pageSize)
           start = 0

@@ -112,6 +112,25 @@ describe('sorting and paging the queue', () => {
     expect(references(second.text)[0]).toBe(expectedOrder(seeded, 'reference-asc')[50])
   })
 
+  it('keeps the way back open when requests arrive before the page, however the position was counted', async () => {
+    const seeded = await seedQueue()
+    const { agent } = await signedInAgent(ctx, 'dpo')
+    const first = await agent.get('/staff/requests?sort=reference-asc').expect(200)
+    const second = await agent.get(linkIn(first.text, 'next') as string).expect(200)
+    for (let n = 1; n <= 10; n++) {
+      await insertOpenRequest(ctx, { email: `early${n}@example.org`, reference: `DSR-2025-0000${n - 1}` })
+    }
+    const back = await agent.get(linkIn(second.text, 'prev') as string).expect(200)
+    // The 50 just before the second page: the first page as it was, with ten newer rows before it.
+    expect(references(back.text)).toEqual(expectedOrder(seeded, 'reference-asc').slice(0, 50))
+    const earlier = linkIn(back.text, 'prev')
+    expect(earlier).toBeDefined()
+    const start = await agent.get(earlier as string).expect(200)
+    expect(references(start.text).slice(0, 10)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `DSR-2025-0000${i}`),
+    )
+  })
+
   it('offers each tab only the sorts that make sense there, and a cursor from another sort starts over', async () => {
     await seedQueue()
     const { agent } = await signedInAgent(ctx, 'dpo')
