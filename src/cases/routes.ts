@@ -851,7 +851,7 @@ export function casesRoutes(services: Services): Router {
         consequences: [
           'The request is closed and its time limit stops.',
           as === 'duplicate'
-            ? 'The person is sent a letter saying it repeats their other request, which we answer instead.'
+            ? 'The person is sent a letter saying it repeats their other request, which we answer instead: by email, or kept on the case to print and post.'
             : 'Nothing is sent to the person: they withdrew it outside the portal.',
           'Any answer prepared and not sent is discarded.',
           'It can be reopened later if it was closed by mistake.',
