@@ -196,7 +196,7 @@ describe('a DPO erases the address but keeps the survey answers back on a resear
 
       await person.goto(statusUrl)
       const status = (await person.textContent('main')) ?? ''
-      expect(status).toContain('Completed')
+      expect(status).toContain('Partly fulfilled')
       expect(status).toContain('Article 17(3)(d)')
       expect(status).toContain(reasons)
       expect(status).toContain("Information Commissioner's Office")
