@@ -21,7 +21,6 @@ import {
   type ReceivedRange,
   type ExportFormat,
   type FilterValues,
-  type RequestLogFilters,
 } from './request-log.js'
 import { reasonMaxLength, type RequestLogExport } from './service.js'
 import { complaintOutcomes, complaintSubjects, type ComplaintSubject } from '../domain/complaint.js'
@@ -175,45 +174,71 @@ export function reportsRoutes(services: Services): Router {
     }
   }
 
-  const downloads: [string, ExportFormat | undefined][] = [
-    [paths.staff.requestLog.pattern, undefined],
-    [paths.staff.requestLogFile.csv.pattern, 'csv'],
-    [paths.staff.requestLogFile.ndjson.pattern, 'ndjson'],
-  ]
-  for (const [path, fixedFormat] of downloads) {
-    router.get(path, requirePermission('audit:read'), async (req, res) => {
-      const parsed = await parseExportForm(req, res, fixedFormat)
+  /**
+   * One log's routes: its downloads by GET for anyone who may read the audit (the form's format, or
+   * the one the URL names), and by POST for those who act on cases, which may add identities with a
+   * stated reason (recorded in the audit trail); a refused reason re-renders the exports page.
+   */
+  function logRoutes<Filters, Form extends { values: { identities: string; reason: string } }>(log: {
+    paths: { page: string; csv: string; ndjson: string }
+    parse: (
+      req: Request,
+      res: Response,
+      fixedFormat?: ExportFormat,
+    ) => Promise<{ filters: Filters; format: ExportFormat; form: Form } | undefined>
+    run: (
+      actor: StaffUser,
+      request: { format: ExportFormat; filters: Filters; identities?: { reason: string } },
+    ) => Promise<RequestLogExport>
+    refused: (req: Request, res: Response, form: Form, errors: FieldError[]) => Promise<void>
+  }) {
+    const downloads: [string, ExportFormat | undefined][] = [
+      [log.paths.page, undefined],
+      [log.paths.csv, 'csv'],
+      [log.paths.ndjson, 'ndjson'],
+    ]
+    for (const [path, fixedFormat] of downloads) {
+      router.get(path, requirePermission('audit:read'), async (req, res) => {
+        const parsed = await log.parse(req, res, fixedFormat)
+        if (!parsed) return
+        // A HEAD request sends no rows, so it exports nothing and records nothing.
+        if (req.method === 'HEAD') return res.setHeader('Cache-Control', 'no-store').end()
+        await send(
+          req,
+          res,
+          await log.run(req.staffUser as StaffUser, { format: parsed.format, filters: parsed.filters }),
+        )
+      })
+    }
+
+    router.post(log.paths.page, requirePermission('cases:act'), async (req, res) => {
+      const parsed = await log.parse(req, res)
       if (!parsed) return
-      // A HEAD request sends no rows, so it exports nothing and records nothing.
-      if (req.method === 'HEAD') return res.setHeader('Cache-Control', 'no-store').end()
-      await send(
-        req,
-        res,
-        await reports.exportRequestLog(req.staffUser as StaffUser, {
-          format: parsed.format,
-          filters: parsed.filters,
-        }),
-      )
+      const { filters, format, form } = parsed
+      let job: RequestLogExport
+      try {
+        job = await log.run(req.staffUser as StaffUser, {
+          format,
+          filters,
+          ...(form.values.identities === 'yes' ? { identities: { reason: form.values.reason } } : {}),
+        })
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error
+        return log.refused(req, res, form, error.errors)
+      }
+      await send(req, res, job)
     })
   }
 
-  // A POST: with identities ticked it records the stated reason in the audit trail.
-  router.post(paths.staff.requestLog.pattern, requirePermission('cases:act'), async (req, res) => {
-    const parsed = await parseExportForm(req, res)
-    if (!parsed) return
-    const { filters, format, form } = parsed
-    let job: RequestLogExport
-    try {
-      job = await reports.exportRequestLog(req.staffUser as StaffUser, {
-        format,
-        filters: filters satisfies RequestLogFilters,
-        ...(form.values.identities === 'yes' ? { identities: { reason: form.values.reason } } : {}),
-      })
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      return renderExports(req, res, 400, { ...form, errors: error.errors })
-    }
-    await send(req, res, job)
+  logRoutes({
+    paths: {
+      page: paths.staff.requestLog.pattern,
+      csv: paths.staff.requestLogFile.csv.pattern,
+      ndjson: paths.staff.requestLogFile.ndjson.pattern,
+    },
+    parse: parseExportForm,
+    run: (actor, request) => reports.exportRequestLog(actor, request),
+    refused: (req, res, form, errors) => renderExports(req, res, 400, { ...form, errors }),
   })
 
   /** Checks the complaints log form; on a problem re-renders the page (400) with what was typed. */
@@ -245,45 +270,22 @@ export function reportsRoutes(services: Services): Router {
     return { filters, format: chosen.value.format, form }
   }
 
-  const complaintDownloads: [string, ExportFormat | undefined][] = [
-    [paths.staff.complaintLog.pattern, undefined],
-    [paths.staff.complaintLogFile.csv.pattern, 'csv'],
-    [paths.staff.complaintLogFile.ndjson.pattern, 'ndjson'],
-  ]
-  for (const [path, fixedFormat] of complaintDownloads) {
-    router.get(path, requirePermission('audit:read'), async (req, res) => {
-      const parsed = await parseComplaintExportForm(req, res, fixedFormat)
-      if (!parsed) return
-      if (req.method === 'HEAD') return res.setHeader('Cache-Control', 'no-store').end()
-      await send(
+  logRoutes({
+    paths: {
+      page: paths.staff.complaintLog.pattern,
+      csv: paths.staff.complaintLogFile.csv.pattern,
+      ndjson: paths.staff.complaintLogFile.ndjson.pattern,
+    },
+    parse: parseComplaintExportForm,
+    run: (actor, request) => reports.exportComplaintLog(actor, request),
+    refused: (req, res, form, errors) =>
+      renderExports(
         req,
         res,
-        await reports.exportComplaintLog(req.staffUser as StaffUser, {
-          format: parsed.format,
-          filters: parsed.filters,
-        }),
-      )
-    })
-  }
-
-  // A POST: with identities ticked it records the stated reason in the audit trail.
-  router.post(paths.staff.complaintLog.pattern, requirePermission('cases:act'), async (req, res) => {
-    const parsed = await parseComplaintExportForm(req, res)
-    if (!parsed) return
-    const { filters, format, form } = parsed
-    let job: RequestLogExport
-    try {
-      job = await reports.exportComplaintLog(req.staffUser as StaffUser, {
-        format,
-        filters,
-        ...(form.values.identities === 'yes' ? { identities: { reason: form.values.reason } } : {}),
-      })
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error
-      const errors = error.errors.map((e) => ({ ...e, href: `#${complaintFieldPrefix}${e.field}` }))
-      return renderExports(req, res, 400, { values: blankForm(), errors: [] }, { ...form, errors })
-    }
-    await send(req, res, job)
+        400,
+        { values: blankForm(), errors: [] },
+        { ...form, errors: errors.map((e) => ({ ...e, href: `#${complaintFieldPrefix}${e.field}` })) },
+      ),
   })
 
   return router
