@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { nextYearReference } from '../db/reference-counter.js'
 import {
   isComplaintChannel,
   isComplaintOutcome,
@@ -232,12 +233,7 @@ export function complaintsRepo(db: Knex) {
     },
 
     async nextReference(trx: Knex, year: number): Promise<string> {
-      await trx('complaint_reference_counters').insert({ year, last_number: 0 }).onConflict('year').ignore()
-      await trx('complaint_reference_counters').where({ year }).increment('last_number', 1)
-      const row = await trx<{ year: number; last_number: number }>('complaint_reference_counters')
-        .where({ year })
-        .first()
-      return `CMP-${year}-${String(row?.last_number ?? 0).padStart(5, '0')}`
+      return nextYearReference(trx, 'complaint_reference_counters', 'CMP', year)
     },
 
     /** A secret link (confirmation or status page), stored only as the hash of its token. */

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { nextYearReference } from '../db/reference-counter.js'
 import { redactEmailAddresses } from '../domain/email-address.js'
 import { isPostgres } from '../db/knex.js'
 import type { RequestDetails, RequestType } from '../domain/request-types.js'
@@ -584,12 +585,7 @@ export function requestsRepo(db: Knex) {
       return rows.map(toRightsRequest)
     },
     async nextReference(trx: Knex, year: number): Promise<string> {
-      await trx('reference_counters').insert({ year, last_number: 0 }).onConflict('year').ignore()
-      await trx('reference_counters').where({ year }).increment('last_number', 1)
-      const row = await trx<{ year: number; last_number: number }>('reference_counters')
-        .where({ year })
-        .first()
-      return `DSR-${year}-${String(row?.last_number ?? 0).padStart(5, '0')}`
+      return nextYearReference(trx, 'reference_counters', 'DSR', year)
     },
     async insertLink(
       trx: Knex,
