@@ -1,36 +1,20 @@
-import { expect } from 'vitest'
-import { csrfFrom, type TestContext } from './context.js'
+import type { TestContext } from './context.js'
+import { pageForm, postPageAction } from './page-forms.js'
 import { signedInAgent } from './staff.js'
 
 type Agent = ReturnType<TestContext['agent']>
 
 /** The case page, its CSRF token and the version its forms carry. */
-export async function caseForm(agent: Agent, requestId: string) {
-  const page = await agent.get(`/staff/requests/${requestId}`).expect(200)
-  const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
-  return { page, csrf: csrfFrom(page.text), version }
-}
+export const caseForm = (agent: Agent, requestId: string) => pageForm(agent, `/staff/requests/${requestId}`)
 
 /** Submits one of the case page's forms as a browser would, and expects the status. */
-export async function postCaseAction(
+export const postCaseAction = (
   agent: Agent,
   requestId: string,
   action: string,
   fields: Record<string, string>,
   expected: number,
-) {
-  const { csrf, version } = await caseForm(agent, requestId)
-  const res = await agent
-    .post(`/staff/requests/${requestId}/${action}`)
-    .type('form')
-    .send({ _csrf: csrf, version, ...fields })
-  const problem =
-    res.status === expected
-      ? undefined
-      : (/govuk-error-summary__list[\s\S]{0,400}/.exec(res.text)?.[0] ?? res.text.slice(0, 300))
-  expect(res.status, problem).toBe(expected)
-  return res
-}
+) => postPageAction(agent, `/staff/requests/${requestId}`, action, fields, expected)
 
 /** Moves the clock and signs a new DPO in: a staff session ends after 30 idle minutes. */
 export function dpoSignIn(ctx: () => TestContext) {

@@ -1,8 +1,8 @@
-import { expect } from 'vitest'
 import type { ComplaintSubject } from '../../src/domain/complaint.js'
 import type { StaffUser } from '../../src/domain/staff-user.js'
 import type { LoggedComplaint } from '../../src/complaints/handling.js'
-import { csrfFrom, type TestContext } from './context.js'
+import type { TestContext } from './context.js'
+import { pageForm, postPageAction } from './page-forms.js'
 
 type Agent = ReturnType<TestContext['agent']>
 
@@ -63,29 +63,14 @@ export async function logComplaint(
 }
 
 /** The complaint page, its CSRF token and the version its forms carry. */
-export async function complaintForm(agent: Agent, complaintId: string) {
-  const page = await agent.get(`/staff/complaints/${complaintId}`).expect(200)
-  const version = /name="version" value="(\d+)"/.exec(page.text)?.[1] ?? ''
-  return { page, csrf: csrfFrom(page.text), version }
-}
+export const complaintForm = (agent: Agent, complaintId: string) =>
+  pageForm(agent, `/staff/complaints/${complaintId}`)
 
 /** Submits one of the complaint page's forms as a browser would, and expects the status. */
-export async function postComplaintAction(
+export const postComplaintAction = (
   agent: Agent,
   complaintId: string,
   action: string,
   fields: Record<string, string>,
   expected: number,
-) {
-  const { csrf, version } = await complaintForm(agent, complaintId)
-  const res = await agent
-    .post(`/staff/complaints/${complaintId}/${action}`)
-    .type('form')
-    .send({ _csrf: csrf, version, ...fields })
-  const problem =
-    res.status === expected
-      ? undefined
-      : (/govuk-error-summary__list[\s\S]{0,400}/.exec(res.text)?.[0] ?? res.text.slice(0, 300))
-  expect(res.status, problem).toBe(expected)
-  return res
-}
+) => postPageAction(agent, `/staff/complaints/${complaintId}`, action, fields, expected)
