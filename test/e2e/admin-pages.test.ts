@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { clickAndWait, expectAccessible, screenshot, watchConsole, useBrowserAndPortal } from './browser.js'
+import {
+  clickAndWait,
+  expectAccessible,
+  screenshot,
+  signIn,
+  useBrowserAndPortal,
+  watchConsole,
+} from './browser.js'
 
 const setup = useBrowserAndPortal()
 
@@ -15,10 +22,7 @@ describe('administration pages', () => {
     const context = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
     const page = await context.newPage()
     const problems = watchConsole(page)
-    await page.goto(`${setup.portal().baseUrl}/staff/login`)
-    await page.fill('#email', 'admin@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    await signIn(page, setup.portal().baseUrl, 'admin@portal.test', password)
 
     const pages: [string, string][] = [
       ['/staff/users', 'admin-01-users'],

@@ -3,7 +3,14 @@ import { parse } from 'csv-parse/sync'
 import { describe, expect, it } from 'vitest'
 import type { RequestRowInput } from '../helpers/request-rows.js'
 import { requestRow } from '../helpers/request-rows.js'
-import { clickAndWait, expectAccessible, screenshot, useBrowserAndPortal, watchConsole } from './browser.js'
+import {
+  clickAndWait,
+  expectAccessible,
+  screenshot,
+  signIn,
+  useBrowserAndPortal,
+  watchConsole,
+} from './browser.js'
 
 const setup = useBrowserAndPortal()
 const day = 86_400_000
@@ -65,10 +72,7 @@ describe('the auditor’s pages', () => {
       .newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true })
     const page = await context.newPage()
     const problems = watchConsole(page)
-    await page.goto(`${baseUrl}/staff/login`)
-    await page.fill('#email', 'auditor@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    await signIn(page, baseUrl, 'auditor@portal.test', password)
 
     // The auditor lands on the dashboard.
     expect(new URL(page.url()).pathname).toBe('/staff/dashboard')
@@ -145,10 +149,7 @@ describe('the auditor’s pages', () => {
       .newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true })
     const page = await context.newPage()
     const problems = watchConsole(page)
-    await page.goto(`${baseUrl}/staff/login`)
-    await page.fill('#email', 'dpo@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    await signIn(page, baseUrl, 'dpo@portal.test', password)
     await page.goto(`${baseUrl}/staff/exports`)
     await expectAccessible(page)
     await screenshot(page, 'dpo-01-exports')

@@ -175,9 +175,14 @@ export async function signInAsDpo(
   const context = await setup.browser().newContext({ viewport })
   const page = await context.newPage()
   const problems = watchConsole(page)
-  await page.goto(`${baseUrl}/staff/login`)
-  await page.fill('#email', dpoAccount.email)
-  await page.fill('#password', dpoAccount.password)
-  await clickAndWait(page, 'button:has-text("Sign in")')
+  await signIn(page, baseUrl, dpoAccount.email, dpoAccount.password)
   return { context, page, problems }
+}
+
+/** Signs a member of staff in on the page, as they would: the form, then the queue or their next page. */
+export async function signIn(page: Page, baseUrl: string, email: string, password: string): Promise<void> {
+  await page.goto(`${baseUrl}/staff/login`)
+  await page.fill('#email', email)
+  await page.fill('#password', password)
+  await clickAndWait(page, 'button:has-text("Sign in")')
 }

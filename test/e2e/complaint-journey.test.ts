@@ -5,6 +5,7 @@ import {
   expectAccessible,
   latestMail,
   screenshot,
+  signIn,
   useBrowserAndPortal,
   watchConsole,
 } from './browser.js'
@@ -67,10 +68,7 @@ describe('a complaint about how a request was handled (DPA 2018 s.164A)', () => 
     const staffContext = await setup.browser().newContext({ viewport: { width: 1400, height: 900 } })
     const dpo = await staffContext.newPage()
     const staffProblems = watchConsole(dpo)
-    await dpo.goto(`${baseUrl}/staff/login`)
-    await dpo.fill('#email', 'dpo@portal.test')
-    await dpo.fill('#password', password)
-    await clickAndWait(dpo, 'button:has-text("Sign in")')
+    await signIn(dpo, baseUrl, 'dpo@portal.test', password)
     await clickAndWait(dpo, '.govuk-service-navigation a:has-text("Complaints")')
     expect(await dpo.locator('h1').textContent()).toContain('Complaints')
     // Acknowledged on confirmation: not waiting for an acknowledgement.
@@ -151,10 +149,7 @@ describe('a complaint about how a request was handled (DPA 2018 s.164A)', () => 
     const staffContext = await setup.browser().newContext({ viewport: { width: 1400, height: 900 } })
     const dpo = await staffContext.newPage()
     const problems = watchConsole(dpo)
-    await dpo.goto(`${baseUrl}/staff/login`)
-    await dpo.fill('#email', 'dpo@portal.test')
-    await dpo.fill('#password', 'correct horse battery staple')
-    await clickAndWait(dpo, 'button:has-text("Sign in")')
+    await signIn(dpo, baseUrl, 'dpo@portal.test', 'correct horse battery staple')
     await dpo.goto(`${baseUrl}/staff/complaints`)
     await clickAndWait(dpo, 'a:has-text("Log a complaint")')
     await clickAndWait(dpo, 'button:has-text("Log complaint")')

@@ -5,13 +5,14 @@ import { importEmailRecords } from '../../src/records/import.js'
 import type { TestContext } from '../helpers/context.js'
 import { fileConfirmedRequest } from '../helpers/requests.js'
 import {
+  chooseFirstResolution,
   clickAndWait,
   expectAccessible,
   latestMail,
   screenshot,
+  signIn,
   useBrowserAndPortal,
   watchConsole,
-  chooseFirstResolution,
 } from './browser.js'
 
 const setup = useBrowserAndPortal()
@@ -49,10 +50,7 @@ async function signInAsDpo(): Promise<{ dpo: Page; problems: string[]; close: ()
   const staffContext = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
   const dpo = await staffContext.newPage()
   const problems = watchConsole(dpo)
-  await dpo.goto(`${setup.portal().baseUrl}/staff/login`)
-  await dpo.fill('#email', 'dpo@portal.test')
-  await dpo.fill('#password', password)
-  await clickAndWait(dpo, 'button:has-text("Sign in")')
+  await signIn(dpo, setup.portal().baseUrl, 'dpo@portal.test', password)
   expect(await dpo.locator('h1').textContent()).toContain('Requests')
   return { dpo, problems, close: () => staffContext.close() }
 }

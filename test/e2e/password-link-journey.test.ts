@@ -4,6 +4,7 @@ import {
   expectAccessible,
   latestMail,
   screenshot,
+  signIn,
   useBrowserAndPortal,
   watchConsole,
 } from './browser.js'
@@ -29,10 +30,7 @@ describe('a forgotten staff password', () => {
     const admin = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
     const page = await admin.newPage()
     const problems = watchConsole(page)
-    await page.goto(`${baseUrl}/staff/login`)
-    await page.fill('#email', 'admin@portal.test')
-    await page.fill('#password', password)
-    await clickAndWait(page, 'button:has-text("Sign in")')
+    await signIn(page, baseUrl, 'admin@portal.test', password)
 
     await page.goto(`${baseUrl}/staff/users/${dpo.id}`)
     await expectAccessible(page)

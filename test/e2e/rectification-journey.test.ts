@@ -9,6 +9,7 @@ import {
   expectAccessible,
   latestMail,
   screenshot,
+  signIn,
   useBrowserAndPortal,
   watchConsole,
 } from './browser.js'
@@ -155,10 +156,7 @@ describe('a person corrects their survey data, and asks whom we told', () => {
       const staffContext = await setup.browser().newContext({ viewport: { width: 1200, height: 900 } })
       const dpo = await staffContext.newPage()
       const problems = watchConsole(dpo)
-      await dpo.goto(`${baseUrl}/staff/login`)
-      await dpo.fill('#email', 'dpo@portal.test')
-      await dpo.fill('#password', password)
-      await clickAndWait(dpo, 'button:has-text("Sign in")')
+      await signIn(dpo, baseUrl, 'dpo@portal.test', password)
       expect(await dpo.locator('h1').textContent()).toContain('Requests')
       await clickAndWait(dpo, `a:has-text("${reference as string}")`)
       expect(await dpo.locator('h1').textContent()).toBe(reference)
