@@ -326,22 +326,29 @@ export function intakeRoutes(services: Services): Router {
     return { type, study, many, choices: await choicesFor(study) }
   }
 
-  router.post(paths.request.check.pattern, noStore(), async (req, res) => {
-    const { type, study, many, choices } = await formContext(req)
+  /**
+   * The posted answers checked in full, with the form's context; on a problem the form is shown
+   * again (400) with what was typed, and nothing is returned.
+   */
+  async function checkedAnswers(req: Request, res: Response) {
+    const context = await formContext(req)
     const body = bodyOf(req)
-    const parsed = parseRequestForm(type, body, choices)
-    if (!parsed.ok) {
-      return renderRequestForm(res, 400, {
-        type,
-        study,
-        many,
-        values: typedValues(type, body),
-        errors: parsed.errors,
-        choices,
-      })
-    }
+    const parsed = parseRequestForm(context.type, body, context.choices)
+    if (parsed.ok) return { ...context, form: parsed.form }
+    renderRequestForm(res, 400, {
+      ...context,
+      values: typedValues(context.type, body),
+      errors: parsed.errors,
+    })
+    return undefined
+  }
+
+  router.post(paths.request.check.pattern, noStore(), async (req, res) => {
+    const checked = await checkedAnswers(req, res)
+    if (!checked) return
+    const { type, study, many, choices } = checked
     const studySlug = many ? study.slug : undefined
-    const { details, email, name } = parsed.form
+    const { details, email, name } = checked.form
     res.render('intake/check-answers', {
       title: 'Check your answers before sending your request',
       info: requestTypeInfo[type],
@@ -349,7 +356,7 @@ export function intakeRoutes(services: Services): Router {
       rows: checkAnswerRows({
         info: requestTypeInfo[type],
         studyTitle: many ? study.title : null,
-        form: parsed.form,
+        form: checked.form,
         choices,
       }),
       hiddenFields: hiddenAnswerFields(requestFormValues(details, email, name), formFields[type]),
@@ -387,28 +394,15 @@ export function intakeRoutes(services: Services): Router {
   })
 
   router.post(paths.request.form.pattern, async (req, res) => {
-    const type = requestTypeFromSegment(param(req, 'type'))
-    if (!isRequestType(type)) throw new NotFoundError()
-    const body = bodyOf(req)
-    const { study, many } = await resolveStudy(req.query.study)
-    const choices = await choicesFor(study)
     // Everything is checked again: the answers come back from the check page's hidden fields.
-    const parsed = parseRequestForm(type, body, choices)
-    if (!parsed.ok) {
-      return renderRequestForm(res, 400, {
-        type,
-        study,
-        many,
-        values: typedValues(type, body),
-        errors: parsed.errors,
-        choices,
-      })
-    }
+    const checked = await checkedAnswers(req, res)
+    if (!checked) return
+    const { type, study, form } = checked
     await limiter.consume([
       { key: ipKey(req, 'submit'), rule: rateRules.submitPerIp },
-      { key: `submit:email:${services.emailKey(parsed.form.email)}`, rule: rateRules.submitPerEmail },
+      { key: `submit:email:${services.emailKey(form.email)}`, rule: rateRules.submitPerEmail },
     ])
-    const { requestId } = await intake.submit({ study, type, ...parsed.form })
+    const { requestId } = await intake.submit({ study, type, ...form })
     const replacing = req.session.replacingRequestId
     delete req.session.replacingRequestId
     if (replacing && replacing === req.session.submittedRequestId)
