@@ -9,7 +9,7 @@ import {
 } from '../domain/complaint.js'
 import type { ComplaintLogFilters, ComplaintLogSource } from './complaint-log.js'
 import type { ReceivedRange } from './request-log.js'
-import { defaultBatchSize } from './repo.js'
+import { countsByMonthOf, defaultBatchSize } from './repo.js'
 
 /** Which complaints a walk or a count reads: the log's filters, and complaints opened by an instant. */
 export interface ComplaintSelection extends ComplaintLogFilters {
@@ -127,15 +127,8 @@ export function complaintReportsRepo(db: Knex) {
     },
 
     /** By the month of the London date received, `YYYY-MM`. */
-    async countsByMonth(range: ReceivedRange): Promise<{ month: string; count: number }[]> {
-      const month = db.raw('substr(c.received_on, 1, 7)')
-      const query: Promise<{ month: string; n: number | string }[]> = opened(range)
-        .select({ month })
-        .count({ n: '*' })
-        .groupBy(month)
-        .orderBy('month')
-      const rows = await query
-      return rows.map((r) => ({ month: r.month, count: Number(r.n) }))
+    countsByMonth(range: ReceivedRange): Promise<{ month: string; count: number }[]> {
+      return countsByMonthOf(db, opened(range), 'c.received_on')
     },
 
     async countsBySubject(range: ReceivedRange): Promise<{ subject: ComplaintSubject; count: number }[]> {

@@ -119,6 +119,22 @@ const toClock = (row: ClockRow): ClockSource => ({
   closedAt: row.closed_at,
 })
 
+/** A log's rows counted by the month of a London date column (`YYYY-MM`), in month order. */
+export async function countsByMonthOf(
+  db: Knex,
+  rows: Knex.QueryBuilder,
+  dateColumn: string,
+): Promise<{ month: string; count: number }[]> {
+  const month = db.raw(`substr(${dateColumn}, 1, 7)`)
+  const query: Promise<{ month: string; n: number | string }[]> = rows
+    .select({ month })
+    .count({ n: '*' })
+    .groupBy(month)
+    .orderBy('month')
+  const counted = await query
+  return counted.map((r) => ({ month: r.month, count: Number(r.n) }))
+}
+
 export const defaultBatchSize = 1000
 
 /** The only queries of the request log and the dashboard. */
@@ -238,15 +254,8 @@ export function reportsRepo(db: Knex) {
     },
 
     /** By the month of the London date received, `YYYY-MM`. */
-    async countsByMonth(range: ReceivedRange): Promise<{ month: string; count: number }[]> {
-      const month = db.raw('substr(r.received_on, 1, 7)')
-      const query: Promise<{ month: string; n: number | string }[]> = logged(range)
-        .select({ month })
-        .count({ n: '*' })
-        .groupBy(month)
-        .orderBy('month')
-      const rows = await query
-      return rows.map((r) => ({ month: r.month, count: Number(r.n) }))
+    countsByMonth(range: ReceivedRange): Promise<{ month: string; count: number }[]> {
+      return countsByMonthOf(db, logged(range), 'r.received_on')
     },
 
     async refusalsByGround(range: ReceivedRange): Promise<{ ground: string; count: number }[]> {
