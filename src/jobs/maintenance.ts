@@ -4,6 +4,7 @@ import { lapseUnconfirmedComplaints, removeClosedComplaintContacts } from '../co
 import { minimiseSentMail } from '../mail/outbox.js'
 import { removeClosedCaseText } from '../requests/case-retention.js'
 import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
+import { refreshPlannerStatistics } from '../db/statistics.js'
 import type { Services } from '../services.js'
 
 export interface MaintenanceReport {
@@ -17,6 +18,8 @@ export interface MaintenanceReport {
   caseTextRemoved: number
   complaintsLapsed: number
   complaintContactsRemoved: number
+  /** The query planner's statistics were refreshed (last, after the rows above changed). */
+  statisticsRefreshed: boolean
 }
 
 const sentMailKeptDays = 7
@@ -64,6 +67,7 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     ...complaintDeps,
     months: services.config.contactRetentionMonths,
   })
+  await refreshPlannerStatistics(services.db)
   return {
     unconfirmedClosed,
     confirmRemindersSent,
@@ -75,5 +79,6 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     caseTextRemoved,
     complaintsLapsed,
     complaintContactsRemoved,
+    statisticsRefreshed: true,
   }
 }
