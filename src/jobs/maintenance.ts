@@ -1,10 +1,10 @@
 import { purgeExpiredFiles } from '../answers/files.js'
 import { recordEvent, systemActor } from '../audit/events.js'
 import { lapseUnconfirmedComplaints, removeClosedComplaintContacts } from '../complaints/minimise.js'
+import { refreshPlannerStatistics } from '../db/statistics.js'
 import { minimiseSentMail } from '../mail/outbox.js'
 import { removeClosedCaseText } from '../requests/case-retention.js'
 import { purgeClosedRequestContacts } from '../requests/contact-retention.js'
-import { refreshPlannerStatistics } from '../db/statistics.js'
 import type { Services } from '../services.js'
 
 export interface MaintenanceReport {
