@@ -255,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
             transport,
             services.config.mailFrom,
             services.log,
-          ).deliverDue(new Date(), 1000)
+          ).deliverDue(new Date(), { limit: 1000 })
           console.log(
             `Sent ${report.sent}, will retry ${report.retried}, failed ${report.failed} (${transport.description}).`,
           )

@@ -10,6 +10,7 @@ interface OutboxRow {
   text_body: string | null
   html_body: string | null
   attempts: number
+  next_attempt_at: string
 }
 
 export const maxAttempts = 10
@@ -27,63 +28,116 @@ export interface DeliveryReport {
   failed: number
 }
 
+/** How many messages are claimed and sent at once; a pooled transport spreads them over its connections. */
+export const deliveryChunk = 50
+
 export function mailSender(db: Knex, transport: MailTransport, from: string, log: Logger) {
-  // A claim outlasts the longest send the transport allows, so no other sender takes the message
-  // while it may still be on its way.
+  // A claim outlasts the longest send the transport allows. Every message of a chunk starts its
+  // send as soon as the chunk is claimed, so no other sender takes one while it may still be on its
+  // way.
   const claimMs = transport.sendLimitMs + claimMarginMs
 
-  /**
-   * Delivers what is due at `now`. Safe to run in several processes at once: each message is
-   * claimed just before it is sent, for as long as that send may take, however long the ones
-   * before it took.
-   */
-  async function deliverDue(now: Date, batchSize = 25): Promise<DeliveryReport> {
-    const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 }
-    const startedAt = performance.now()
-    // The batch's clock, moved on by the time the batch has taken so far.
-    const current = () => new Date(now.getTime() + Math.round(performance.now() - startedAt))
-    const nowIso = now.toISOString()
-    const due = await db<OutboxRow>('outbox')
+  /** Claims up to `size` due messages in one statement; returns those this sender now holds. */
+  async function claim(nowIso: string, claimedAt: Date, size: number): Promise<OutboxRow[]> {
+    const claimedIso = claimedAt.toISOString()
+    const lockFree = (q: Knex.QueryBuilder) =>
+      q.whereNull('locked_until').orWhere('locked_until', '<', claimedIso)
+    const due = db('outbox')
+      .select('id')
       .where('status', 'pending')
       .where('next_attempt_at', '<=', nowIso)
-      .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', nowIso))
+      .where(lockFree)
       .orderBy('next_attempt_at')
-      .limit(batchSize)
-    for (const message of due) {
-      const claimedAt = current()
-      const claimedIso = claimedAt.toISOString()
-      const claimed = await db('outbox')
-        .where({ id: message.id, status: 'pending' })
-        .where((q) => q.whereNull('locked_until').orWhere('locked_until', '<', claimedIso))
-        .update({ locked_until: new Date(claimedAt.getTime() + claimMs).toISOString() })
-      if (claimed !== 1) continue
-      if (!message.to_address) {
-        await db('outbox').where({ id: message.id }).update({ status: 'cancelled', locked_until: null })
-        continue
-      }
-      try {
-        await transport.send({
-          id: message.id,
-          from,
-          to: message.to_address,
-          subject: message.subject,
-          text: message.text_body ?? '',
-          html: message.html_body ?? '',
-        })
+      .limit(size)
+    // The outer conditions are checked again on each row as it is updated, so of two senders
+    // claiming at once only one gets any message.
+    const rows: OutboxRow[] = await db('outbox')
+      .whereIn('id', due)
+      .where('status', 'pending')
+      .where(lockFree)
+      .update({ locked_until: new Date(claimedAt.getTime() + claimMs).toISOString() })
+      .returning([
+        'id',
+        'kind',
+        'to_address',
+        'subject',
+        'text_body',
+        'html_body',
+        'attempts',
+        'next_attempt_at',
+      ])
+    return rows.sort((a, b) =>
+      a.next_attempt_at < b.next_attempt_at ? -1 : a.next_attempt_at > b.next_attempt_at ? 1 : 0,
+    )
+  }
+
+  /**
+   * Delivers what is due at `now` (all of it, or up to `limit` messages), in chunks claimed and sent
+   * together.
+   * Safe to run in several processes at once: each chunk is claimed just before its sends begin, for
+   * as long as a send may take, however long the chunks before it took. A message is marked sent
+   * only after the transport accepted it, so a crash in between sends it again (at least once);
+   * the claim keeps two senders from sending it at the same time.
+   */
+  async function deliverDue(
+    now: Date,
+    options: { limit?: number; chunk?: number } = {},
+  ): Promise<DeliveryReport> {
+    const limit = options.limit ?? Number.POSITIVE_INFINITY
+    const chunkSize = options.chunk ?? deliveryChunk
+    const report: DeliveryReport = { sent: 0, retried: 0, failed: 0 }
+    const startedAt = performance.now()
+    // The run's clock, moved on by the time the run has taken so far.
+    const current = () => new Date(now.getTime() + Math.round(performance.now() - startedAt))
+    const nowIso = now.toISOString()
+    let taken = 0
+    while (taken < limit) {
+      const size = Math.min(chunkSize, limit - taken)
+      const chunk = await claim(nowIso, current(), size)
+      if (chunk.length === 0) break
+      taken += chunk.length
+      const sent: string[] = []
+      const unaddressed: string[] = []
+      const failures: { message: OutboxRow; reason: string }[] = []
+      await Promise.all(
+        chunk.map(async (message) => {
+          if (!message.to_address) {
+            unaddressed.push(message.id)
+            return
+          }
+          try {
+            await transport.send({
+              id: message.id,
+              from,
+              to: message.to_address,
+              subject: message.subject,
+              text: message.text_body ?? '',
+              html: message.html_body ?? '',
+            })
+            sent.push(message.id)
+          } catch (error) {
+            failures.push({ message, reason: error instanceof Error ? error.message : String(error) })
+          }
+        }),
+      )
+      if (sent.length > 0) {
         await db('outbox')
-          .where({ id: message.id })
+          .whereIn('id', sent)
           .update({
             status: 'sent',
             sent_at: new Date().toISOString(),
-            attempts: message.attempts + 1,
+            attempts: db.raw('?? + 1', ['attempts']),
             locked_until: null,
             last_error: null,
           })
-        report.sent++
-      } catch (error) {
+        report.sent += sent.length
+      }
+      if (unaddressed.length > 0) {
+        await db('outbox').whereIn('id', unaddressed).update({ status: 'cancelled', locked_until: null })
+      }
+      for (const { message, reason } of failures) {
         const attempts = message.attempts + 1
         const giveUp = attempts >= maxAttempts
-        const reason = error instanceof Error ? error.message : String(error)
         await db('outbox')
           .where({ id: message.id })
           .update({
@@ -97,6 +151,7 @@ export function mailSender(db: Knex, transport: MailTransport, from: string, log
         if (giveUp) report.failed++
         else report.retried++
       }
+      if (chunk.length < size) break
     }
     return report
   }

@@ -33,6 +33,8 @@ export const smtpTimeouts = {
 
 const smtpSendLimitMs = smtpTimeouts.connectionMs + smtpTimeouts.greetingMs + smtpTimeouts.socketMs
 const fileSendLimitMs = 30_000
+/** Connections kept open to the relay; each carries one message at a time. */
+export const smtpConnections = 5
 
 /** SMTP when configured; otherwise each message is written as an .eml file a developer can open. */
 export function createMailTransport(options: { smtpUrl: string | null; dataDir: string }): MailTransport {
@@ -40,8 +42,12 @@ export function createMailTransport(options: { smtpUrl: string | null; dataDir: 
 }
 
 function smtpTransport(smtpUrl: string): MailTransport {
+  // Pooled: connections stay open between messages, and the sender's chunk is spread over them.
   const transporter = nodemailer.createTransport({
     url: smtpUrl,
+    pool: true,
+    maxConnections: smtpConnections,
+    maxMessages: 1000,
     connectionTimeout: smtpTimeouts.connectionMs,
     greetingTimeout: smtpTimeouts.greetingMs,
     socketTimeout: smtpTimeouts.socketMs,
@@ -64,14 +70,32 @@ function smtpTransport(smtpUrl: string): MailTransport {
 
 function fileTransport(dir: string): MailTransport {
   const transporter = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' })
+  // The folder is made once, and again if that failed or it has gone since (a developer cleared it).
+  let ready: Promise<void> | null = null
+  const folder = () =>
+    (ready ??= mkdir(dir, { recursive: true }).then(
+      () => undefined,
+      (error: unknown) => {
+        ready = null
+        throw error
+      },
+    ))
   return {
     description: `files in ${dir}`,
     sendLimitMs: fileSendLimitMs,
     async send(mail) {
       const info = await transporter.sendMail({ ...mail, messageId: `<${mail.id}@rights-portal>` })
-      await mkdir(dir, { recursive: true })
-      const stamp = new Date().toISOString().replace(/[:.]/g, '-')
-      await writeFile(path.join(dir, `${stamp}-${mail.id}.eml`), info.message as Buffer, { mode: 0o600 })
+      const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, '-')}-${mail.id}.eml`)
+      const write = () => writeFile(file, info.message as Buffer, { mode: 0o600 })
+      await folder()
+      try {
+        await write()
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+        ready = null
+        await folder()
+        await write()
+      }
     },
     close: () => transporter.close(),
   }

@@ -1,4 +1,7 @@
 import { once } from 'node:events'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as delay } from 'node:timers/promises'
 import pino from 'pino'
@@ -101,11 +104,14 @@ describe('outbox claims', () => {
       expect(await ctx.services.db('outbox').pluck('status')).toEqual(['sent', 'sent', 'sent'])
       expect(a.transport.sendLimitMs).toBeGreaterThan(150_000)
     } finally {
+      // A pooled transport holds its connections open until it is closed.
+      a.transport.close()
+      b.transport.close()
       await smtp.close()
     }
   })
 
-  it('claims each message just before it is sent, for longer than the transport may take', async () => {
+  it('claims each chunk just before its sends begin, for longer than the transport may take', async () => {
     const start = ctx.now()
     await queue(start)
     const claims = new Map<string, string>()
@@ -116,14 +122,99 @@ describe('outbox claims', () => {
     })
     const { transport, sender } = senderTo(smtp.url)
     try {
-      expect(await sender.deliverDue(start)).toEqual({ sent: 3, retried: 0, failed: 0 })
+      expect(await sender.deliverDue(start, { chunk: 2 })).toEqual({ sent: 3, retried: 0, failed: 0 })
       const [one, two, three] = recipients.map((to) => claims.get(to) ?? '')
-      // Each later message was claimed after the slow sends before it, not when the batch began.
-      expect(String(two) > String(one)).toBe(true)
+      // The first two were claimed together; the third only once they had been sent.
+      expect(two).toBe(one)
       expect(String(three) > String(two)).toBe(true)
       expect(new Date(String(one)).getTime() - start.getTime()).toBeGreaterThan(transport.sendLimitMs)
     } finally {
+      transport.close()
       await smtp.close()
+    }
+  })
+
+  it('sends a large backlog in one run, each message once, with failures retried on their own', async () => {
+    const at = ctx.now()
+    const rows = Array.from({ length: 130 }, (_, i) => ({
+      id: newId(),
+      kind: 'test',
+      to_address: i === 7 ? 'refused@example.org' : i === 11 ? null : `person${i}@example.org`,
+      subject: 'Your request',
+      text_body: 'Hello',
+      html_body: '<p>Hello</p>',
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: new Date(at.getTime() - 1000 + i).toISOString(),
+      created_at: at.toISOString(),
+    }))
+    for (let i = 0; i < rows.length; i += 50) await ctx.services.db('outbox').insert(rows.slice(i, i + 50))
+    const received: string[] = []
+    const server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onRcptTo(address, _session, callback) {
+        callback(address.address === 'refused@example.org' ? new Error('mailbox unavailable') : undefined)
+      },
+      onData(stream, session, callback) {
+        stream.resume()
+        stream.on('end', () => {
+          received.push(...session.envelope.rcptTo.map((r) => r.address))
+          callback()
+        })
+      },
+    })
+    server.listen(0, '127.0.0.1')
+    await once(server.server, 'listening')
+    const url = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`
+    const a = senderTo(url)
+    const b = senderTo(url)
+    try {
+      const [first, second] = await Promise.all([a.sender.deliverDue(at), b.sender.deliverDue(at)])
+      expect(first.sent + second.sent).toBe(128)
+      expect(first.retried + second.retried).toBe(1)
+      expect(received).toHaveLength(128)
+      expect(new Set(received).size).toBe(128)
+      const counts: { status: string; attempts: number | string; n: number | string }[] = await ctx.services
+        .db('outbox')
+        .select('status', 'attempts')
+        .count({ n: '*' })
+        .groupBy('status', 'attempts')
+      expect(counts.map((c) => [c.status, Number(c.attempts), Number(c.n)]).sort()).toEqual([
+        ['cancelled', 0, 1],
+        ['pending', 1, 1],
+        ['sent', 1, 128],
+      ])
+      const refused = await ctx.services.db('outbox').where({ to_address: 'refused@example.org' }).first()
+      expect(refused.last_error).toMatch(/mailbox unavailable/)
+      expect(refused.locked_until).toBeNull()
+      expect(await ctx.services.db('outbox').whereNotNull('locked_until').pluck('id')).toEqual([])
+    } finally {
+      a.transport.close()
+      b.transport.close()
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    }
+  })
+
+  it('stops at the limit it is given', async () => {
+    await queue(ctx.now())
+    const dir = await mkdtemp(path.join(tmpdir(), 'outbox-'))
+    const transport = createMailTransport({ smtpUrl: null, dataDir: dir })
+    try {
+      const sender = mailSender(ctx.services.db, transport, 'p@portal.test', pino({ level: 'silent' }))
+      expect(await sender.deliverDue(ctx.now(), { limit: 2 })).toEqual({ sent: 2, retried: 0, failed: 0 })
+      expect(await ctx.services.db('outbox').where({ status: 'pending' }).pluck('to_address')).toEqual([
+        'three@example.org',
+      ])
+      expect(await readdir(path.join(dir, 'mail'))).toHaveLength(2)
+      // A developer clears the mail folder: the next message makes it again.
+      await rm(path.join(dir, 'mail'), { recursive: true })
+      expect(await sender.deliverDue(ctx.now())).toEqual({ sent: 1, retried: 0, failed: 0 })
+      expect(await readdir(path.join(dir, 'mail'))).toHaveLength(1)
+    } finally {
+      transport.close()
+      await rm(dir, { recursive: true, force: true })
     }
   })
 })
