@@ -70,9 +70,9 @@ async function main() {
   async function queue() {
     await db('outbox').del()
     const at = new Date()
-    for (let from = 0; from < count; from += 500) {
+    for (let first = 0; first < count; first += 500) {
       const rows = []
-      for (let i = from; i < Math.min(count, from + 500); i++)
+      for (let i = first; i < Math.min(count, first + 500); i++)
         rows.push({
           id: newId(),
           kind: 'request_confirmation',
@@ -115,9 +115,9 @@ async function main() {
     try {
       const started = performance.now()
       await mkdir(out, { recursive: true })
-      for (let from = 0; from < count; from += deliveryChunk) {
+      for (let first = 0; first < count; first += deliveryChunk) {
         const sends = []
-        for (let i = from; i < Math.min(count, from + deliveryChunk); i++) {
+        for (let i = first; i < Math.min(count, first + deliveryChunk); i++) {
           const mail = { from, to: `person${i}@example.org`, subject: 'Confirm your request', text, html }
           sends.push(
             transporter.sendMail(mail).then(async (info: { message?: unknown }) => {
