@@ -19,7 +19,8 @@ export interface VerificationRun {
   firstBreak: ChainBreak | null
 }
 
-interface ChainRow {
+/** An event's row as the driver returns it (PostgreSQL's bigint seq as text). */
+export interface ChainRow {
   seq: number | string
   id: string
   occurred_at: string
@@ -49,7 +50,30 @@ interface VerificationRow {
   broken_detail: string | null
 }
 
-function toChainEvent(row: ChainRow): ChainEvent {
+/** The columns an event's place in the chain is checked from, in the order read. */
+export const chainColumns = [
+  'seq',
+  'id',
+  'occurred_at',
+  'actor_type',
+  'actor_id',
+  'subject_type',
+  'subject_id',
+  'kind',
+  'data',
+  'prev_hash',
+  'hash',
+] as const
+
+/**
+ * Where a reader of its own (another thread) can open the same database: a SQLite file, or a
+ * PostgreSQL connection with its schema.
+ */
+export type ChainSource =
+  | { client: 'sqlite'; filename: string }
+  | { client: 'postgres'; connection: string | Record<string, unknown>; searchPath: string[] }
+
+export function toChainEvent(row: ChainRow): ChainEvent {
   return {
     seq: Number(row.seq),
     id: row.id,
@@ -135,8 +159,7 @@ export function auditRepo(db: Knex) {
     async *chain(throughSeq: number, pageSize = 5000): AsyncGenerator<ChainEvent> {
       const page = (after: number) =>
         db<ChainRow>('events')
-          .select('seq', 'id', 'occurred_at', 'actor_type', 'actor_id', 'subject_type', 'subject_id', 'kind')
-          .select('data', 'prev_hash', 'hash')
+          .select(...chainColumns)
           .where('seq', '>', after)
           .andWhere('seq', '<=', throughSeq)
           .orderBy('seq', 'asc')
@@ -151,6 +174,38 @@ export function auditRepo(db: Knex) {
         pending?.catch(() => undefined)
         for (const row of rows) yield toChainEvent(row)
       }
+    },
+
+    /** The first event's seq, or null for an empty trail. */
+    async firstSeq(): Promise<number | null> {
+      const row = await db<ChainRow>('events').orderBy('seq', 'asc').first('seq')
+      return row ? Number(row.seq) : null
+    },
+
+    /** Where another thread can read the chain from; null for an in-memory database. */
+    chainSource(): ChainSource | null {
+      const config = (db.client as { config: Knex.Config }).config
+      if (config.client === 'pg') {
+        const { connection, searchPath } = config
+        if (typeof connection !== 'string' && (typeof connection !== 'object' || connection === null)) {
+          return null
+        }
+        if (
+          typeof connection === 'object' &&
+          Object.values(connection).some((v) => typeof v === 'function')
+        ) {
+          return null
+        }
+        return {
+          client: 'postgres',
+          connection: connection as string | Record<string, unknown>,
+          searchPath:
+            searchPath === undefined ? [] : typeof searchPath === 'string' ? [searchPath] : [...searchPath],
+        }
+      }
+      const filename = (config.connection as { filename?: unknown } | undefined)?.filename
+      if (typeof filename !== 'string' || filename === ':memory:' || filename.startsWith('file:')) return null
+      return { client: 'sqlite', filename }
     },
 
     async insertVerification(trx: Knex, run: Omit<VerificationRun, 'verifierName'>): Promise<void> {

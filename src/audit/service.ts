@@ -4,6 +4,7 @@ import { trailAnchors } from './anchors.js'
 import type { ChainEvent } from './chain.js'
 import { recordEvent, systemActor, type Actor } from './events.js'
 import { trailLine } from './ndjson.js'
+import { verifyInParallel, type ParallelOptions } from './parallel-verify.js'
 import { auditRepo, type VerificationResult, type VerificationRun } from './repo.js'
 import { trailerLine, type SignedHead } from './signed-head.js'
 import { tamperingKinds, verifyChain, type ChainBreak, type ChainVerification } from './verify.js'
@@ -33,6 +34,8 @@ export function auditService(deps: {
   now: () => Date
   signingKeyFile: string
   anchorFile: string
+  /** How a long trail is verified in stretches side by side (src/audit/parallel-verify.ts). */
+  parallel?: ParallelOptions
 }) {
   const { db } = deps
   const repo = auditRepo(db)
@@ -47,11 +50,10 @@ export function auditService(deps: {
     return { anchor, signed }
   }
 
-  async function check(
-    events: AsyncIterable<ChainEvent>,
-    { anchor, signed }: Awaited<ReturnType<typeof knownHeads>>,
-  ): Promise<Omit<TrailCheck, 'signedHead'>> {
-    const verification = await verifyChain(events, { anchor, signedHeads: signed.heads })
+  function outcome(
+    verification: ChainVerification,
+    signed: Awaited<ReturnType<typeof knownHeads>>['signed'],
+  ): Omit<TrailCheck, 'signedHead'> {
     const firstBreak = verification.firstBreak ?? signed.problem
     const result: VerificationResult = !firstBreak
       ? 'ok'
@@ -59,6 +61,33 @@ export function auditService(deps: {
         ? 'tampered'
         : 'broken'
     return { result, verification, firstBreak }
+  }
+
+  async function check(
+    events: AsyncIterable<ChainEvent>,
+    { anchor, signed }: Awaited<ReturnType<typeof knownHeads>>,
+  ): Promise<Omit<TrailCheck, 'signedHead'>> {
+    return outcome(await verifyChain(events, { anchor, signedHeads: signed.heads }), signed)
+  }
+
+  /**
+   * The trail in the database up to an event, checked as `check` would: a long one in stretches
+   * side by side, which only ever vouches for an intact trail; anything else, or a trail too
+   * short to be worth the threads, in the one walk that says where and how it breaks.
+   */
+  async function checkStored(
+    throughSeq: number,
+    { anchor, signed }: Awaited<ReturnType<typeof knownHeads>>,
+  ): Promise<Omit<TrailCheck, 'signedHead'>> {
+    const options = { anchor, signedHeads: signed.heads }
+    const first = await repo.firstSeq()
+    const inStretches = await verifyInParallel(
+      repo.chainSource(),
+      first === null ? null : { first, through: throughSeq },
+      options,
+      deps.parallel,
+    )
+    return outcome(inStretches ?? (await verifyChain(repo.chain(throughSeq), options)), signed)
   }
 
   function headToSign(verification: ChainVerification, reason: SignedHead['reason']) {
@@ -85,7 +114,7 @@ export function auditService(deps: {
     async verify(by: Verifier): Promise<VerificationRun & { signedHead: SignedHead | null }> {
       const known = await knownHeads()
       const throughSeq = (await repo.headSeq()) ?? 0
-      const { result, verification, firstBreak } = await check(repo.chain(throughSeq), known)
+      const { result, verification, firstBreak } = await checkStored(throughSeq, known)
       const signedHead = result === 'ok' ? (headToSign(verification, 'verified')?.head ?? null) : null
       const run = {
         id: newId(),

@@ -1,4 +1,5 @@
-import { eventHash, genesisHash, type ChainEvent } from './chain.js'
+import { hash } from 'node:crypto'
+import { canonicalEvent, eventHash, genesisHash, type ChainEvent } from './chain.js'
 
 /**
  * - `changed`: an event's content no longer matches its hash (or a hash an earlier verification
@@ -239,4 +240,89 @@ function iterate(events: AsyncIterable<ChainEvent> | Iterable<ChainEvent>): Asyn
     next: () => Promise.resolve(sync.next()),
     return: () => Promise.resolve(sync.return?.() ?? { done: true as const, value: undefined }),
   }
+}
+
+/**
+ * What one stretch of the trail says of itself, for verifying a long trail in stretches side by
+ * side: where it starts and ends, how many events it holds, and whether each of them matches its
+ * hash and links to the one before it. `marks` are the events asked for by seq (those a signed
+ * head or an earlier verification names), with their position in the stretch.
+ */
+export interface RangeSummary {
+  count: number
+  first: { seq: number; prevHash: string } | null
+  last: { seq: number; hash: string } | null
+  /** False at the first event that fails; the stretch is not read further. */
+  intact: boolean
+  marks: { seq: number; index: number; hash: string }[]
+}
+
+/** Checks a stretch of the trail event by event, as `verifyChain` does, and sums it up. */
+export class RangeCheck {
+  private previous: ChainEvent | null = null
+  private readonly summary: RangeSummary = { count: 0, first: null, last: null, intact: true, marks: [] }
+
+  constructor(private readonly marked: ReadonlySet<number>) {}
+
+  /** False once an event fails: the rest of the stretch need not be read. */
+  add(event: ChainEvent): boolean {
+    const { previous, summary } = this
+    // The same SHA-256 as `eventHash`, in one call: several times quicker than a Hash object.
+    if (
+      hash('sha256', canonicalEvent(event), 'hex') !== event.hash ||
+      (previous && (event.seq <= previous.seq || event.prevHash !== previous.hash))
+    ) {
+      summary.intact = false
+      return false
+    }
+    summary.count++
+    summary.first ??= { seq: event.seq, prevHash: event.prevHash }
+    if (this.marked.has(event.seq))
+      summary.marks.push({ seq: event.seq, index: summary.count, hash: event.hash })
+    this.previous = event
+    return true
+  }
+
+  result(): RangeSummary {
+    const { previous, summary } = this
+    return { ...summary, last: previous ? { seq: previous.seq, hash: previous.hash } : null }
+  }
+}
+
+/** The seqs a stretch must report: those the anchor and the signed heads name. */
+export function markedSeqs(options: Pick<VerifyOptions, 'anchor' | 'signedHeads'>): number[] {
+  const seqs = (options.signedHeads ?? []).map((signed) => signed.seq)
+  if (options.anchor) seqs.push(options.anchor.seq)
+  return [...new Set(seqs)]
+}
+
+/**
+ * The verification of a whole trail from the summaries of its stretches, in order, when every
+ * stretch is intact, each starts where the one before ended, and the anchor and every signed head
+ * are found where they should be. Null when anything is amiss (or merely found elsewhere): only
+ * the walk of `verifyChain` says exactly where and how a trail breaks.
+ */
+export function joinRanges(
+  ranges: readonly RangeSummary[],
+  options: Pick<VerifyOptions, 'anchor' | 'signedHeads'> = {},
+): ChainVerification | null {
+  const found = new Map<number, { position: number; hash: string }>()
+  let count = 0
+  let head: { seq: number; hash: string } | null = null
+  for (const range of ranges) {
+    if (!range.intact) return null
+    if (!range.first || !range.last) continue
+    if (range.first.prevHash !== (head ? head.hash : genesisHash)) return null
+    if (head && range.first.seq <= head.seq) return null
+    for (const mark of range.marks) found.set(mark.seq, { position: count + mark.index, hash: mark.hash })
+    count += range.count
+    head = range.last
+  }
+  for (const signed of options.signedHeads ?? []) {
+    const at = found.get(signed.seq)
+    if (!at || at.position !== signed.count || at.hash !== signed.hash) return null
+  }
+  const anchor = options.anchor ?? null
+  if (anchor && found.get(anchor.seq)?.hash !== anchor.hash) return null
+  return { ok: true, eventsChecked: count, head, firstBreak: null }
 }
