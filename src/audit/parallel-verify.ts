@@ -24,6 +24,9 @@ export interface ParallelOptions {
 
 export const defaultMinEvents = 50_000
 
+/** Small pages: fewer rows outlive the young generation, so less time goes on collecting garbage. */
+const defaultPageSize = 1000
+
 /**
  * Verifies a long trail in stretches of `seq`, one thread each, reading through connections of
  * their own, and joins the stretches at their ends. Returns the verification only when the whole
@@ -49,7 +52,7 @@ export async function verifyInParallel(
       from,
       through,
       marked: marked.filter((seq) => seq > from && seq <= through),
-      pageSize: parallel.pageSize ?? 5000,
+      pageSize: parallel.pageSize ?? defaultPageSize,
     }),
   )
   const workers: Worker[] = []

@@ -65,6 +65,51 @@ export const chainColumns = [
   'hash',
 ] as const
 
+/** Never in an event the portal writes: JSON escapes control characters, ids and kinds hold none. */
+const unitSeparator = '\u001f'
+
+/**
+ * One text per event holding every column of `chainColumns`, for a reader that turns a
+ * million rows into objects: one value a row instead of eleven. A missing actor id is told apart
+ * from an empty one by a leading 0 or 1; any other column missing makes the whole text NULL.
+ */
+export const packedChainColumn = chainColumns
+  .map((column) =>
+    column === 'seq'
+      ? 'cast(seq as text)'
+      : column === 'actor_id'
+        ? "(case when actor_id is null then '0' else '1' || actor_id end)"
+        : column,
+  )
+  .join(` || '${unitSeparator}' || `)
+
+/**
+ * The row a packed text was made from; null when it cannot be told for certain (a column missing,
+ * or one holding the separator), which the reader takes for a break and leaves to the single walk.
+ */
+export function unpackChainRow(packed: string | null): ChainRow | null {
+  if (packed === null) return null
+  const values = packed.split(unitSeparator)
+  if (values.length !== chainColumns.length) return null
+  const [seq, id, occurredAt, actorType, actor, subjectType, subjectId, kind, data, prevHash, hash] =
+    values as [string, string, string, string, string, string, string, string, string, string, string]
+  if (actor !== '0' && !actor.startsWith('1')) return null
+  const actorId = actor === '0' ? null : actor.slice(1)
+  return {
+    seq,
+    id,
+    occurred_at: occurredAt,
+    actor_type: actorType,
+    actor_id: actorId,
+    subject_type: subjectType,
+    subject_id: subjectId,
+    kind,
+    data,
+    prev_hash: prevHash,
+    hash,
+  }
+}
+
 /**
  * Where a reader of its own (another thread) can open the same database: a SQLite file, or a
  * PostgreSQL connection with its schema.

@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import pg from 'pg'
 import sqlite3 from 'sqlite3'
-import { chainColumns, toChainEvent, type ChainRow, type ChainSource } from './repo.js'
+import { packedChainColumn, toChainEvent, unpackChainRow, type ChainSource } from './repo.js'
 import { RangeCheck, type RangeSummary } from './verify.js'
 
 export interface RangeTask {
@@ -18,11 +18,15 @@ export interface RangeTask {
   pageSize: number
 }
 
-/** Reads a page of the stretch: up to `limit` events after `after`. */
-type ReadPage = (after: number, limit: number) => Promise<ChainRow[]>
+interface PackedRow {
+  packed: string | null
+}
+
+/** Reads a page of the stretch: up to `limit` events after `after`, each as one text. */
+type ReadPage = (after: number, limit: number) => Promise<PackedRow[]>
 
 const pageSql = (param: (n: number) => string) =>
-  `select ${chainColumns.join(', ')} from events where seq > ${param(1)} and seq <= ${param(2)} order by seq limit ${param(3)}`
+  `select ${packedChainColumn} as packed from events where seq > ${param(1)} and seq <= ${param(2)} order by seq limit ${param(3)}`
 
 async function openSqlite(filename: string, through: number) {
   const db = await new Promise<sqlite3.Database>((resolve, reject) => {
@@ -33,7 +37,7 @@ async function openSqlite(filename: string, through: number) {
   const statement = db.prepare(pageSql(() => '?'))
   const read: ReadPage = (after, limit) =>
     new Promise((resolve, reject) =>
-      statement.all<ChainRow>([after, through, limit], (error, rows) =>
+      statement.all<PackedRow>([after, through, limit], (error, rows) =>
         error ? reject(error) : resolve(rows),
       ),
     )
@@ -53,7 +57,7 @@ async function openPostgres(source: Extract<ChainSource, { client: 'postgres' }>
   }
   const sql = pageSql((n) => `$${n}`)
   const read: ReadPage = async (after, limit) =>
-    (await client.query<ChainRow>(sql, [after, through, limit])).rows
+    (await client.query<PackedRow>(sql, [after, through, limit])).rows
   return { read, close: () => client.end() }
 }
 
@@ -65,15 +69,19 @@ export async function checkRange(task: RangeTask): Promise<RangeSummary> {
       : await openPostgres(source, through)
   const check = new RangeCheck(new Set(task.marked))
   try {
-    let pending: Promise<ChainRow[]> | null = reader.read(from, pageSize)
+    let after = from
+    let pending: Promise<PackedRow[]> | null = reader.read(after, pageSize)
     while (pending) {
-      const rows: ChainRow[] = await pending
-      const last = rows.at(-1)
-      pending = last && rows.length === pageSize ? reader.read(Number(last.seq), pageSize) : null
+      const rows: PackedRow[] = await pending
+      const rowsInOrder = rows.map((row) => unpackChainRow(row.packed))
+      const last = rowsInOrder.at(-1)
+      // A row that cannot be read back for certain ends the stretch here, as a break would.
+      pending = last && rows.length === pageSize ? reader.read((after = Number(last.seq)), pageSize) : null
       // Settled here, so a stretch that stops early leaves no query unhandled.
       pending?.catch(() => undefined)
-      for (const row of rows) {
-        if (!check.add(toChainEvent(row))) {
+      for (const row of rowsInOrder) {
+        if (!row) check.fail()
+        if (!row || !check.add(toChainEvent(row))) {
           if (pending) await pending.catch(() => undefined)
           return check.result()
         }

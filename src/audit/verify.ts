@@ -283,6 +283,11 @@ export class RangeCheck {
     return true
   }
 
+  /** An event that could not be read: the stretch is not intact. */
+  fail(): void {
+    this.summary.intact = false
+  }
+
   result(): RangeSummary {
     const { previous, summary } = this
     return { ...summary, last: previous ? { seq: previous.seq, hash: previous.hash } : null }
