@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
-import { recordEvent, type Actor } from '../audit/events.js'
+import { recordEvent, recordEvents, type Actor } from '../audit/events.js'
 import { downloadExpiresOn } from '../domain/answer.js'
 import { addDays, londonDate, startOfLondonDay } from '../domain/clock.js'
 import { newId } from '../security/tokens.js'
@@ -172,29 +172,47 @@ export async function revokeFilesOfRecord(
   actor: Actor,
   at: Date,
 ): Promise<number> {
-  const requestIds = trx('rights_requests').where({ record_id: recordId }).select('id')
-  const ids = (
-    await trx<{ id: string }>('request_files')
-      .whereIn('request_id', requestIds)
-      .whereNull('revoked_at')
-      .select('id')
-  ).map((r) => r.id)
+  return revokeFilesOfRecords(trx, [recordId], reason, actor, at)
+}
+
+/** `revokeFilesOfRecord` for many records in one go, as the retention sweep erases them. */
+export async function revokeFilesOfRecords(
+  trx: Knex,
+  recordIds: readonly string[],
+  reason: 'erasure_request' | 'retention_schedule',
+  actor: Actor,
+  at: Date,
+): Promise<number> {
+  const byRecord = new Map<string, string[]>()
+  for (let from = 0; from < recordIds.length; from += 500) {
+    const rows: { id: string; record_id: string }[] = await trx('request_files as f')
+      .join('rights_requests as r', 'r.id', 'f.request_id')
+      .whereIn('r.record_id', recordIds.slice(from, from + 500))
+      .whereNull('f.revoked_at')
+      .orderBy('f.id')
+      .select('f.id', 'r.record_id')
+    for (const row of rows) byRecord.set(row.record_id, [...(byRecord.get(row.record_id) ?? []), row.id])
+  }
+  const ids = [...byRecord.values()].flat()
   if (ids.length === 0) return 0
-  await trx('request_files')
-    .whereIn('id', ids)
-    .update({ revoked_at: at.toISOString(), revoke_reason: reason })
-  await trx('request_files')
-    .whereIn('id', ids)
-    .whereNull('purged_at')
-    .update({ body: null, purged_at: at.toISOString() })
-  await recordEvent(
+  for (let from = 0; from < ids.length; from += 500) {
+    const chunk = ids.slice(from, from + 500)
+    await trx('request_files')
+      .whereIn('id', chunk)
+      .update({ revoked_at: at.toISOString(), revoke_reason: reason })
+    await trx('request_files')
+      .whereIn('id', chunk)
+      .whereNull('purged_at')
+      .update({ body: null, purged_at: at.toISOString() })
+  }
+  await recordEvents(
     trx,
-    {
+    [...byRecord].map(([recordId, files]) => ({
       actor,
       subject: { type: 'email_record', id: recordId },
       kind: 'record.downloads_revoked',
-      data: { reason, files: ids },
-    },
+      data: { reason, files },
+    })),
     at,
   )
   return ids.length

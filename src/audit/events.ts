@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { insertRows } from '../db/insert-rows.js'
 import { isPostgres } from '../db/knex.js'
 import { containsEmailAddress } from '../domain/email-address.js'
 import type { EventKind } from '../domain/request-events.js'
@@ -41,63 +42,71 @@ export const systemActor = (job: string): Actor => ({ type: 'system', id: job })
  * transaction ends, and the unique index on `prev_hash` refuses a fork should anything slip past.
  */
 export async function recordEvent(trx: Knex, input: EventInput, at: Date): Promise<void> {
-  const data = input.data ?? {}
-  const serialised = JSON.stringify(data)
-  // Event payloads must never carry an email address: accountability needs ids and HMACs only.
-  if (containsEmailAddress(serialised)) {
-    throw new Error(`Event ${input.kind} would record an email address`)
-  }
+  await recordEvents(trx, [input], at)
+}
+
+/**
+ * Several events at once, appended to the chain in the order given, with one read of the head
+ * and one insert per few hundred: for a job that changes many rows in one transaction.
+ */
+export async function recordEvents(trx: Knex, inputs: readonly EventInput[], at: Date): Promise<void> {
+  if (inputs.length === 0) return
+  const occurredAt = at.toISOString()
+  const prepared = inputs.map((input) => {
+    const serialised = JSON.stringify(input.data ?? {})
+    // Event payloads must never carry an email address: accountability needs ids and HMACs only.
+    if (containsEmailAddress(serialised)) {
+      throw new Error(`Event ${input.kind} would record an email address`)
+    }
+    return {
+      id: newId(),
+      occurredAt,
+      actor: { type: input.actor.type, id: input.actor.id },
+      subject: { type: input.subject.type, id: input.subject.id },
+      kind: input.kind,
+      // Hashed as it will be read back, so what JSON drops (undefined, say) never counts.
+      data: JSON.parse(serialised) as JsonValue,
+      serialised,
+    }
+  })
   // The lock and the link must share one transaction; a caller holding none gets one of its own.
-  if (!trx.isTransaction) return trx.transaction((own) => recordEvent(own, input, at))
-  const event = {
-    id: newId(),
-    occurredAt: at.toISOString(),
-    actor: { type: input.actor.type, id: input.actor.id },
-    subject: { type: input.subject.type, id: input.subject.id },
-    kind: input.kind,
-    // Hashed as it will be read back, so what JSON drops (undefined, say) never counts.
-    data: JSON.parse(serialised) as JsonValue,
-  }
-  const row = {
-    id: event.id,
-    occurred_at: event.occurredAt,
-    actor_type: event.actor.type,
-    actor_id: event.actor.id,
-    subject_type: event.subject.type,
-    subject_id: event.subject.id,
-    kind: event.kind,
-    data: serialised,
-  }
+  if (!trx.isTransaction) return trx.transaction((own) => recordEvents(own, inputs, at))
   if (isPostgres(trx)) {
     // Several processes append at once: a transaction-scoped advisory lock serialises them from
-    // here to the caller's commit. Taken before the head is read and the sequence number drawn,
+    // here to the caller's commit. Taken before the head is read and the sequence numbers drawn,
     // so `seq` order is chain order and a read-committed read of the head sees the last append.
     await trx.raw(`select pg_advisory_xact_lock(${chainLockKey})`)
-    const prevHash = await headHash(trx)
-    await trx('events').insert({ ...row, prev_hash: prevHash, hash: eventHash({ ...event, prevHash }) })
-    return
   }
-  // SQLite has one writer per file: the first write of a transaction takes the write lock (after
-  // the busy timeout if another process holds it) and keeps it to commit. So the row is written
-  // first, then linked to the event before it, which nobody else can change meanwhile. A
-  // transaction that read before another process committed cannot write at all (SQLITE_BUSY,
-  // rolled back whole), so it never links to a stale head either.
-  const [seq] = await trx('events').insert(row)
-  const prevHash = await headHash(trx, seq)
-  await trx('events')
-    .where({ seq })
-    .update({ prev_hash: prevHash, hash: eventHash({ ...event, prevHash }) })
+  // On SQLite every transaction here begins IMMEDIATE (src/db/knex.ts), holding the file's one
+  // write lock from its start to its commit, so the head read now stays the head until then.
+  let prevHash = await headHash(trx)
+  const rows = prepared.map(({ serialised, ...event }) => {
+    const hash = eventHash({ ...event, prevHash })
+    const row = {
+      id: event.id,
+      occurred_at: event.occurredAt,
+      actor_type: event.actor.type,
+      actor_id: event.actor.id,
+      subject_type: event.subject.type,
+      subject_id: event.subject.id,
+      kind: event.kind,
+      data: serialised,
+      prev_hash: prevHash,
+      hash,
+    }
+    prevHash = hash
+    return row
+  })
+  // A multi-row insert numbers its rows in the order given, so `seq` follows the chain.
+  await insertRows(trx, 'events', rows)
 }
 
 /** An arbitrary constant naming the chain's lock among PostgreSQL advisory locks. */
 const chainLockKey = 7_216_342_117
 
-/** The hash of the last event (before `seq`, when given), or the genesis hash. */
-async function headHash(trx: Knex, beforeSeq?: number): Promise<string> {
+/** The hash of the last event, or the genesis hash. */
+async function headHash(trx: Knex): Promise<string> {
   const head: { hash: string | null } | undefined = await trx('events')
-    .modify((query) => {
-      if (beforeSeq !== undefined) void query.where('seq', '<', beforeSeq)
-    })
     .orderBy('seq', 'desc')
     .first<{ hash: string | null } | undefined>('hash')
   return head?.hash ?? genesisHash

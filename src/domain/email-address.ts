@@ -40,7 +40,8 @@ export function legacyEmailHmac(secret: string, normalised: string): string {
 
 /** True if a value looks like it holds an email address (used to keep them out of event payloads). */
 export function containsEmailAddress(text: string): boolean {
-  return /[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)
+  // Without an @ there is nothing to match, and the pattern would backtrack over every position.
+  return text.includes('@') && /[^\s@]+@[^\s@]+\.[^\s@]+/.test(text)
 }
 
 /** Replaces anything that looks like an email address, for text kept after contact details go. */

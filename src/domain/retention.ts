@@ -256,3 +256,39 @@ export function erasurePlan(view: RetentionView, scope: 'due' | 'everything'): E
   const left = view.holdings.filter((h) => !isDeletedOrRequested(h) && !holdings.includes(h))
   return { holdings, eraseAddress: scope === 'everything' || left.every((h) => h.status !== 'held') }
 }
+
+/**
+ * Which of a study's records the retention sweep must look at on `today`: a superset of those
+ * with something due, narrow enough to find by their dates alone. Once the study's platform period
+ * has run out, every record of it is due; before that, only a record whose voucher correspondence
+ * was sent long enough ago, or whose platform copy has already gone (so that, with no voucher
+ * left, the address itself is due).
+ */
+export type SweepScope =
+  | { everyRecord: true }
+  | {
+      everyRecord: false
+      /** A voucher sent on or before this date may be due (a few days early, to be safe). */
+      voucherSentBy: IsoDate
+    }
+
+export function sweepScope(policy: RetentionPolicy, today: IsoDate): SweepScope {
+  const platformDueOn = addDays(addCalendarMonths(policy.surveyClosesOn, policy.platformMonthsAfterClose), 1)
+  if (today >= platformDueOn) return { everyRecord: true }
+  // Counting the months back from today finds the last voucher date whose period is over (a month
+  // end clamps the same way both ways); three days more cost little and keep the scope a superset.
+  return {
+    everyRecord: false,
+    voucherSentBy: addDays(addCalendarMonths(today, -policy.voucherMonthsAfterSent), 3),
+  }
+}
+
+/** Whether a record is within the sweep's scope: the rule the records repository puts into SQL. */
+export function inSweepScope(scope: SweepScope, facts: RecordFacts): boolean {
+  if (facts.erased) return false
+  if (scope.everyRecord) return true
+  const voucherHeld =
+    facts.voucherSentOn !== null && facts.deletedHoldings.voucher_correspondence === undefined
+  if (voucherHeld && (facts.voucherSentOn as IsoDate) <= scope.voucherSentBy) return true
+  return facts.deletedHoldings.survey_platform !== undefined && !voucherHeld
+}

@@ -1,6 +1,8 @@
 import type { Knex } from 'knex'
-import { revokeFilesOfRecord } from '../answers/files.js'
-import { recordEvent, type Actor } from '../audit/events.js'
+import { revokeFilesOfRecords } from '../answers/files.js'
+import { recordEvents, type Actor, type EventInput } from '../audit/events.js'
+import { insertRows } from '../db/insert-rows.js'
+import { isPostgres } from '../db/knex.js'
 import { londonDate } from '../domain/clock.js'
 import type { ErasurePlan, HoldingKey } from '../domain/retention.js'
 import { newId } from '../security/tokens.js'
@@ -25,6 +27,15 @@ export interface ErasureDone {
   deletionTasks: Partial<Record<HoldingKey, string>>
 }
 
+/** One record to erase, read at `version`, by its plan. */
+export interface ErasureItem {
+  record: EmailRecord
+  version: number
+  plan: ErasurePlan
+  /** The erasure request this is done for, if any. */
+  requestId?: string
+}
+
 /**
  * The one erasure of an email record, for the retention sweep and an erasure request alike:
  * claims the record by the version it was read at (false when it changed since), marks each
@@ -34,65 +45,143 @@ export interface ErasureDone {
  */
 export async function eraseFromRecord(
   trx: Knex,
-  input: {
-    record: EmailRecord
-    version: number
-    plan: ErasurePlan
-    reason: ErasureReason
-    actor: Actor
-    /** The erasure request this is done for, if any. */
-    requestId?: string
-    at: Date
-  },
+  input: ErasureItem & { reason: ErasureReason; actor: Actor; at: Date },
 ): Promise<ErasureDone | false> {
-  const { record, plan, at } = input
-  const today = londonDate(at)
-  const changes: Record<string, unknown> = { updated_at: at.toISOString(), version: input.version + 1 }
-  for (const h of plan.holdings) changes[holdingColumn[h.key]] = today
-  if (plan.eraseAddress)
-    Object.assign(changes, { email: null, erased_on: today, erasure_reason: input.reason })
-  const claimed = await trx('email_records').where({ id: record.id, version: input.version }).update(changes)
-  if (claimed !== 1) return false
+  const { reason, actor, at, ...item } = input
+  const done = await eraseFromRecords(trx, [item], { reason, actor, at })
+  return done.get(item.record.id) ?? false
+}
 
-  const because = { reason: input.reason, ...(input.requestId ? { requestId: input.requestId } : {}) }
-  const deletionTasks: ErasureDone['deletionTasks'] = {}
-  for (const h of plan.holdings) {
-    const taskId = newId()
-    await trx('record_tasks').insert({
-      id: taskId,
-      record_id: record.id,
-      study_id: record.studyId,
-      holding: h.key,
-      title: deletionTaskTitle[h.key],
-      purpose: 'deletion' satisfies RecordTaskPurpose,
-      created_at: at.toISOString(),
-    })
-    deletionTasks[h.key] = taskId
-    await recordEvent(
-      trx,
-      {
-        actor: input.actor,
+/** Rows per statement: well under either database's limit on the values in one statement. */
+const perStatement = 500
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = []
+  for (let from = 0; from < items.length; from += perStatement)
+    out.push(items.slice(from, from + perStatement))
+  return out
+}
+
+/**
+ * The records still at the version they were read at, locked to the end of the transaction: on
+ * PostgreSQL by a row lock, on SQLite by the write lock every transaction here holds from its start.
+ */
+export async function claimAtVersion<T extends { record: { id: string }; version: number }>(
+  trx: Knex,
+  items: readonly T[],
+): Promise<T[]> {
+  const current = new Map<string, number>()
+  for (const part of chunks(items)) {
+    const query = trx('email_records')
+      .whereIn(
+        'id',
+        part.map((i) => i.record.id),
+      )
+      // In one order, so two transactions locking overlapping batches never deadlock.
+      .orderBy('id')
+    const rows: { id: string; version: number | string }[] = await (
+      isPostgres(trx) ? query.forUpdate() : query
+    ).select('id', 'version')
+    for (const row of rows) current.set(row.id, Number(row.version))
+  }
+  return items.filter((i) => current.get(i.record.id) === i.version)
+}
+
+/**
+ * `eraseFromRecord` for many records in one transaction, with a few statements for all of them:
+ * what the retention sweep does with each batch. Only the records still at the version they were
+ * read at are erased; the map holds those.
+ */
+export async function eraseFromRecords(
+  trx: Knex,
+  items: readonly ErasureItem[],
+  common: { reason: ErasureReason; actor: Actor; at: Date },
+): Promise<Map<string, ErasureDone>> {
+  const done = new Map<string, ErasureDone>()
+  if (items.length === 0) return done
+  // The claim and the changes must share one transaction; a caller holding none gets one.
+  if (!trx.isTransaction) return trx.transaction((own) => eraseFromRecords(own, items, common))
+  const { reason, actor, at } = common
+  const today = londonDate(at)
+
+  const claimed = await claimAtVersion(trx, items)
+  if (claimed.length === 0) return done
+
+  // One update for each shape of change: which holdings, and whether the address goes.
+  const shapes = new Map<string, ErasureItem[]>()
+  for (const item of claimed) {
+    const key = `${item.plan.holdings.map((h) => h.key).join(',')}|${item.plan.eraseAddress}`
+    shapes.set(key, [...(shapes.get(key) ?? []), item])
+  }
+  for (const group of shapes.values()) {
+    const { plan } = group[0] as ErasureItem
+    const changes: Record<string, unknown> = {
+      updated_at: at.toISOString(),
+      version: trx.raw('?? + 1', ['version']),
+    }
+    for (const h of plan.holdings) changes[holdingColumn[h.key]] = today
+    if (plan.eraseAddress) Object.assign(changes, { email: null, erased_on: today, erasure_reason: reason })
+    for (const part of chunks(group)) {
+      await trx('email_records')
+        .whereIn(
+          'id',
+          part.map((i) => i.record.id),
+        )
+        .update(changes)
+    }
+  }
+
+  const tasks: Record<string, unknown>[] = []
+  const holdingEvents: EventInput[] = []
+  for (const { record, plan, requestId } of claimed) {
+    const because = { reason, ...(requestId ? { requestId } : {}) }
+    const deletionTasks: ErasureDone['deletionTasks'] = {}
+    for (const h of plan.holdings) {
+      const taskId = newId()
+      tasks.push({
+        id: taskId,
+        record_id: record.id,
+        study_id: record.studyId,
+        holding: h.key,
+        title: deletionTaskTitle[h.key],
+        purpose: 'deletion' satisfies RecordTaskPurpose,
+        created_at: at.toISOString(),
+      })
+      deletionTasks[h.key] = taskId
+      holdingEvents.push({
+        actor,
         subject: { type: 'email_record', id: record.id },
         kind: 'record.holding_deleted',
         data: { holding: h.key, keptUntil: h.keepUntil, emailHmac: record.emailHmac, ...because },
-      },
-      at,
-    )
+      })
+    }
+    done.set(record.id, { deletionTasks })
   }
-  if (plan.eraseAddress) {
-    await revokeFilesOfRecord(trx, record.id, input.reason, input.actor, at)
+  await insertRows(trx, 'record_tasks', tasks)
+  await recordEvents(trx, holdingEvents, at)
+
+  const erasing = claimed.filter((i) => i.plan.eraseAddress)
+  if (erasing.length > 0) {
+    const ids = erasing.map((i) => i.record.id)
+    await revokeFilesOfRecords(trx, ids, reason, actor, at)
     // A supplementary statement completes data about the person: it goes with their address.
-    await trx('record_supplements').where({ record_id: record.id }).del()
-    await recordEvent(
+    for (const part of chunks(ids)) await trx('record_supplements').whereIn('record_id', part).del()
+    await recordEvents(
       trx,
-      {
-        actor: input.actor,
+      erasing.map(({ record, requestId }) => ({
+        actor,
         subject: { type: 'email_record', id: record.id },
         kind: 'record.erased',
-        data: { erasedOn: today, emailHmac: record.emailHmac, studyId: record.studyId, ...because },
-      },
+        data: {
+          erasedOn: today,
+          emailHmac: record.emailHmac,
+          studyId: record.studyId,
+          reason,
+          ...(requestId ? { requestId } : {}),
+        },
+      })),
       at,
     )
   }
-  return { deletionTasks }
+  return done
 }

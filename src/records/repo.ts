@@ -2,7 +2,7 @@ import type { Knex } from 'knex'
 import { isPostgres } from '../db/knex.js'
 import { londonDate, type IsoDate } from '../domain/clock.js'
 import type { EmailRecord } from '../domain/email-record.js'
-import type { HoldingKey, RecordFacts } from '../domain/retention.js'
+import type { HoldingKey, RecordFacts, SweepScope } from '../domain/retention.js'
 
 interface EmailRecordRow {
   id: string
@@ -171,6 +171,51 @@ export function recordsRepo(db: Knex) {
         .orderBy('id')
         .limit(limit)
       return rows.map((row) => ({ record: toRecord(row), version: Number(row.version) }))
+    },
+    /**
+     * A study's records within the sweep's scope (`inSweepScope`, the same rule in SQL), in id
+     * order, for walking them in batches.
+     */
+    async pageInSweepScope(
+      studyId: string,
+      scope: SweepScope,
+      afterId: string,
+      limit: number,
+    ): Promise<{ record: EmailRecord; version: number }[]> {
+      const rows = await db<EmailRecordRow & { version: number }>('email_records')
+        .where('study_id', studyId)
+        .whereNull('erased_on')
+        .where('id', '>', afterId)
+        .modify((query) => {
+          if (scope.everyRecord) return
+          void query.where((q) =>
+            q
+              .where((v) =>
+                v
+                  .whereNotNull('voucher_sent_on')
+                  .whereNull('voucher_deleted_on')
+                  .where('voucher_sent_on', '<=', scope.voucherSentBy),
+              )
+              .orWhere((p) =>
+                p
+                  .whereNotNull('platform_deleted_on')
+                  .where((v) => v.whereNull('voucher_sent_on').orWhereNotNull('voucher_deleted_on')),
+              ),
+          )
+        })
+        .orderBy('id')
+        .limit(limit)
+        .select<(EmailRecordRow & { version: number })[]>('*')
+      return rows.map((row) => ({ record: toRecord(row), version: Number(row.version) }))
+    },
+    /** How many of a study's records still hold an address. */
+    async countNotErased(studyId: string): Promise<number> {
+      const row = await db('email_records')
+        .where('study_id', studyId)
+        .whereNull('erased_on')
+        .count<{ n: number | string }[]>({ n: '*' })
+        .first()
+      return Number(row?.n ?? 0)
     },
     async openTasks(): Promise<
       { id: string; recordId: string; title: string; createdAt: string; studyTitle: string }[]

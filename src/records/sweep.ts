@@ -1,11 +1,11 @@
 import type { Knex } from 'knex'
 import { systemActor } from '../audit/events.js'
 import { londonDate } from '../domain/clock.js'
-import { erasurePlan, retentionStateAt } from '../domain/retention.js'
+import { erasurePlan, retentionStateAt, sweepScope } from '../domain/retention.js'
 import { type StudiesRepo } from '../studies/repo.js'
-import { retentionPolicyOf } from '../domain/study.js'
+import { retentionPolicyOf, type Study } from '../domain/study.js'
 import type { RequestsRepo } from '../requests/repo.js'
-import { eraseFromRecord } from './erasure.js'
+import { claimAtVersion, eraseFromRecords, type ErasureItem } from './erasure.js'
 import type { RecordsRepo } from './repo.js'
 import type { EmailRecord } from '../domain/email-record.js'
 
@@ -49,63 +49,75 @@ export function retentionSweep(deps: {
         erased: 0,
         deferred: [],
       }
-      const studies = new Map((await deps.studies.listAll()).map((s) => [s.id, s]))
-      let after = ''
-      for (;;) {
-        const page = await deps.records.pageNotErased(after, options.batchSize ?? 500)
-        if (page.length === 0) break
-        after = page[page.length - 1]?.record.id ?? after
-        for (const { record, version } of page) {
-          report.checked++
-          const study = studies.get(record.studyId)
-          if (!study) continue
-          const view = retentionStateAt(record.facts, retentionPolicyOf(study), today)
-          const plan = erasurePlan(view, 'due')
-          if (view.state === 'restricted') {
-            if (view.holdings.some((h) => h.status === 'due'))
-              report.deferred.push({
-                recordId: record.id,
-                reason: 'restricted: nothing is deleted while a restriction is in force',
-              })
-            continue
+      const sweepStudy = async (study: Study) => {
+        const policy = retentionPolicyOf(study)
+        // Every record holding an address is accounted for; only those within the scope can
+        // have anything due, so only they are read.
+        report.checked += await deps.records.countNotErased(study.id)
+        const scope = sweepScope(policy, today)
+        let after = ''
+        for (;;) {
+          const page = await deps.records.pageInSweepScope(study.id, scope, after, options.batchSize ?? 1000)
+          if (page.length === 0) break
+          after = page[page.length - 1]?.record.id ?? after
+          const due: ErasureItem[] = []
+          for (const { record, version } of page) {
+            const view = retentionStateAt(record.facts, policy, today)
+            if (view.state === 'restricted') {
+              if (view.holdings.some((h) => h.status === 'due'))
+                report.deferred.push({
+                  recordId: record.id,
+                  reason: 'restricted: nothing is deleted while a restriction is in force',
+                })
+              continue
+            }
+            if (view.state === 'due_for_deletion')
+              due.push({ record, version, plan: erasurePlan(view, 'due') })
           }
-          if (view.state !== 'due_for_deletion') continue
-          if (options.dryRun) {
-            const open = await deps.requests.openRequestFor(db, record)
-            if (open) report.deferred.push(frozen(record, open))
-            else {
+          if (due.length === 0) continue
+          const counted = (items: ErasureItem[]) => {
+            for (const { plan } of items) {
               report.holdingsDeleted += plan.holdings.length
               if (plan.eraseAddress) report.erased++
             }
+          }
+          if (options.dryRun) {
+            const open = await deps.requests.openRequestsFor(
+              db,
+              due.map((i) => i.record),
+            )
+            counted(due.filter((i) => !open.has(i.record.id)))
+            for (const { record } of due) {
+              const request = open.get(record.id)
+              if (request) report.deferred.push(frozen(record, request))
+            }
             continue
           }
-          // The freeze is checked under the record's lock in the transaction that erases, so a
-          // request confirmed or reopened meanwhile either lands first and freezes it, or waits.
-          const outcome = await db.transaction(async (trx) => {
-            if (!(await deps.records.lockAtVersion(trx, record.id, version))) return 'changed' as const
-            const open = await deps.requests.openRequestFor(trx, record)
-            if (open) return open
-            const erased = await eraseFromRecord(trx, {
-              record,
-              version,
-              plan,
-              reason: 'retention_schedule',
-              actor: systemActor('retention-sweep'),
-              at,
-            })
-            return erased ? ('erased' as const) : ('changed' as const)
+          // The whole page in one transaction. The freeze is checked under the records' locks in the
+          // transaction that erases, so a request confirmed or reopened meanwhile either lands first
+          // and freezes its record, or waits; a record changed since it was read is left for the next
+          // sweep.
+          const { open, erased } = await db.transaction(async (trx) => {
+            const claimed = await claimAtVersion(trx, due)
+            const open = await deps.requests.openRequestsFor(
+              trx,
+              claimed.map((i) => i.record),
+            )
+            const erased = await eraseFromRecords(
+              trx,
+              claimed.filter((i) => !open.has(i.record.id)),
+              { reason: 'retention_schedule', actor: systemActor('retention-sweep'), at },
+            )
+            return { open, erased }
           })
-          if (typeof outcome === 'object') {
-            report.deferred.push(frozen(record, outcome))
-            continue
-          }
-          const done = outcome === 'erased'
-          if (done) {
-            report.holdingsDeleted += plan.holdings.length
-            if (plan.eraseAddress) report.erased++
+          counted(due.filter((i) => erased.has(i.record.id)))
+          for (const { record } of due) {
+            const request = open.get(record.id)
+            if (request) report.deferred.push(frozen(record, request))
           }
         }
       }
+      for (const study of await deps.studies.listAll()) await sweepStudy(study)
       return report
     },
   }

@@ -237,6 +237,46 @@ const toLink = (row: LinkRow): RequestLink => ({
   createdAt: row.created_at,
 })
 
+/** Each of these records that has an open request, to one of those requests: for the sweep's batches. */
+export async function openRequestsFor(
+  trx: Knex,
+  records: readonly { id: string; studyId: string; emailHmac: string }[],
+): Promise<Map<string, { id: string; reference: string | null }>> {
+  const open = new Map<string, { id: string; reference: string | null }>()
+  for (let from = 0; from < records.length; from += 400) {
+    const part = records.slice(from, from + 400)
+    const byId = new Map(part.map((r) => [r.id, r]))
+    const byAddress = new Map(part.map((r) => [`${r.studyId}|${r.emailHmac}`, r]))
+    const rows: Pick<RequestRow, 'id' | 'reference' | 'record_id' | 'study_id' | 'email_hmac'>[] =
+      await trx<RequestRow>('rights_requests')
+        .whereIn('status', openStatuses)
+        .where((q) =>
+          q
+            .whereIn(
+              'record_id',
+              part.map((r) => r.id),
+            )
+            .orWhereIn(
+              'email_hmac',
+              part.map((r) => r.emailHmac),
+            ),
+        )
+        .orderBy('id')
+        .select('id', 'reference', 'record_id', 'study_id', 'email_hmac')
+    for (const row of rows) {
+      const found = { id: row.id, reference: row.reference }
+      // Open for a record when it names the record or comes from the record's address.
+      for (const record of [
+        row.record_id ? byId.get(row.record_id) : undefined,
+        byAddress.get(`${row.study_id}|${row.email_hmac}`),
+      ]) {
+        if (record && !open.has(record.id)) open.set(record.id, found)
+      }
+    }
+  }
+  return open
+}
+
 /** Every query on requests and their secret links. Pass a transaction where a use case needs one. */
 export function requestsRepo(db: Knex) {
   return {
@@ -564,19 +604,12 @@ export function requestsRepo(db: Knex) {
      * An open request for an email record, by the record it was linked to or by its address in the
      * study (an unconfirmed one has no link yet), if there is one.
      */
+    openRequestsFor,
     async openRequestFor(
       trx: Knex,
       record: { id: string; studyId: string; emailHmac: string },
     ): Promise<{ id: string; reference: string | null } | undefined> {
-      const row = await trx<RequestRow>('rights_requests')
-        .whereIn('status', openStatuses)
-        .where((q) =>
-          q
-            .where({ record_id: record.id })
-            .orWhere((t) => t.where({ study_id: record.studyId, email_hmac: record.emailHmac })),
-        )
-        .first('id', 'reference')
-      return row ? { id: row.id, reference: row.reference } : undefined
+      return (await openRequestsFor(trx, [record])).get(record.id)
     },
     async findByEmailHmac(emailHmac: string): Promise<RightsRequest[]> {
       const rows = await db<RequestRow>('rights_requests')
