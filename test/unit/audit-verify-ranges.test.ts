@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { eventHash, genesisHash, type ChainEvent } from '../../src/audit/chain.js'
 import { stretches } from '../../src/audit/parallel-verify.js'
+import { chainColumns, unpackChainRow } from '../../src/audit/repo.js'
 import {
   joinRanges,
   markedSeqs,
@@ -105,5 +106,41 @@ describe('verifying a trail in stretches', () => {
 
   it('passes an empty trail', async () => {
     expect(inStretches([], [10])).toEqual(await verifyChain([]))
+  })
+})
+
+describe('an event read as one text', () => {
+  const row = {
+    seq: '41',
+    id: 'event-41',
+    occurred_at: '2026-03-02T10:00:41.000Z',
+    actor_type: 'staff',
+    actor_id: 'u-1' as string | null,
+    subject_type: 'request',
+    subject_id: 'r-2',
+    kind: 'request.assigned',
+    data: '{"n":41}',
+    prev_hash: 'a'.repeat(64),
+    hash: 'b'.repeat(64),
+  }
+  /** What the query returns for a row: its columns in order, the actor id marked, joined. */
+  const packed = (values: typeof row) =>
+    chainColumns
+      .map((column) =>
+        column === 'actor_id' ? (values.actor_id === null ? '0' : `1${values.actor_id}`) : values[column],
+      )
+      .join('\u001f')
+
+  it('is read back into its columns, a missing actor id told from an empty one', () => {
+    expect(unpackChainRow(packed(row))).toEqual(row)
+    expect(unpackChainRow(packed({ ...row, actor_id: null }))).toEqual({ ...row, actor_id: null })
+    expect(unpackChainRow(packed({ ...row, actor_id: '' }))).toEqual({ ...row, actor_id: '' })
+  })
+
+  it('is not read at all when it cannot be told for certain', () => {
+    // A column missing (the whole text is then NULL), or one that holds the separator itself.
+    expect(unpackChainRow(null)).toBeNull()
+    expect(unpackChainRow(packed({ ...row, kind: 'request.\u001fassigned' }))).toBeNull()
+    expect(unpackChainRow(packed(row).replace('\u001f1u-1', '\u001fu-1'))).toBeNull()
   })
 })
