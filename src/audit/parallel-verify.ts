@@ -17,12 +17,18 @@ import {
 export interface ParallelOptions {
   /** Trails spanning fewer seqs are walked in one piece: starting threads would cost more. */
   minEvents?: number
-  /** How many stretches, each read and checked by a thread of its own; the cores by default. */
+  /** How many stretches, each read and checked by a thread of its own; the cores (up to 4) by default. */
   threads?: number
   pageSize?: number
 }
 
 export const defaultMinEvents = 50_000
+
+/**
+ * A SQLite thread's queries run on libuv's four worker threads, shared by the whole process; and
+ * on PostgreSQL each thread holds a connection of its own beside the pool's.
+ */
+const maxThreads = 4
 
 /** Small pages: fewer rows outlive the young generation, so less time goes on collecting garbage. */
 const defaultPageSize = 1000
@@ -40,7 +46,7 @@ export async function verifyInParallel(
   options: Pick<VerifyOptions, 'anchor' | 'signedHeads'>,
   parallel: ParallelOptions = {},
 ): Promise<ChainVerification | null> {
-  const threads = parallel.threads ?? availableParallelism()
+  const threads = parallel.threads ?? Math.min(availableParallelism(), maxThreads)
   if (!source || !seqs || threads < 2) return null
   // The single walk reads the events with 0 < seq <= through, and so do the stretches together.
   const span = seqs.through - Math.max(1, seqs.first) + 1
