@@ -4,8 +4,7 @@
  * each as the single walk does, and posts back only the stretch's summary.
  */
 import { parentPort, workerData } from 'node:worker_threads'
-import pg from 'pg'
-import sqlite3 from 'sqlite3'
+import type { Database } from 'sqlite3'
 import { packedChainColumn, toChainEvent, unpackChainRow, type ChainSource } from './repo.js'
 import { RangeCheck, type RangeSummary } from './verify.js'
 
@@ -29,8 +28,10 @@ const pageSql = (param: (n: number) => string) =>
   `select ${packedChainColumn} as packed from events where seq > ${param(1)} and seq <= ${param(2)} order by seq limit ${param(3)}`
 
 async function openSqlite(filename: string, through: number) {
-  const db = await new Promise<sqlite3.Database>((resolve, reject) => {
-    const opened: sqlite3.Database = new sqlite3.Database(filename, sqlite3.OPEN_READONLY, (error) =>
+  // Each thread loads only the driver it reads with.
+  const { default: sqlite3 } = await import('sqlite3')
+  const db = await new Promise<Database>((resolve, reject) => {
+    const opened: Database = new sqlite3.Database(filename, sqlite3.OPEN_READONLY, (error) =>
       error ? reject(error) : resolve(opened),
     )
   })
@@ -46,6 +47,7 @@ async function openSqlite(filename: string, through: number) {
 }
 
 async function openPostgres(source: Extract<ChainSource, { client: 'postgres' }>, through: number) {
+  const { default: pg } = await import('pg')
   const client = new pg.Client(
     typeof source.connection === 'string' ? { connectionString: source.connection } : source.connection,
   )
