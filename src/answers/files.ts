@@ -191,7 +191,11 @@ export async function revokeFilesOfRecords(
       .whereNull('f.revoked_at')
       .orderBy('f.id')
       .select('f.id', 'r.record_id')
-    for (const row of rows) byRecord.set(row.record_id, [...(byRecord.get(row.record_id) ?? []), row.id])
+    for (const row of rows) {
+      const files = byRecord.get(row.record_id)
+      if (files) files.push(row.id)
+      else byRecord.set(row.record_id, [row.id])
+    }
   }
   const ids = [...byRecord.values()].flat()
   if (ids.length === 0) return 0

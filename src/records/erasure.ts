@@ -111,7 +111,9 @@ export async function eraseFromRecords(
   const shapes = new Map<string, ErasureItem[]>()
   for (const item of claimed) {
     const key = `${item.plan.holdings.map((h) => h.key).join(',')}|${item.plan.eraseAddress}`
-    shapes.set(key, [...(shapes.get(key) ?? []), item])
+    const group = shapes.get(key)
+    if (group) group.push(item)
+    else shapes.set(key, [item])
   }
   for (const group of shapes.values()) {
     const { plan } = group[0] as ErasureItem
