@@ -12,13 +12,14 @@ import {
 } from '../helpers/processes.js'
 
 /**
- * The retention sweep erases each record in a transaction of its own: a sweep killed halfway
- * leaves every record either wholly erased (address, holdings, events and deletion tasks) or
- * untouched, and the next sweep does the rest.
+ * The retention sweep erases a thousand records per transaction: a sweep killed halfway leaves
+ * every record either wholly erased (address, holdings, events and deletion tasks) or untouched,
+ * and the next sweep does the rest.
  */
 
 const slug = 'increasing-diversity-in-social-work-management'
-const records = 1000
+// Several of the sweep's batches, so that it can be killed between two of them or inside one.
+const records = 5000
 
 let folder: ReturnType<typeof portalFolder> | undefined
 let db: Db | undefined
