@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /**
  * The hash chain over the audit trail. Each event's hash is the SHA-256 (hex) of the canonical
@@ -99,7 +99,8 @@ export function canonicalEvent(event: ChainedContent): string {
 }
 
 export function eventHash(event: ChainedContent): string {
-  return createHash('sha256').update(canonicalEvent(event), 'utf8').digest('hex')
+  // One call instead of a Hash object for each event: the same digest, several times faster.
+  return hash('sha256', canonicalEvent(event), 'hex')
 }
 
 export function isHash(value: unknown): value is string {
