@@ -179,6 +179,8 @@ const file = path.join(dir, 'portal.sqlite')
 await copyFile(await filledTrail(), file)
 const db = createDb({ client: 'sqlite', filename: file })
 try {
+  // A fill kept from an earlier run is brought up to the current schema first.
+  await migrateLatest(db)
   const config = loadConfig({
     NODE_ENV: 'test',
     SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
