@@ -17,15 +17,13 @@ import type { AddressInfo } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import knexFactory, { type Knex } from 'knex'
 import nodemailer from 'nodemailer'
 import pino from 'pino'
 import { SMTPServer } from 'smtp-server'
-import { createDb } from '../src/db/knex.js'
-import { migrateLatest } from '../src/db/migrate.js'
 import { deliveryChunk, mailSender } from '../src/mail/sender.js'
 import { createMailTransport, smtpConnections } from '../src/mail/transport.js'
 import { newId } from '../src/security/tokens.js'
+import { benchDatabase } from './lib/generate.js'
 
 if (process.argv[2] === '--peer') {
   const server = new SMTPServer({
@@ -50,7 +48,6 @@ async function main() {
   const rounds = Number(process.argv[3] ?? 3)
   if (!Number.isInteger(count) || count < 1 || !Number.isInteger(rounds) || rounds < 1)
     throw new Error('Usage: bench/mail.ts [number of messages] [rounds]')
-  const usePostgres = process.env.BENCH_DATABASE === 'postgres'
 
   // A confirmation email's size: a few paragraphs of text and the same as HTML.
   const paragraph =
@@ -61,7 +58,7 @@ async function main() {
   const log = pino({ level: 'silent' })
 
   const dir = await mkdtemp(path.join(tmpdir(), 'mail-bench-'))
-  const database = await openDatabase(usePostgres, dir)
+  const database = await benchDatabase('mail', dir)
   const peer = fork(fileURLToPath(import.meta.url), ['--peer'], { execArgv: ['--import', 'tsx'] })
   const [{ port }] = (await once(peer, 'message')) as [{ port: number }]
   const smtpUrl = `smtp://127.0.0.1:${port}`
@@ -142,7 +139,7 @@ async function main() {
   }
   try {
     console.log(
-      `${count.toLocaleString('en-GB')} messages, ${rounds} rounds, ${usePostgres ? 'PostgreSQL' : 'SQLite'}, ` +
+      `${count.toLocaleString('en-GB')} messages, ${rounds} rounds, ${database.kind}, ` +
         `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, Node ${process.version}`,
     )
     for (let round = 1; round <= rounds; round++) {
@@ -176,31 +173,5 @@ async function main() {
     peer.disconnect()
     await database.close()
     await rm(dir, { recursive: true, force: true })
-  }
-}
-
-async function openDatabase(
-  usePostgres: boolean,
-  dir: string,
-): Promise<{ db: Knex; close(): Promise<void> }> {
-  if (!usePostgres) {
-    const db = createDb({ client: 'sqlite', filename: path.join(dir, 'portal.sqlite') })
-    await migrateLatest(db)
-    return { db, close: () => db.destroy() }
-  }
-  const server = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test')
-  const name = `bench_mail_${process.pid}`
-  const admin = knexFactory({ client: 'pg', connection: server.toString(), pool: { min: 0, max: 1 } })
-  await admin.raw('create database ??', [name])
-  server.pathname = `/${name}`
-  const db = createDb({ client: 'postgres', connectionString: server.toString() })
-  await migrateLatest(db)
-  return {
-    db,
-    async close() {
-      await db.destroy()
-      await admin.raw('drop database ??', [name])
-      await admin.destroy()
-    },
   }
 }
