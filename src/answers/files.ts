@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import type { Knex } from 'knex'
 import { recordEvent, recordEvents, type Actor } from '../audit/events.js'
+import { inBatches } from '../db/batches.js'
 import { downloadExpiresOn } from '../domain/answer.js'
 import { addDays, londonDate, startOfLondonDay } from '../domain/clock.js'
 import { newId } from '../security/tokens.js'
@@ -184,10 +185,10 @@ export async function revokeFilesOfRecords(
   at: Date,
 ): Promise<number> {
   const byRecord = new Map<string, string[]>()
-  for (let from = 0; from < recordIds.length; from += 500) {
+  for (const part of inBatches(recordIds)) {
     const rows: { id: string; record_id: string }[] = await trx('request_files as f')
       .join('rights_requests as r', 'r.id', 'f.request_id')
-      .whereIn('r.record_id', recordIds.slice(from, from + 500))
+      .whereIn('r.record_id', part)
       .whereNull('f.revoked_at')
       .orderBy('f.id')
       .select('f.id', 'r.record_id')
@@ -199,8 +200,7 @@ export async function revokeFilesOfRecords(
   }
   const ids = [...byRecord.values()].flat()
   if (ids.length === 0) return 0
-  for (let from = 0; from < ids.length; from += 500) {
-    const chunk = ids.slice(from, from + 500)
+  for (const chunk of inBatches(ids)) {
     await trx('request_files')
       .whereIn('id', chunk)
       .update({ revoked_at: at.toISOString(), revoke_reason: reason })

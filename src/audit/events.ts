@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { insertRows } from '../db/insert-rows.js'
+import { insertRows } from '../db/batches.js'
 import { isPostgres } from '../db/knex.js'
 import { containsEmailAddress } from '../domain/email-address.js'
 import type { EventKind } from '../domain/request-events.js'

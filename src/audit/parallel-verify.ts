@@ -87,7 +87,13 @@ const fromSource = import.meta.url.endsWith('.ts')
  * The thread's code: the built module next to this one; or, run from the TypeScript source
  * (tests, `tsx`), a few lines that load the source through tsx, as a thread starts without it.
  */
+let located: { script: string | URL; eval: boolean } | undefined
 function workerScript(): { script: string | URL; eval: boolean } {
+  located ??= locateWorker()
+  return located
+}
+
+function locateWorker(): { script: string | URL; eval: boolean } {
   if (!fromSource) return { script: new URL('./verify-worker.js', import.meta.url), eval: false }
   const require = createRequire(import.meta.url)
   const manifest = require.resolve('tsx/package.json')

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { revokeFilesOfRecords } from '../answers/files.js'
 import { recordEvents, type Actor, type EventInput } from '../audit/events.js'
-import { insertRows } from '../db/insert-rows.js'
+import { inBatches, insertRows } from '../db/batches.js'
 import { isPostgres } from '../db/knex.js'
 import { londonDate } from '../domain/clock.js'
 import type { ErasurePlan, HoldingKey } from '../domain/retention.js'
@@ -52,16 +52,6 @@ export async function eraseFromRecord(
   return done.get(item.record.id) ?? false
 }
 
-/** Rows per statement: well under either database's limit on the values in one statement. */
-const perStatement = 500
-
-function chunks<T>(items: readonly T[]): T[][] {
-  const out: T[][] = []
-  for (let from = 0; from < items.length; from += perStatement)
-    out.push(items.slice(from, from + perStatement))
-  return out
-}
-
 /**
  * The records still at the version they were read at, locked to the end of the transaction: on
  * PostgreSQL by a row lock, on SQLite by the write lock every transaction here holds from its start.
@@ -71,7 +61,7 @@ export async function claimAtVersion<T extends { record: { id: string }; version
   items: readonly T[],
 ): Promise<T[]> {
   const current = new Map<string, number>()
-  for (const part of chunks(items)) {
+  for (const part of inBatches(items)) {
     const query = trx('email_records')
       .whereIn(
         'id',
@@ -123,7 +113,7 @@ export async function eraseFromRecords(
     }
     for (const h of plan.holdings) changes[holdingColumn[h.key]] = today
     if (plan.eraseAddress) Object.assign(changes, { email: null, erased_on: today, erasure_reason: reason })
-    for (const part of chunks(group)) {
+    for (const part of inBatches(group)) {
       await trx('email_records')
         .whereIn(
           'id',
@@ -167,7 +157,7 @@ export async function eraseFromRecords(
     const ids = erasing.map((i) => i.record.id)
     await revokeFilesOfRecords(trx, ids, reason, actor, at)
     // A supplementary statement completes data about the person: it goes with their address.
-    for (const part of chunks(ids)) await trx('record_supplements').whereIn('record_id', part).del()
+    for (const part of inBatches(ids)) await trx('record_supplements').whereIn('record_id', part).del()
     await recordEvents(
       trx,
       erasing.map(({ record, requestId }) => ({

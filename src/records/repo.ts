@@ -163,15 +163,6 @@ export function recordsRepo(db: Knex) {
       const row = await trx<EmailRecordRow & { version: number }>('email_records').where({ id }).first()
       return row && { record: await withDeletionTasks(trx, toRecord(row)), version: Number(row.version) }
     },
-    /** Records still holding an address, in id order, for walking the whole table in batches. */
-    async pageNotErased(afterId: string, limit: number): Promise<{ record: EmailRecord; version: number }[]> {
-      const rows = await db<EmailRecordRow & { version: number }>('email_records')
-        .whereNull('erased_on')
-        .where('id', '>', afterId)
-        .orderBy('id')
-        .limit(limit)
-      return rows.map((row) => ({ record: toRecord(row), version: Number(row.version) }))
-    },
     /**
      * A study's records within the sweep's scope (`inSweepScope`, the same rule in SQL), in id
      * order, for walking them in batches.

@@ -75,45 +75,40 @@ export function retentionSweep(deps: {
               due.push({ record, version, plan: erasurePlan(view, 'due') })
           }
           if (due.length === 0) continue
-          const counted = (items: ErasureItem[]) => {
-            for (const { plan } of items) {
-              report.holdingsDeleted += plan.holdings.length
-              if (plan.eraseAddress) report.erased++
-            }
-          }
-          if (options.dryRun) {
-            const open = await deps.requests.openRequestsFor(
-              db,
-              due.map((i) => i.record),
-            )
-            counted(due.filter((i) => !open.has(i.record.id)))
-            for (const { record } of due) {
-              const request = open.get(record.id)
-              if (request) report.deferred.push(frozen(record, request))
-            }
-            continue
-          }
-          // The whole page in one transaction. The freeze is checked under the records' locks in the
-          // transaction that erases, so a request confirmed or reopened meanwhile either lands first
-          // and freezes its record, or waits; a record changed since it was read is left for the next
-          // sweep.
-          const { open, erased } = await db.transaction(async (trx) => {
-            const claimed = await claimAtVersion(trx, due)
-            const open = await deps.requests.openRequestsFor(
-              trx,
-              claimed.map((i) => i.record),
-            )
-            const erased = await eraseFromRecords(
-              trx,
-              claimed.filter((i) => !open.has(i.record.id)),
-              { reason: 'retention_schedule', actor: systemActor('retention-sweep'), at },
-            )
-            return { open, erased }
-          })
-          counted(due.filter((i) => erased.has(i.record.id)))
-          for (const { record } of due) {
+          // A dry run only looks for the freeze. Otherwise the whole page is one transaction: the
+          // freeze is checked under the records' locks in the transaction that erases, so a request
+          // confirmed or reopened meanwhile either lands first and freezes its record, or waits; a
+          // record changed since it was read is left for the next sweep.
+          const { open, done } = options.dryRun
+            ? await (async () => {
+                const open = await deps.requests.openRequestsFor(
+                  db,
+                  due.map((i) => i.record),
+                )
+                return {
+                  open,
+                  done: new Set(due.filter((i) => !open.has(i.record.id)).map((i) => i.record.id)),
+                }
+              })()
+            : await db.transaction(async (trx) => {
+                const claimed = await claimAtVersion(trx, due)
+                const open = await deps.requests.openRequestsFor(
+                  trx,
+                  claimed.map((i) => i.record),
+                )
+                const erased = await eraseFromRecords(
+                  trx,
+                  claimed.filter((i) => !open.has(i.record.id)),
+                  { reason: 'retention_schedule', actor: systemActor('retention-sweep'), at },
+                )
+                return { open, done: new Set(erased.keys()) }
+              })
+          for (const { record, plan } of due) {
             const request = open.get(record.id)
             if (request) report.deferred.push(frozen(record, request))
+            if (!done.has(record.id)) continue
+            report.holdingsDeleted += plan.holdings.length
+            if (plan.eraseAddress) report.erased++
           }
         }
       }

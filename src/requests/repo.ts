@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { inBatches } from '../db/batches.js'
 import { nextYearReference } from '../db/reference-counter.js'
 import { redactEmailAddresses } from '../domain/email-address.js'
 import { isPostgres } from '../db/knex.js'
@@ -243,8 +244,7 @@ export async function openRequestsFor(
   records: readonly { id: string; studyId: string; emailHmac: string }[],
 ): Promise<Map<string, { id: string; reference: string | null }>> {
   const open = new Map<string, { id: string; reference: string | null }>()
-  for (let from = 0; from < records.length; from += 400) {
-    const part = records.slice(from, from + 400)
+  for (const part of inBatches(records)) {
     const byId = new Map(part.map((r) => [r.id, r]))
     const byAddress = new Map(part.map((r) => [`${r.studyId}|${r.emailHmac}`, r]))
     const rows: Pick<RequestRow, 'id' | 'reference' | 'record_id' | 'study_id' | 'email_hmac'>[] =

@@ -1,7 +1,17 @@
 import type { Knex } from 'knex'
 
-/** Rows per statement: well under either database's limit on the values in one statement. */
+/** Values per statement: well under either database's limit on the values in one statement. */
 const valuesPerStatement = 30_000
+
+/**
+ * Items cut into batches for statements naming them all (`where id in (…)`): a few hundred keeps
+ * each statement well under either database's limit on bound values.
+ */
+export function inBatches<T>(items: readonly T[], size = 500): T[][] {
+  const batches: T[][] = []
+  for (let from = 0; from < items.length; from += size) batches.push(items.slice(from, from + size))
+  return batches
+}
 
 /**
  * Inserts many rows of one shape with a few plain multi-row statements. The query builder's insert
@@ -15,8 +25,7 @@ export async function insertRows(trx: Knex, table: string, rows: readonly Record
   const perStatement = Math.max(1, Math.floor(valuesPerStatement / columns.length))
   const head = `insert into ${quote(table)} (${columns.map(quote).join(', ')}) values `
   const tuple = `(${columns.map(() => '?').join(', ')})`
-  for (let from = 0; from < rows.length; from += perStatement) {
-    const part = rows.slice(from, from + perStatement)
+  for (const part of inBatches(rows, perStatement)) {
     const values: Knex.Value[] = []
     for (const row of part) {
       for (const column of columns) values.push((row[column] ?? null) as Knex.Value)
