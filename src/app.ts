@@ -1,4 +1,5 @@
-import express, { type Express } from 'express'
+import path from 'node:path'
+import express, { type Express, type RequestHandler } from 'express'
 import { accountRoutes } from './accounts/routes.js'
 import { auditRoutes } from './audit/routes.js'
 import { answerRoutes } from './answers/routes.js'
@@ -29,6 +30,14 @@ import { refuseNulCharacters } from './web/nul-guard.js'
 export interface AppOptions {
   /** True once the process has begun to stop: readiness then fails. */
   stopping?: () => boolean
+}
+
+/**
+ * Every file under `public/` has an extension, and no page's address does: a page is not looked for
+ * on disk first.
+ */
+function publicFiles(serve: RequestHandler): RequestHandler {
+  return (req, res, next) => (path.extname(req.path) ? serve(req, res, next) : next())
 }
 
 /** The only place the middleware order is defined. */
@@ -63,14 +72,16 @@ export function createApp(services: Services, options: AppOptions = {}): Express
   app.use(cspNonce())
   app.use(securityHeaders({ secure: config.secureCookies }))
   app.use(requestLogging(log))
-  app.use(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 }))
+  app.use(
+    publicFiles(express.static(publicDir, { index: false, maxAge: config.env === 'production' ? '1d' : 0 })),
+  )
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }))
   app.use(refuseNulCharacters())
   app.use(sessions(services.sessionStore, config))
   app.use(flashMessages())
   app.use(loadStaffUser(services.accounts, services.settings, services.now))
   app.use(staffLayout(paths.staff.home()))
-  app.use(csrfProtection())
+  app.use(csrfProtection({ secret: config.secret, secureCookies: config.secureCookies }))
   app.use(staticPages())
   app.use(intakeRoutes(services))
   app.use(complaintPublicRoutes(services))

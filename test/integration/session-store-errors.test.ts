@@ -45,6 +45,18 @@ function sessionIdFrom(setCookie: string[] | string | undefined): string {
   return id
 }
 
+/** A visitor sends a request: the first thing that gives them a session. */
+async function sendRequest(agent: ReturnType<typeof request.agent>) {
+  const page = await agent.get('/request/access').expect(200)
+  const token = csrfFrom(page.text)
+  const sent = await agent
+    .post('/request/access')
+    .type('form')
+    .send({ _csrf: token, email: 'sam@example.org' })
+    .expect(303)
+  return { token, setCookie: sent.headers['set-cookie'] }
+}
+
 const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>)
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
 
@@ -52,9 +64,8 @@ describe('session store errors', () => {
   it('are one structured log line without the session id, token or data, and nothing on stderr', async () => {
     const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined)
     await testDb.db.schema.dropTable('sessions')
-    const page = await request(app).get('/staff/login').expect(200)
-    const sid = sessionIdFrom(page.headers['set-cookie'])
-    const token = csrfFrom(page.text)
+    const { token, setCookie } = await sendRequest(request.agent(app))
+    const sid = sessionIdFrom(setCookie)
     await settle()
 
     expect(stderr).not.toHaveBeenCalled()
@@ -66,16 +77,16 @@ describe('session store errors', () => {
     const everything = lines.join('')
     expect(everything).not.toContain(sid)
     expect(everything).not.toContain(token)
-    expect(everything).not.toContain('csrfToken')
+    expect(everything).not.toContain('submittedRequestId')
   })
 
   it('answer a session that cannot be read with the error page, logged without its id', async () => {
     const stderr = vi.spyOn(console, 'error').mockImplementation(() => undefined)
-    const first = await request(app).get('/staff/login').expect(200)
-    const sid = sessionIdFrom(first.headers['set-cookie'])
+    const agent = request.agent(app)
+    const { setCookie } = await sendRequest(agent)
+    const sid = sessionIdFrom(setCookie)
     await testDb.db.schema.dropTable('sessions')
-    const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).map((c) => c.split(';')[0])
-    await request(app).get('/staff/login').set('Cookie', cookie.join('; ')).expect(500)
+    await agent.get('/request/check-your-email').expect(500)
     await settle()
 
     expect(stderr).not.toHaveBeenCalled()

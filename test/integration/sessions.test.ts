@@ -30,22 +30,84 @@ describe('sessions', () => {
     },
   )
 
-  it('starts one when a page shows a form, and that form is accepted', async () => {
+  it('starts none for a visitor who opens a form, and accepts that form with the token bound to their cookie', async () => {
     const agent = ctx.agent()
     await agent.get('/').expect(200)
     const page = await agent.get('/request').expect(200)
-    expect(await sessionRows()).toBe(1)
+    const cookies = ([] as string[]).concat(page.headers['set-cookie'] ?? [])
+    expect(cookies.map((c) => c.split('=')[0])).toEqual(['portal.csrf'])
+    expect(cookies[0]).toMatch(/HttpOnly/i)
+    expect(cookies[0]).toMatch(/SameSite=Lax/i)
+    expect(await sessionRows()).toBe(0)
+    // The same browser keeps its key: a second form carries the same token.
+    expect(csrfFrom((await agent.get('/request').expect(200)).text)).toBe(csrfFrom(page.text))
+
     await agent
       .post('/request')
       .type('form')
       .send({ _csrf: csrfFrom(page.text), type: 'access' })
       .expect(303)
-    await request(ctx.app).post('/request').type('form').send({ type: 'access' }).expect(403)
+    expect(await sessionRows()).toBe(0)
+  })
+
+  it('names the visitor cookie __Host- and marks it Secure when the portal is served over HTTPS', async () => {
+    const app = createApp({ ...ctx.services, config: { ...ctx.services.config, secureCookies: true } })
+    const page = await request(app).get('/request').expect(200)
+    const [cookie = ''] = ([] as string[]).concat(page.headers['set-cookie'] ?? [])
+    expect(cookie).toMatch(/^__Host-portal\.csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; Secure; SameSite=Lax$/)
+  })
+
+  it('refuses a visitor token without its cookie, with another browser’s cookie, or altered', async () => {
+    const first = ctx.agent()
+    const token = csrfFrom((await first.get('/request').expect(200)).text)
+    const second = ctx.agent()
+    const otherToken = csrfFrom((await second.get('/request').expect(200)).text)
+    expect(otherToken).not.toBe(token)
+
+    await request(ctx.app).post('/request').type('form').send({ _csrf: token, type: 'access' }).expect(403)
+    await second.post('/request').type('form').send({ _csrf: token, type: 'access' }).expect(403)
+    await first
+      .post('/request')
+      .type('form')
+      .send({ _csrf: `${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`, type: 'access' })
+      .expect(403)
+    await first.post('/request').type('form').send({ type: 'access' }).expect(403)
+    await first.post('/request').type('form').send({ _csrf: token, type: 'access' }).expect(303)
+  })
+
+  it('starts a session when a posted form needs one, and keeps the same token for its next form', async () => {
+    const agent = ctx.agent()
+    const page = await agent.get('/request/access').expect(200)
+    await agent
+      .post('/request/access')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), email: 'sam@example.org' })
+      .expect(303)
     expect(await sessionRows()).toBe(1)
+    const next = await agent.get('/request/check-your-email').expect(200)
+    expect(csrfFrom(next.text)).toBe(csrfFrom(page.text))
+  })
+
+  it('gives staff a token kept in their session once they sign in: a visitor token no longer acts', async () => {
+    await createStaff(ctx, 'dpo')
+    const staff = ctx.agent()
+    const login = await staff.get('/staff/login').expect(200)
+    const visitorToken = csrfFrom(login.text)
+    await staff
+      .post('/staff/login')
+      .type('form')
+      .send({ _csrf: visitorToken, email: 'dpo@portal.test', password: staffPassword })
+      .expect(303)
+    const signedIn = await staff.get('/staff/account').expect(200)
+    const staffToken = csrfFrom(signedIn.text)
+    expect(staffToken).not.toBe(visitorToken)
+    await staff.post('/staff/logout').type('form').send({ _csrf: visitorToken }).expect(403)
+    await staff.get('/staff/requests').expect(200)
+    await staff.post('/staff/logout').type('form').send({ _csrf: staffToken }).expect(303)
   })
 
   it('stays within its limit under a flood of new visitors, removing expired ones and keeping staff signed in', async () => {
-    const limits = { maxSessions: 20, checkEvery: 10 }
+    const limits = { maxSessions: 6, checkEvery: 4 }
     const store = new KnexSessionStore(ctx.services.db, ctx.services.now, undefined, limits)
     const app = createApp({ ...ctx.services, sessionStore: store })
     await ctx.services.db('sessions').insert(
@@ -65,7 +127,16 @@ describe('sessions', () => {
       .send({ _csrf: csrfFrom(login.text), email: 'dpo@portal.test', password: staffPassword })
       .expect(303)
 
-    for (let i = 0; i < 60; i++) await request(app).get('/request').expect(200)
+    // People each sending a request (as many as one network may in an hour): each post starts a session.
+    for (let i = 0; i < 18; i++) {
+      const visitor = request.agent(app)
+      const page = await visitor.get('/request/access').expect(200)
+      await visitor
+        .post('/request/access')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), email: `person${i}@example.org` })
+        .expect(303)
+    }
 
     expect(await sessionRows()).toBeLessThanOrEqual(limits.maxSessions + limits.checkEvery)
     expect(await ctx.services.db('sessions').where('sid', 'like', 'expired-%')).toEqual([])
