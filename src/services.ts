@@ -12,6 +12,7 @@ import { complaintService } from './complaints/service.js'
 import { complaintHandling } from './complaints/handling.js'
 import { caseService } from './cases/service.js'
 import { intakeService } from './intake/service.js'
+import { groupCommit } from './db/group-commit.js'
 import { confirmationReminders } from './notifications/reminder.js'
 import { notificationsRepo } from './notifications/repo.js'
 import { notificationService } from './notifications/service.js'
@@ -43,6 +44,9 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
   const staff = staffRepo(db)
   const complaintRows = complaintsRepo(db)
   const notificationRows = notificationsRepo(db)
+  /** Writes from requests arriving together (submissions, sessions) share one commit. */
+  const commits = groupCommit(db)
+  const limiter = rateLimiter(db, now)
   /** Emails to staff about their work, each queued with the change that causes it. */
   const notifications = notificationService({
     db,
@@ -123,6 +127,8 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
       now,
       receiptTemplate: async () => (await templates.get('receipt')).body,
       notifications,
+      commits,
+      limiter,
     }),
     notifications,
     /** The one reminder to confirm, 48 hours after a request nobody confirmed. */
@@ -161,8 +167,8 @@ export function createServices(deps: { db: Db; config: Config; log: Logger; now?
     reports: reportsService({ db, now }),
     settings: settingsService({ db, now }),
     audit: auditService({ db, now, ...config.audit }),
-    limiter: rateLimiter(db, now),
-    sessionStore: new KnexSessionStore(db, now, log),
+    limiter,
+    sessionStore: new KnexSessionStore(db, now, log, undefined, commits),
     /** Start-up work: rows keyed before address keys were case-folded get the folded key. */
     rekeyAddresses: () => rekeyAddressKeys({ db, secret: config.secret, log }),
     /** The keyed hash rate limits and lookups use in place of an address. */

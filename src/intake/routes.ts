@@ -398,11 +398,15 @@ export function intakeRoutes(services: Services): Router {
     const checked = await checkedAnswers(req, res)
     if (!checked) return
     const { type, study, form } = checked
-    await limiter.consume([
-      { key: ipKey(req, 'submit'), rule: rateRules.submitPerIp },
-      { key: `submit:email:${services.emailKey(form.email)}`, rule: rateRules.submitPerEmail },
-    ])
-    const { requestId } = await intake.submit({ study, type, ...form })
+    const { requestId } = await intake.submit(
+      { study, type, ...form },
+      {
+        limits: [
+          { key: ipKey(req, 'submit'), rule: rateRules.submitPerIp },
+          { key: `submit:email:${services.emailKey(form.email)}`, rule: rateRules.submitPerEmail },
+        ],
+      },
+    )
     const replacing = req.session.replacingRequestId
     delete req.session.replacingRequestId
     if (replacing && replacing === req.session.submittedRequestId)

@@ -12,6 +12,8 @@ import type { NewRightsRequest, RequestsRepo, RightsRequest } from '../requests/
 import { recordAnswer, retentionStateAt, snapshotOf } from '../domain/retention.js'
 import { generateToken, hashToken, isWellFormedToken, newId } from '../security/tokens.js'
 import { type StudiesRepo } from '../studies/repo.js'
+import type { GroupCommit } from '../db/group-commit.js'
+import type { RateHit, RateLimiter } from '../web/rate-limit.js'
 import { retentionPolicyOf, type Study } from '../domain/study.js'
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js'
 import type { StaffUser } from '../domain/staff-user.js'
@@ -35,6 +37,9 @@ export interface IntakeDeps {
   receiptTemplate: () => Promise<string>
   /** Tells staff of a confirmed request, in the transaction that confirms it. */
   notifications?: Pick<NotificationService, 'requestConfirmed'>
+  /** Submissions arriving together share one commit. */
+  commits: GroupCommit
+  limiter: Pick<RateLimiter, 'consume'>
 }
 
 export interface NewRequest {
@@ -237,10 +242,16 @@ export function intakeService(deps: IntakeDeps) {
      * Files a request and emails a confirmation link. The work done is the same whether or not the
      * address is known, so neither the answer nor its timing tells anything about other requests.
      */
-    async submit(input: NewRequest): Promise<{ requestId: string }> {
+    /**
+     * Stores a request from the web form and queues its confirmation link. The `limits` are counted
+     * in the same commit: a submission over one stores nothing (TooManyRequestsError). Concurrent
+     * submissions share a commit; this resolves once this one's is on disk.
+     */
+    async submit(input: NewRequest, options: { limits?: RateHit[] } = {}): Promise<{ requestId: string }> {
       const at = deps.now()
       const id = newId()
-      await db.transaction(async (trx) => {
+      await deps.commits.run(async (trx) => {
+        if (options.limits) await deps.limiter.consume(options.limits, trx)
         const row = unconfirmed(id, input, { channel: 'web', receivedOn: londonDate(at) })
         await requests.insertUnconfirmed(trx, row, at)
         const request = (await requests.findById(id, trx)) as RightsRequest

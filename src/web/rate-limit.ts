@@ -33,6 +33,12 @@ export const rateRules = {
   loginPerAccount: { limit: 10, windowSeconds: 15 * 60 },
 } satisfies Record<string, RateRule>
 
+/** A hit to count against a limit: the key (an action and who did it) and the rule it is under. */
+export interface RateHit {
+  key: string
+  rule: RateRule
+}
+
 /** An attempt counted against a limit on failures, until it is known to have worked. */
 export interface AttemptCount {
   succeeded(options?: { forget?: boolean }): Promise<void>
@@ -40,27 +46,32 @@ export interface AttemptCount {
 
 /**
  * Fixed-window counters in the database, so every instance counts the same hits. Each hit is one
- * atomic update, safe under concurrency on SQLite and PostgreSQL.
+ * atomic upsert, safe under concurrency on SQLite and PostgreSQL.
  */
 export function rateLimiter(db: Knex, now: () => Date) {
   async function hit(
     key: string,
     rule: RateRule,
+    trx: Knex = db,
   ): Promise<{ allowed: boolean; retryAfterSeconds: number; resetsAt: string }> {
     const at = now()
     const nowIso = at.toISOString()
     const resetsAt = new Date(at.getTime() + rule.windowSeconds * 1000).toISOString()
-    await db('rate_limit_counters').insert({ key, hits: 0, resets_at: resetsAt }).onConflict('key').ignore()
-    // The count this hit made is read back from its own update, so hits at once each see theirs.
-    const [row] = await db<{ key: string; hits: number; resets_at: string }>('rate_limit_counters')
-      .where({ key })
-      .update(
-        {
-          hits: db.raw('case when resets_at <= ? then 1 else hits + 1 end', [nowIso]),
-          resets_at: db.raw('case when resets_at <= ? then ? else resets_at end', [nowIso, resetsAt]),
-        },
-        ['hits', 'resets_at'],
-      )
+    // One statement: the first hit makes the counter, later ones count on it or start a new window.
+    // The count this hit made is read back from its own statement, so hits at once each see theirs.
+    const [row] = await trx<{ key: string; hits: number; resets_at: string }>('rate_limit_counters')
+      .insert({ key, hits: 1, resets_at: resetsAt }, ['hits', 'resets_at'])
+      .onConflict('key')
+      .merge({
+        hits: db.raw(
+          'case when rate_limit_counters.resets_at <= ? then 1 else rate_limit_counters.hits + 1 end',
+          [nowIso],
+        ),
+        resets_at: db.raw(
+          'case when rate_limit_counters.resets_at <= ? then ? else rate_limit_counters.resets_at end',
+          [nowIso, resetsAt],
+        ),
+      })
     const hits = Number(row?.hits ?? 0)
     const retryAfterSeconds = Math.max(
       1,
@@ -75,10 +86,13 @@ export function rateLimiter(db: Knex, now: () => Date) {
 
   return {
     hit,
-    /** Counts a hit against each key and throws when any is over its limit. */
-    async consume(hits: { key: string; rule: RateRule }[]): Promise<void> {
+    /**
+     * Counts a hit against each key and throws when any is over its limit; in `trx` when given, so
+     * the hits and what they allow are kept or undone together.
+     */
+    async consume(hits: RateHit[], trx?: Knex): Promise<void> {
       for (const { key, rule } of hits) {
-        const result = await hit(key, rule)
+        const result = await hit(key, rule, trx)
         if (!result.allowed) throw new TooManyRequestsError(result.retryAfterSeconds)
       }
     },

@@ -1,6 +1,7 @@
 import session from 'express-session'
 import type { Knex } from 'knex'
 import type { Logger } from 'pino'
+import type { GroupCommit } from '../db/group-commit.js'
 
 interface SessionRow {
   sid: string
@@ -42,6 +43,8 @@ export class KnexSessionStore extends session.Store {
     private readonly now: () => Date = () => new Date(),
     private readonly log?: Logger,
     private readonly limits: SessionLimits = defaultLimits,
+    /** When given, saves share commits with other writes arriving at the same time. */
+    private readonly commits?: GroupCommit,
   ) {
     super()
   }
@@ -65,6 +68,11 @@ export class KnexSessionStore extends session.Store {
       if (onlyVisitors) idlest.whereNot('sess', 'like', '%"staff":{%')
       excess -= await this.db('sessions').whereIn('sid', idlest).delete()
     }
+  }
+
+  private async write(change: (db: Knex) => PromiseLike<unknown>): Promise<void> {
+    if (this.commits) await this.commits.run(async (trx) => change(trx))
+    else await change(this.db)
   }
 
   /** One structured log line, without the session id or anything in the session. */
@@ -96,10 +104,7 @@ export class KnexSessionStore extends session.Store {
 
   override set(sid: string, sess: session.SessionData, callback?: (err?: unknown) => void): void {
     const row = { sid, sess: JSON.stringify(sess), expires_at: this.expiry(sess) }
-    this.db('sessions')
-      .insert(row)
-      .onConflict('sid')
-      .merge(['sess', 'expires_at'])
+    this.write((db) => db('sessions').insert(row).onConflict('sid').merge(['sess', 'expires_at']))
       .then(() => this.keepWithinLimit())
       .then(
         () => callback?.(),
@@ -108,17 +113,18 @@ export class KnexSessionStore extends session.Store {
   }
 
   override touch(sid: string, sess: session.SessionData, callback?: () => void): void {
-    this.db('sessions')
-      .where({ sid })
-      .update({ expires_at: this.expiry(sess) })
-      .then(
-        () => callback?.(),
-        // A missed touch only shortens the session; the request goes on.
-        (error: unknown) => {
-          this.failed('touch', error)
-          callback?.()
-        },
-      )
+    this.write((db) =>
+      db('sessions')
+        .where({ sid })
+        .update({ expires_at: this.expiry(sess) }),
+    ).then(
+      () => callback?.(),
+      // A missed touch only shortens the session; the request goes on.
+      (error: unknown) => {
+        this.failed('touch', error)
+        callback?.()
+      },
+    )
   }
 
   override destroy(sid: string, callback?: (err?: unknown) => void): void {
