@@ -5,15 +5,15 @@
  *
  *   npm run -s bench:start -- [rounds]     (rounds defaults to 5)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
+import { ensureBuilt, root } from './lib/processes.js'
 
 const rounds = Number(process.argv[2] ?? 5)
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('Usage: bench/start-up.ts [rounds]')
 
-const root = path.resolve(import.meta.dirname, '..')
 const port = 3900 + Math.floor(Math.random() * 90)
 
 /** Spawns the command and resolves with the seconds until /readyz answers 200, then stops it. */
@@ -40,11 +40,7 @@ async function timeStart(command: string, args: string[], env: NodeJS.ProcessEnv
 const dataDir = await mkdtemp(path.join(tmpdir(), 'start-bench-'))
 try {
   // Built once if the sources changed, as `npm start` would: the timed starts find it built.
-  const current = spawnSync('node', ['dist/src/build-state.js'], { cwd: root, stdio: 'ignore' })
-  if (current.status !== 0) {
-    const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' })
-    if (build.status !== 0) throw new Error('The build failed')
-  }
+  ensureBuilt()
   const env = {
     ...process.env,
     NODE_ENV: 'development',

@@ -56,3 +56,16 @@ describe('behind a proxy', () => {
     ])
   })
 })
+
+describe('public files', () => {
+  it('are served by their file names, and a page address never reaches the disk', async () => {
+    ctx = await createTestContext()
+    const agent = ctx.agent()
+    const robots = await agent.get('/robots.txt').expect(200)
+    expect(robots.headers['content-type']).toMatch(/^text\/plain/)
+    await agent.get('/images/favicon.svg').expect(200)
+    await agent.get('/images/missing.svg').expect(404)
+    // A page whose name is also a folder under public/ is still the page (here: not found).
+    await agent.get('/stylesheets').expect(404)
+  })
+})
