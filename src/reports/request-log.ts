@@ -44,7 +44,8 @@ export interface RequestLogSource {
   outcomeReason: string | null
   duplicateOfReference: string | null
   assigneeRole: StaffRole | null
-  snapshot: RecordSnapshot | null
+  /** What the request learnt of the record when it was confirmed: the log shows only its state. */
+  snapshot: Pick<RecordSnapshot, 'state'> | null
   /** The linked email record's facts now; null when no record was linked. */
   record: RecordFacts | null
   requesterName: string | null
@@ -166,6 +167,19 @@ function londonDateOf(instant: string): IsoDate {
   return date
 }
 
+// Days since 1970-01-01 of each date met, checked as a date once rather than on every row.
+const dayNumbers = new Map<IsoDate, number>()
+
+function dayNumber(date: IsoDate): number {
+  let day = dayNumbers.get(date)
+  if (day === undefined) {
+    day = daysBetween('1970-01-01', date)
+    if (dayNumbers.size >= 100_000) dayNumbers.clear()
+    dayNumbers.set(date, day)
+  }
+  return day
+}
+
 /** The clock facts of a request, all a row's deadline figures need. */
 export type ClockSource = Pick<
   RequestLogSource,
@@ -188,7 +202,7 @@ export function handlingOf(
     due,
     extended_due: extendedDue,
     closed,
-    days_taken: answered && source.clockStartOn ? daysBetween(source.clockStartOn, closed) : null,
+    days_taken: answered && source.clockStartOn ? dayNumber(closed) - dayNumber(source.clockStartOn) : null,
     on_time: onTime,
   }
 }
@@ -230,9 +244,38 @@ export function requestLogRow(
 }
 
 function recordStateNow(source: RequestLogSource, today: IsoDate): RecordStateColumn | null {
-  if (source.record) return retentionStateAt(source.record, source.policy, today).state
+  if (source.record) return retentionStateOn(source.record, source.policy, today)
   // Confirmed without a record to link: there is still none.
   return source.snapshot ? 'no_record' : null
+}
+
+// Many records share their dates and their study's rules, and the log needs only the state, not
+// the rule in words: each combination is worked out once.
+const retentionStates = new Map<string, RecordStateColumn>()
+
+function retentionStateOn(facts: RecordFacts, policy: RetentionPolicy, today: IsoDate): RecordStateColumn {
+  const { deletedHoldings, erased, restriction, deletionDone } = facts
+  const key = [
+    today,
+    policy.surveyClosesOn,
+    policy.platformMonthsAfterClose,
+    policy.voucherMonthsAfterSent,
+    facts.voucherSentOn,
+    facts.extractedOn,
+    deletedHoldings.survey_platform,
+    deletedHoldings.voucher_correspondence,
+    erased?.on,
+    erased?.reason,
+    restriction?.since,
+    deletionDone === undefined ? undefined : JSON.stringify(deletionDone),
+  ].join('|')
+  let state = retentionStates.get(key)
+  if (state === undefined) {
+    state = retentionStateAt(facts, policy, today).state
+    if (retentionStates.size >= 100_000) retentionStates.clear()
+    retentionStates.set(key, state)
+  }
+  return state
 }
 
 /**
@@ -252,6 +295,43 @@ export function csvCell(value: string | number | boolean | null | undefined): st
 
 export function csvRecord(row: RequestLogRow, columns: readonly (keyof RequestLogRow)[]): string[] {
   return columns.map((column) => csvCell(row[column]))
+}
+
+/**
+ * One line of the CSV file, as RFC 4180 with CRLF line ends writes it: a cell holding a comma, a
+ * double quote or a line end is quoted and its quotes doubled. A lone line feed or carriage return
+ * is left as it is, as the complaints log's writer (csv-stringify) leaves it.
+ */
+export function csvLine(cells: readonly string[]): string {
+  let line = ''
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i] as string
+    if (i > 0) line += ','
+    line +=
+      cell.includes('"') || cell.includes(',') || cell.includes('\r\n')
+        ? `"${cell.replaceAll('"', '""')}"`
+        : cell
+  }
+  return `${line}\r\n`
+}
+
+/** The start of the CSV file: a byte-order mark, so Excel reads it as UTF-8, and the header. */
+export const csvHead = (columns: readonly string[]): string => `\uFEFF${csvLine(columns)}`
+
+/** A run of requests as lines of the export, CSV or NDJSON, in one string. */
+export function requestLogText(
+  sources: readonly RequestLogSource[],
+  input: { today: IsoDate; format: ExportFormat; includeIdentities: boolean },
+): string {
+  const { today, format, includeIdentities } = input
+  const columns = columnsFor(includeIdentities)
+  const options = { includeIdentities }
+  let text = ''
+  for (const source of sources) {
+    const row = requestLogRow(source, today, options)
+    text += format === 'csv' ? csvLine(csvRecord(row, columns)) : `${JSON.stringify(row)}\n`
+  }
+  return text
 }
 
 // Filters -------------------------------------------------------------------------------------

@@ -34,10 +34,10 @@ import { complaintReportsRepo } from './complaints-repo.js'
 import { reportsRepo, type LogSelection } from './repo.js'
 import {
   columnsFor,
-  csvRecord,
+  csvHead,
   describeFilters,
   handlingOf,
-  requestLogRow,
+  requestLogText,
   type ExportFormat,
   type ReceivedRange,
   type RequestLogFilters,
@@ -109,12 +109,13 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
     return text
   }
 
-  async function* shaped(
-    sources: AsyncIterable<RequestLogSource>,
-    today: IsoDate,
-    includeIdentities: boolean,
-  ) {
-    for await (const source of sources) yield requestLogRow(source, today, { includeIdentities })
+  /** The request log's file: each page of requests written as one piece of text. */
+  async function* requestLogFile(
+    pages: AsyncIterable<RequestLogSource[]>,
+    input: { today: IsoDate; format: ExportFormat; includeIdentities: boolean },
+  ): AsyncGenerator<string> {
+    if (input.format === 'csv') yield csvHead(columnsFor(input.includeIdentities))
+    for await (const page of pages) yield requestLogText(page, input)
   }
 
   async function complaintFigures(range: ReceivedRange, today: IsoDate): Promise<ComplaintFigures> {
@@ -180,8 +181,13 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
       /** Names the log in the identities event, when it is not the request log. */
       log?: string
       count: (trx: Knex, startedAt: Date) => Promise<number>
-      rows: (startedAt: Date, today: IsoDate) => AsyncIterable<Row>
-      csv: { columns: string[]; record: (row: Row) => unknown }
+      /** The file's text, in pieces; or its rows, for csv-stringify or JSON one by one. */
+      content:
+        | { text: (startedAt: Date, today: IsoDate) => AsyncIterable<string> }
+        | {
+            rows: (startedAt: Date, today: IsoDate) => AsyncIterable<Row>
+            csv: { columns: string[]; record: (row: Row) => unknown }
+          }
     },
   ): Promise<RequestLogExport> {
     const includeIdentities = request.identities !== undefined
@@ -229,7 +235,14 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
       filename: `${log.name}${includeIdentities ? '-with-identities' : ''}-${today}.${request.format}`,
       contentType: contentTypes[request.format],
       async writeTo(target) {
-        const logRows = log.rows(startedAt, today)
+        const content = log.content
+        if ('text' in content) {
+          // Each piece waits for the target to take the one before: a slow client stops the reading.
+          await pipeline(content.text(startedAt, today), target)
+          return
+        }
+        const logRows = content.rows(startedAt, today)
+        const csv = content.csv
         if (request.format === 'ndjson') {
           await pipeline(
             logRows,
@@ -243,10 +256,10 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
         await pipeline(
           logRows,
           async function* (source: AsyncIterable<Row>) {
-            for await (const row of source) yield log.csv.record(row)
+            for await (const row of source) yield csv.record(row)
           },
           // RFC 4180 line ends; a byte-order mark so Excel reads the file as UTF-8.
-          stringify({ header: true, columns: log.csv.columns, bom: true, record_delimiter: 'windows' }),
+          stringify({ header: true, columns: csv.columns, bom: true, record_delimiter: 'windows' }),
           target,
         )
       },
@@ -268,16 +281,18 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
         log: 'complaints',
         count: (trx, startedAt) =>
           complaintReportsRepo(trx).count({ ...request.filters, madeBy: startedAt.toISOString() }),
-        rows: (startedAt, today) =>
-          shapedComplaints(
-            complaintRepo.walk(
-              { ...request.filters, madeBy: startedAt.toISOString() },
-              { includeIdentities, batchSize: deps.batchSize },
+        content: {
+          rows: (startedAt, today) =>
+            shapedComplaints(
+              complaintRepo.walk(
+                { ...request.filters, madeBy: startedAt.toISOString() },
+                { includeIdentities, batchSize: deps.batchSize },
+              ),
+              today,
+              includeIdentities,
             ),
-            today,
-            includeIdentities,
-          ),
-        csv: { columns, record: (row: ComplaintLogRow) => complaintCsvRecord(row, columns) },
+          csv: { columns, record: (row: ComplaintLogRow) => complaintCsvRecord(row, columns) },
+        },
       })
     },
 
@@ -287,7 +302,6 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
       request: { format: ExportFormat; filters: RequestLogFilters; identities?: { reason: string } },
     ): Promise<RequestLogExport> {
       const includeIdentities = request.identities !== undefined
-      const columns = columnsFor(includeIdentities)
       const selection = (startedAt: Date): LogSelection => ({
         ...request.filters,
         confirmedBy: startedAt.toISOString(),
@@ -297,13 +311,13 @@ export function reportsService(deps: { db: Knex; now: () => Date; batchSize?: nu
         subjectType: 'request_log_export',
         kind: 'export.request_log',
         count: (trx, startedAt) => reportsRepo(trx).count(selection(startedAt)),
-        rows: (startedAt, today) =>
-          shaped(
-            repo.walk(selection(startedAt), { includeIdentities, batchSize: deps.batchSize }),
-            today,
-            includeIdentities,
-          ),
-        csv: { columns, record: (row: ReturnType<typeof requestLogRow>) => csvRecord(row, columns) },
+        content: {
+          text: (startedAt, today) =>
+            requestLogFile(
+              repo.walkPages(selection(startedAt), { includeIdentities, batchSize: deps.batchSize }),
+              { today, format: request.format, includeIdentities },
+            ),
+        },
       })
     },
 

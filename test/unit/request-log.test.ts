@@ -1,7 +1,10 @@
+import { stringify } from 'csv-stringify/sync'
 import { describe, expect, it } from 'vitest'
+import { retentionStateAt, type RecordFacts } from '../../src/domain/retention.js'
 import {
   columnsFor,
   csvCell,
+  csvLine,
   csvRecord,
   deadlinesOf,
   neutraliseFormula,
@@ -279,5 +282,84 @@ describe('export filters', () => {
   it('refuse a range that ends before it starts', () => {
     const parsed = parseLogFilters({ from: '2026-03-01', to: '2026-02-01' }, known)
     expect(parsed.errors.map((e) => e.field)).toEqual(['to'])
+  })
+})
+
+describe('CSV lines', () => {
+  const awkward = [
+    '',
+    'plain',
+    'a,b',
+    'say "hi"',
+    '"',
+    'line\r\nbreak',
+    'lone\nfeed',
+    'lone\rreturn',
+    'ends with\r',
+    '\r\n',
+    ',',
+    'Zoë O’Neil ✓',
+    "'=1",
+  ]
+
+  it('are written as csv-stringify writes them, CRLF-ended', () => {
+    const options = { record_delimiter: 'windows' } as const
+    for (const cell of awkward) {
+      expect(csvLine([cell])).toBe(stringify([[cell]], options))
+      expect(csvLine([cell, cell, 'x'])).toBe(stringify([[cell, cell, 'x']], options))
+    }
+    expect(csvLine(awkward)).toBe(stringify([awkward], options))
+  })
+})
+
+describe('the record state now', () => {
+  const facts: RecordFacts[] = [
+    { voucherSentOn: null, extractedOn: null, deletedHoldings: {}, erased: null, restriction: null },
+    { voucherSentOn: '2021-08-01', extractedOn: null, deletedHoldings: {}, erased: null, restriction: null },
+    {
+      voucherSentOn: '2021-08-01',
+      extractedOn: null,
+      deletedHoldings: { survey_platform: '2022-03-01' },
+      erased: null,
+      restriction: null,
+    },
+    {
+      voucherSentOn: null,
+      extractedOn: null,
+      deletedHoldings: { survey_platform: '2022-03-01' },
+      erased: null,
+      restriction: null,
+    },
+    {
+      voucherSentOn: '2021-08-01',
+      extractedOn: null,
+      deletedHoldings: {},
+      erased: null,
+      restriction: { since: '2021-09-01' },
+    },
+    {
+      voucherSentOn: null,
+      extractedOn: null,
+      deletedHoldings: {},
+      erased: { on: '2022-03-05', reason: 'retention_schedule' },
+      restriction: null,
+    },
+  ]
+
+  it('is the retention state of each record on each day, however often the same facts recur', () => {
+    for (const today of [
+      '2021-08-31',
+      '2021-10-01',
+      '2022-02-28',
+      '2022-03-01',
+      '2022-03-01',
+      '2023-01-01',
+    ]) {
+      for (const record of [...facts, ...facts]) {
+        expect(requestLogRow(source({ record }), today).record_state_now).toBe(
+          retentionStateAt(record, policy, today).state,
+        )
+      }
+    }
   })
 })
