@@ -5,12 +5,14 @@ import { parseDateRange } from '../domain/date-parts.js'
 import { isValidEmail, normaliseEmail } from '../domain/email-address.js'
 import {
   defaultQueueSort,
+  describeCount,
   describePosition,
   dueSoonDays,
   parseQueueSort,
   queueSortLabels,
   queueSortsFor,
   referenceSearchOf,
+  type QueueCount,
 } from '../domain/queue.js'
 import { isRequestType, requestTypeInfo, requestTypes } from '../domain/request-types.js'
 import { isOpen } from '../domain/request-status.js'
@@ -116,7 +118,8 @@ export function queueRoutes(services: Services): Router {
     }
 
     let rows: QueueRow[] = []
-    let counts: Record<QueueTab, number> = { open: 0, closed: 0, unconfirmed: 0 }
+    const none = { n: 0, more: false }
+    let counts: Record<QueueTab, QueueCount> = { open: none, closed: none, unconfirmed: none }
     let position: string | undefined
     let previousHref: string | undefined
     let nextHref: string | undefined
@@ -161,7 +164,8 @@ export function queueRoutes(services: Services): Router {
         }
       }
       if (from && page.rows.length === 0) hasPrevious = true
-      start = Math.max(0, Math.min(start, counts[tab]))
+      // A count that stopped at the cap bounds nothing: the page may lie well beyond it.
+      start = Math.max(0, counts[tab].more ? start : Math.min(start, counts[tab].n))
       rows = page.rows
       const edge = (row: QueueRow, at: number): string =>
         encodePageCursor({ key: cases.sortKeyOf(row, sort), id: row.id, sort, at } satisfies PageCursor)
@@ -183,7 +187,12 @@ export function queueRoutes(services: Services): Router {
       tab,
       searching,
       moreMatches,
-      tabs: tabs.map((t) => ({ ...t, count: counts[t.id], href: tabLink(t.id), current: t.id === tab })),
+      tabs: tabs.map((t) => ({
+        ...t,
+        count: describeCount(counts[t.id]),
+        href: tabLink(t.id),
+        current: t.id === tab,
+      })),
       rows: queueRowViews(rows, {
         today,
         hrefOf: (id) => paths.staff.case({ id }),

@@ -40,11 +40,14 @@ export async function* keysetPages<Row extends { id: string }, T>(input: {
 
 /**
  * One page of a list sorted on (key, id) in either direction, with rows whose key is null last,
- * read forwards from the row after a cursor or backwards from the row before it. The columns are
- * the caller's own names, never anything typed.
+ * read forwards from the row after a cursor or backwards from the row before it. The rows with a
+ * key and those without are read by separate queries, each ordered on plain columns, so an index
+ * on (key, id) serves the page as a seek however large the list; the second runs only when the
+ * first ends before the page is full. `query` makes a fresh query of the list, unordered. The
+ * columns are the caller's own names, never anything typed.
  */
-export function keysetPage(
-  query: Knex.QueryBuilder,
+export async function keysetPage<Row>(
+  query: () => Knex.QueryBuilder,
   input: {
     keyColumn: string
     idColumn: string
@@ -52,33 +55,56 @@ export function keysetPage(
     from?: { key: string | null; id: string; towards: 'after' | 'before' }
     limit: number
   },
-): Knex.QueryBuilder {
-  const { keyColumn, idColumn, from } = input
+): Promise<Row[]> {
+  const { keyColumn, idColumn, from, limit } = input
   const backwards = from?.towards === 'before'
   // Reading backwards walks the same order reversed; the caller turns the rows round.
   const direction = backwards ? (input.direction === 'asc' ? 'desc' : 'asc') : input.direction
   const op = direction === 'asc' ? '>' : '<'
-  if (from) {
-    const { key, id } = from
-    if (key === null) {
-      query.where((q) => {
-        q.where((q2) => q2.whereNull(keyColumn).where(idColumn, op, id))
-        // Before the first null key come all the rows that have one.
-        if (backwards) q.orWhereNotNull(keyColumn)
-      })
-    } else {
-      query.where((q) => {
-        q.where(keyColumn, op, key).orWhere((q2) => q2.where(keyColumn, key).where(idColumn, op, id))
-        // After the last key come the rows without one.
-        if (!backwards) q.orWhereNull(keyColumn)
-      })
+  const withKey = (take: number, after?: { key: string; id: string }) => {
+    const q = query().whereNotNull(keyColumn)
+    if (after) {
+      // The >= (or <=) lets the index seek straight to the page; the OR skips the cursor's own key.
+      q.where(keyColumn, `${op}=`, after.key).where((w) =>
+        w.where(keyColumn, op, after.key).orWhere(idColumn, op, after.id),
+      )
     }
+    return q
+      .orderBy([
+        { column: keyColumn, order: direction },
+        { column: idColumn, order: direction },
+      ])
+      .limit(take) as Promise<Row[]>
   }
-  return query
-    .orderByRaw(`(?? is null) ${backwards ? 'desc' : 'asc'}`, [keyColumn])
-    .orderBy([
-      { column: keyColumn, order: direction },
-      { column: idColumn, order: direction },
-    ])
-    .limit(input.limit)
+  const withoutKey = (take: number, afterId?: string) => {
+    const q = query().whereNull(keyColumn)
+    if (afterId !== undefined) q.where(idColumn, op, afterId)
+    return q.orderBy(idColumn, direction).limit(take) as Promise<Row[]>
+  }
+  // Forwards the keyed rows come first, then those without a key; backwards the other way round.
+  const parts: ((take: number) => Promise<Row[]>)[] = []
+  const key = from?.key ?? null
+  if (!from)
+    parts.push(
+      (take) => withKey(take),
+      (take) => withoutKey(take),
+    )
+  else if (key === null && !backwards) parts.push((take) => withoutKey(take, from.id))
+  else if (key === null)
+    parts.push(
+      (take) => withoutKey(take, from.id),
+      (take) => withKey(take),
+    )
+  else if (!backwards)
+    parts.push(
+      (take) => withKey(take, { key, id: from.id }),
+      (take) => withoutKey(take),
+    )
+  else parts.push((take) => withKey(take, { key, id: from.id }))
+  const rows: Row[] = []
+  for (const part of parts) {
+    if (rows.length >= limit) break
+    rows.push(...(await part(limit - rows.length)))
+  }
+  return rows
 }

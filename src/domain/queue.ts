@@ -84,12 +84,39 @@ export function referenceSearchOf(typed: string): ReferenceSearch | undefined {
   return undefined
 }
 
+/**
+ * How many requests a tab holds under the filters shown: exact where the database keeps the count
+ * (no filter, or only type and study), otherwise counted no further than `queueCountCap`, beyond
+ * which the queue says "more than 1,000" rather than read every matching request.
+ */
+export interface QueueCount {
+  n: number
+  /** Whether there are more than `n` (then `n` is the cap). */
+  more: boolean
+}
+
+export const queueCountCap = 1000
+
+/** A count taken no further than one past the cap. */
+export function cappedCount(found: number): QueueCount {
+  return found > queueCountCap ? { n: queueCountCap, more: true } : { n: found, more: false }
+}
+
+const wholeNumber = new Intl.NumberFormat('en-GB')
+
+/** "312", "12,480", or "more than 1,000". */
+export function describeCount(count: QueueCount): string {
+  return count.more ? `more than ${wholeNumber.format(count.n)}` : wholeNumber.format(count.n)
+}
+
 /** Where a page of the queue sits in its tab: "Showing 26 to 50 of 312". */
-export function describePosition(start: number, shown: number, total: number): string {
-  if (shown === 0) return `Showing 0 of ${total}`
-  const first = Math.min(start + 1, total)
-  const last = Math.min(start + shown, total)
-  return `Showing ${first} to ${last} of ${total}`
+export function describePosition(start: number, shown: number, total: QueueCount): string {
+  const of = describeCount(total)
+  if (shown === 0) return `Showing 0 of ${of}`
+  // A count that stopped at the cap says nothing of where a page beyond it ends.
+  const first = total.more ? start + 1 : Math.min(start + 1, total.n)
+  const last = total.more ? start + shown : Math.min(start + shown, total.n)
+  return `Showing ${wholeNumber.format(first)} to ${wholeNumber.format(last)} of ${of}`
 }
 
 /** The flags a queue row carries besides its status: replies unread, the clock paused, and so on. */

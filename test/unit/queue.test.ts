@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   defaultQueueSort,
   describeDaysLeft,
+  cappedCount,
+  describeCount,
   describePosition,
+  queueCountCap,
   parseQueueSort,
   queueFlags,
   queueSortsFor,
@@ -79,15 +82,37 @@ describe('reference searches', () => {
 })
 
 describe('the position of a page', () => {
+  const exactly = (n: number) => ({ n, more: false })
+
   it('says which rows of the tab are shown', () => {
-    expect(describePosition(0, 25, 312)).toBe('Showing 1 to 25 of 312')
-    expect(describePosition(25, 25, 312)).toBe('Showing 26 to 50 of 312')
-    expect(describePosition(300, 12, 312)).toBe('Showing 301 to 312 of 312')
-    expect(describePosition(0, 0, 0)).toBe('Showing 0 of 0')
+    expect(describePosition(0, 25, exactly(312))).toBe('Showing 1 to 25 of 312')
+    expect(describePosition(25, 25, exactly(312))).toBe('Showing 26 to 50 of 312')
+    expect(describePosition(300, 12, exactly(312))).toBe('Showing 301 to 312 of 312')
+    expect(describePosition(0, 0, exactly(0))).toBe('Showing 0 of 0')
   })
 
   it('never claims more rows than the tab holds', () => {
-    expect(describePosition(310, 5, 312)).toBe('Showing 311 to 312 of 312')
+    expect(describePosition(310, 5, exactly(312))).toBe('Showing 311 to 312 of 312')
+  })
+
+  it('writes large numbers with thousands separators', () => {
+    expect(describePosition(950_000, 50, exactly(951_306))).toBe('Showing 950,001 to 950,050 of 951,306')
+  })
+
+  it('says "more than" a count that stopped at the cap, even for a page beyond it', () => {
+    expect(describePosition(0, 50, cappedCount(1001))).toBe('Showing 1 to 50 of more than 1,000')
+    expect(describePosition(2000, 50, cappedCount(1001))).toBe('Showing 2,001 to 2,050 of more than 1,000')
+  })
+})
+
+describe('capped counts', () => {
+  it('are exact up to the cap and "more than" the cap past it', () => {
+    expect(cappedCount(0)).toEqual({ n: 0, more: false })
+    expect(cappedCount(queueCountCap)).toEqual({ n: 1000, more: false })
+    expect(cappedCount(queueCountCap + 1)).toEqual({ n: 1000, more: true })
+    expect(describeCount(cappedCount(999))).toBe('999')
+    expect(describeCount(cappedCount(5000))).toBe('more than 1,000')
+    expect(describeCount({ n: 48_694, more: false })).toBe('48,694')
   })
 })
 
