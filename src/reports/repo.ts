@@ -220,6 +220,14 @@ export async function countsByMonthOf(
 
 export const defaultBatchSize = 1000
 
+const noop = () => undefined
+
+/** The pool under knex, to read a walk's pages through one connection. */
+interface DriverConnections {
+  acquireConnection(): Promise<unknown>
+  releaseConnection(connection: unknown): Promise<unknown>
+}
+
 /**
  * A page of a walk in the order received, after the last row read: the same keyset query as
  * `keysetPages`, with the >= letting the index seek straight to the page and the OR skipping the
@@ -307,7 +315,9 @@ export function reportsRepo(db: Knex) {
      * Walks the log in the order received, a page at a time by keyset (received_at, id), so memory
      * stays flat however many requests there are. Identities are read only when asked for. The next
      * page is asked for as soon as a page arrives, so the database reads it while this one is
-     * shaped and sent; no more than one page is read ahead.
+     * shaped and sent; no more than one page is read ahead. Every page is read through one
+     * connection, held for the walk: on SQLite each connection has its own page cache, and pages
+     * read through the pool's connections in turn found it cold each time.
      */
     async *walkPages(
       selection: LogSelection,
@@ -315,34 +325,46 @@ export function reportsRepo(db: Knex) {
     ): AsyncGenerator<RequestLogSource[]> {
       const values = logValues(options.includeIdentities)
       const batchSize = options.batchSize ?? defaultBatchSize
-      const page = (after?: { key: string; id: string }): Promise<LogValues[]> => {
-        const query = logged(selection, { walking: true })
-          .leftJoin('staff_users as u', 'u.id', 'r.assignee_id')
-          .leftJoin('rights_requests as d', 'd.id', 'r.duplicate_of')
-          .leftJoin('email_records as e', 'e.id', 'r.record_id')
-          .select(values)
+      const client = db.client as DriverConnections
+      const connection: unknown = await client.acquireConnection()
+      /** A page's rows, and when its query has gone to the database. */
+      const page = (after?: { key: string; id: string }) => {
+        const query = afterKey(
+          logged(selection, { walking: true })
+            .leftJoin('staff_users as u', 'u.id', 'r.assignee_id')
+            .leftJoin('rights_requests as d', 'd.id', 'r.duplicate_of')
+            .leftJoin('email_records as e', 'e.id', 'r.record_id')
+            .select(values),
+          after,
+        )
+          .limit(batchSize)
+          .connection(connection)
+        const sent = new Promise<void>((resolve) => query.on('query', () => resolve()))
         // then() sends the query now, not when the page is awaited. SQLite hands back the JSON's
         // text, PostgreSQL's driver the array it parsed.
-        return afterKey(query, after)
-          .limit(batchSize)
-          .then((rows: { request: string | LogValues }[]) =>
-            rows.map((row) =>
-              typeof row.request === 'string' ? (JSON.parse(row.request) as LogValues) : row.request,
-            ),
-          )
+        const rows = query.then((found: { request: string | LogValues }[]) =>
+          found.map((row) =>
+            typeof row.request === 'string' ? (JSON.parse(row.request) as LogValues) : row.request,
+          ),
+        )
+        return { rows, sent: Promise.race([sent, rows.then(noop, noop)]) }
       }
-      let next: Promise<LogValues[]> | undefined = page()
+      let next: ReturnType<typeof page> | undefined = page()
       try {
         while (next) {
-          const rows: LogValues[] = await next
+          const rows: LogValues[] = await next.rows
           const last: LogValues | undefined = rows.at(-1)
           // The keyset: received_at and id.
           next = last && rows.length === batchSize ? page({ key: last[5], id: last[0] }) : undefined
+          // The next query is on its way before this page is shaped, or it would wait for it.
+          if (next) await next.sent
           if (rows.length > 0) yield rows.map(toSource)
         }
       } finally {
-        // A walk given up (the client went away) leaves its read-ahead to finish unheard.
-        next?.catch(() => undefined)
+        // A walk given up (the client went away) lets its read-ahead finish before handing back the
+        // connection.
+        await next?.rows.catch(noop)
+        await client.releaseConnection(connection)
       }
     },
 
