@@ -129,12 +129,26 @@ export function deadlinesOf(
   // An open clarification pause moves the deadline a day for every day it lasts.
   const pausedDays =
     source.pausedDays +
-    (open && source.pause?.kind === 'clarification' ? pausedDaysBetween(source.pause.since, today) : 0)
+    (open && source.pause?.kind === 'clarification' ? pausedSoFar(source.pause.since, today) : 0)
   const start = source.clockStartOn
   return {
     due: dueDate(start, false, pausedDays),
     extendedDue: source.extended ? dueDate(start, true, pausedDays) : null,
   }
+}
+
+// Open clarification pauses began on a few hundred days at most: each count is worked out once.
+const pausedCounts = new Map<string, number>()
+
+function pausedSoFar(since: IsoDate, today: IsoDate): number {
+  const key = `${since}|${today}`
+  let days = pausedCounts.get(key)
+  if (days === undefined) {
+    days = pausedDaysBetween(since, today)
+    if (pausedCounts.size >= 100_000) pausedCounts.clear()
+    pausedCounts.set(key, days)
+  }
+  return days
 }
 
 // A log holds many requests per day; each deadline is worked out once (a few thousand a year at most).
@@ -255,20 +269,7 @@ const retentionStates = new Map<string, RecordStateColumn>()
 
 function retentionStateOn(facts: RecordFacts, policy: RetentionPolicy, today: IsoDate): RecordStateColumn {
   const { deletedHoldings, erased, restriction, deletionDone } = facts
-  const key = [
-    today,
-    policy.surveyClosesOn,
-    policy.platformMonthsAfterClose,
-    policy.voucherMonthsAfterSent,
-    facts.voucherSentOn,
-    facts.extractedOn,
-    deletedHoldings.survey_platform,
-    deletedHoldings.voucher_correspondence,
-    erased?.on,
-    erased?.reason,
-    restriction?.since,
-    deletionDone === undefined ? undefined : JSON.stringify(deletionDone),
-  ].join('|')
+  const key = `${today}|${policy.surveyClosesOn}|${policy.platformMonthsAfterClose}|${policy.voucherMonthsAfterSent}|${facts.voucherSentOn}|${facts.extractedOn}|${deletedHoldings.survey_platform}|${deletedHoldings.voucher_correspondence}|${erased?.on}|${erased?.reason}|${restriction?.since}|${deletionDone === undefined ? '' : JSON.stringify(deletionDone)}`
   let state = retentionStates.get(key)
   if (state === undefined) {
     state = retentionStateAt(facts, policy, today).state
