@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Knex } from 'knex'
 
 /** Values per statement: well under either database's limit on the values in one statement. */
@@ -38,4 +39,40 @@ export async function insertRows(trx: Knex, table: string, rows: readonly Record
 function quote(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`Not a plain name: ${name}`)
   return `"${name}"`
+}
+
+/**
+ * How a background job shares the database with pages: it works for at most `share` of the time,
+ * resting after each batch, and stops between batches once `signal` is aborted (the server
+ * stopping). A batch is one transaction, so stopping leaves nothing half-done.
+ */
+export interface Pacing {
+  /** Between 0 and 1: after a batch that took t, the job rests t × (1 − share) / share. */
+  share: number
+  signal?: AbortSignal
+  /** For tests: the clock batches are timed by, and how the job rests. */
+  clock?: () => number
+  rest?: (ms: number, signal?: AbortSignal) => Promise<void>
+}
+
+/**
+ * The share of the time maintenance works on a large backlog (a first run purging years of
+ * closed requests): pages answered meanwhile stay within a fifth of their usual time.
+ */
+export const backgroundShare = 0.25
+
+const restFor = (ms: number, signal?: AbortSignal) =>
+  sleep(ms, undefined, signal ? { signal } : {}).catch(() => undefined)
+
+/** Runs `batch` until it says there is no more to do, paced as `pacing` says. */
+export async function pacedBatches(batch: () => Promise<boolean>, pacing: Pacing): Promise<void> {
+  const clock = pacing.clock ?? (() => performance.now())
+  const rest = pacing.rest ?? restFor
+  const share = Math.min(1, Math.max(0.01, pacing.share))
+  while (!pacing.signal?.aborted) {
+    const started = clock()
+    if (!(await batch())) return
+    if (pacing.signal?.aborted) return
+    if (share < 1) await rest(((clock() - started) * (1 - share)) / share, pacing.signal)
+  }
 }

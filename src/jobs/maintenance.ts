@@ -24,8 +24,16 @@ export interface MaintenanceReport {
 
 const sentMailKeptDays = 7
 
-/** The portal's own data minimisation, run on a schedule and from the CLI. */
-export async function runMaintenance(services: Services): Promise<MaintenanceReport> {
+/**
+ * The portal's own data minimisation, run on a schedule and from the CLI. The purges of closed
+ * requests, which a large database's first run finds hundreds of thousands of, go in paced batches
+ * and stop between batches once `signal` is aborted; the next run takes up where this one stopped.
+ */
+export async function runMaintenance(
+  services: Services,
+  options: { signal?: AbortSignal } = {},
+): Promise<MaintenanceReport> {
+  const pacing = options.signal ? { signal: options.signal } : {}
   const unconfirmedClosed = await services.intake.closeLapsedUnconfirmed()
   // After the lapsed are closed, so a request whose link has just expired is never reminded.
   const confirmRemindersSent = await services.reminders.remindUnconfirmed()
@@ -56,12 +64,14 @@ export async function runMaintenance(services: Services): Promise<MaintenanceRep
     requests: services.requests,
     now: services.now,
     months: services.config.contactRetentionMonths,
+    pacing,
   })
   const caseTextRemoved = await removeClosedCaseText({
     db: services.db,
     requests: services.requests,
     now: services.now,
     months: services.config.caseTextRetentionMonths,
+    pacing,
   })
   const complaintContactsRemoved = await removeClosedComplaintContacts({
     ...complaintDeps,

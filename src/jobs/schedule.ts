@@ -23,7 +23,11 @@ export function scheduledJobs(services: Services, mail: MailDelivery, jobs: Conf
       everySeconds: mailDeliveryEverySeconds,
       run: () => mail.deliverDue(services.now()),
     },
-    { name: 'maintenance', everySeconds: jobs.intervalSeconds, run: () => runMaintenance(services) },
+    {
+      name: 'maintenance',
+      everySeconds: jobs.intervalSeconds,
+      run: (signal) => runMaintenance(services, { signal }),
+    },
     // Sends each day's digest once, from the morning on; checked at the maintenance interval.
     {
       name: 'staff-digest',

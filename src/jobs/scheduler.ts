@@ -3,7 +3,8 @@ import type { Logger } from 'pino'
 export interface ScheduledJob {
   name: string
   everySeconds: number
-  run: () => Promise<unknown>
+  /** `signal` is aborted when the server stops: a long job ends at its next safe point. */
+  run: (signal: AbortSignal) => Promise<unknown>
 }
 
 /**
@@ -13,12 +14,13 @@ export interface ScheduledJob {
 export function startScheduler(jobs: ScheduledJob[], log: Logger) {
   const running = new Map<string, Promise<void>>()
   const timers: NodeJS.Timeout[] = []
+  const stopping = new AbortController()
   let stopped = false
 
   function trigger(job: ScheduledJob) {
     if (stopped || running.has(job.name)) return
     const run = job
-      .run()
+      .run(stopping.signal)
       .then((result) => {
         if (result && typeof result === 'object' && Object.values(result).some((v) => v !== 0)) {
           log.info({ job: job.name, result }, 'job finished')
@@ -39,6 +41,7 @@ export function startScheduler(jobs: ScheduledJob[], log: Logger) {
   return {
     async stop(): Promise<void> {
       stopped = true
+      stopping.abort()
       for (const timer of timers) clearInterval(timer)
       await Promise.allSettled(running.values())
     },
