@@ -12,15 +12,13 @@ import { existsSync } from 'node:fs'
 import { copyFile, mkdir, mkdtemp, rename, rm } from 'node:fs/promises'
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
-import pino from 'pino'
 import sqlite3 from 'sqlite3'
 import { eventHash, genesisHash, type ChainedContent, type JsonValue } from '../src/audit/chain.js'
 import { auditService } from '../src/audit/service.js'
-import { loadConfig } from '../src/config.js'
 import { createDb } from '../src/db/knex.js'
 import { migrateLatest } from '../src/db/migrate.js'
 import { newId } from '../src/security/tokens.js'
-import { createServices } from '../src/services.js'
+import { benchServices } from './lib/services.js'
 
 const count = Number(process.argv[2] ?? 200_000)
 const rounds = Number(process.argv[3] ?? 3)
@@ -181,18 +179,12 @@ const db = createDb({ client: 'sqlite', filename: file })
 try {
   // A fill kept from an earlier run is brought up to the current schema first.
   await migrateLatest(db)
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  })
-  const services = createServices({ db, config, log: pino({ level: 'silent' }) })
+  const services = benchServices(db, dir)
   // The same use case walking the trail in one piece, as it did before it was split into stretches.
   const oneWalk = auditService({
     db,
     now: () => new Date(),
-    ...config.audit,
+    ...services.config.audit,
     parallel: { minEvents: Infinity },
   })
 

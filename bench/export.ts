@@ -16,13 +16,11 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os'
 import path from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import pino from 'pino'
-import { loadConfig } from '../src/config.js'
 import { addDays, londonDate, responseDeadline } from '../src/domain/clock.js'
 import { requestTypes } from '../src/domain/request-types.js'
 import type { StaffUser } from '../src/domain/staff-user.js'
 import type { ExportFormat } from '../src/reports/request-log.js'
-import { createServices } from '../src/services.js'
+import { benchServices } from './lib/services.js'
 import { benchDatabase, insertMany } from './lib/generate.js'
 
 setFlagsFromString('--expose-gc')
@@ -84,13 +82,7 @@ async function baseline(): Promise<number> {
   return (performance.now() - started) / 1000
 }
 
-const config = loadConfig({
-  NODE_ENV: 'test',
-  SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
-  DATA_DIR: dir,
-  LOG_LEVEL: 'silent',
-})
-const services = createServices({ db, config, log: pino({ level: 'silent' }) })
+const services = benchServices(db, dir)
 
 try {
   const study = await db<{ id: string }>('studies').first('id')

@@ -18,16 +18,14 @@ import type { AddressInfo } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import knexFactory, { type Knex } from 'knex'
-import pino from 'pino'
 import request from 'supertest'
 import { hashPassword } from '../src/accounts/passwords.js'
 import { createApp } from '../src/app.js'
-import { loadConfig } from '../src/config.js'
 import { createDb } from '../src/db/knex.js'
 import { migrateLatest } from '../src/db/migrate.js'
 import { refreshPlannerStatistics } from '../src/db/statistics.js'
 import { encodePageCursor } from '../src/web/keyset-cursor.js'
-import { createServices } from '../src/services.js'
+import { benchServices } from './lib/services.js'
 import { benchDatabase, benchStudies, generateRequests, requestMixOf } from './lib/generate.js'
 
 const total = Number(process.argv[2] ?? 100_000)
@@ -129,14 +127,7 @@ try {
   const analysing = performance.now()
   await refreshPlannerStatistics(db)
   console.log(`Planner statistics refreshed in ${seconds(analysing)} s`)
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
-    PUBLIC_URL: 'http://127.0.0.1',
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  })
-  const services = createServices({ db, config, log: pino({ level: 'silent' }) })
+  const services = benchServices(db, dir, { env: { PUBLIC_URL: 'http://127.0.0.1' } })
   const server = createApp(services).listen(0, '127.0.0.1')
   listening.push(server)
   await new Promise<void>((resolve) => server.once('listening', () => resolve()))

@@ -13,11 +13,9 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises'
 import { cpus, tmpdir } from 'node:os'
 import path from 'node:path'
 import knexFactory, { type Knex } from 'knex'
-import pino from 'pino'
-import { loadConfig } from '../src/config.js'
 import { createDb } from '../src/db/knex.js'
 import { newId } from '../src/security/tokens.js'
-import { createServices } from '../src/services.js'
+import { benchServices } from './lib/services.js'
 import { benchDatabase, benchStudies, generateRecords } from './lib/generate.js'
 
 const total = Number(process.argv[2] ?? 100_000)
@@ -33,7 +31,6 @@ const sweepAt = new Date('2024-01-08T02:00:00Z')
 const dir = await mkdtemp(path.join(tmpdir(), 'sweep-bench-'))
 const template = await benchDatabase('sweep', dir)
 const usePostgres = template.kind === 'PostgreSQL'
-const log = pino({ level: 'silent' })
 
 /** A copy of the generated database for one run: a file copy, or a PostgreSQL template copy. */
 async function copy(): Promise<{ db: Knex; close(): Promise<void> }> {
@@ -68,13 +65,7 @@ async function copy(): Promise<{ db: Knex; close(): Promise<void> }> {
 }
 
 async function product(db: Knex): Promise<{ seconds: number; erased: number }> {
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    SECRET: 'bench-secret-0123456789abcdef0123456789abcdef',
-    DATA_DIR: dir,
-    LOG_LEVEL: 'silent',
-  })
-  const services = createServices({ db, config, log, now: () => sweepAt })
+  const services = benchServices(db, dir, { now: () => sweepAt })
   const started = performance.now()
   const report = await services.sweep.run()
   const seconds = (performance.now() - started) / 1000

@@ -73,8 +73,6 @@ export function csrfProtection(options: { secret: string; secureCookies: boolean
         secure: options.secureCookies,
         path: '/',
       })
-      // Later tokens on the same page use the same key.
-      req.headers.cookie = [req.headers.cookie, `${cookieName}=${key}`].filter(Boolean).join('; ')
     }
     return tokenFor(key)
   }
